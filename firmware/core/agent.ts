@@ -1,0 +1,475 @@
+// The agent: samples on schedule into the RAM ring, uploads batches one at a time, releases
+// records only on an acknowledged 2xx, and follows the uplink policy for everything else.
+// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered.
+// Bounded: one request on the wire, at most `maxRequestsPerMinute` started per minute, a guard
+// timer that cancels an exchange the port failed to end, and a ring of fixed capacity.
+
+import type { HttpExchange, HttpResult, Ports, Sensor, TimerHandle } from "../ports.js";
+import { fullJitterMs, rateLimitWaitMs } from "./backoff.js";
+import { classify, FAILURE_CLASSES, type FailureClass, type Verdict } from "./classify.js";
+import { redactToken, tokenProblem, validateConfig, type AgentConfig, type VariableConfig } from "./config.js";
+import { Encoder } from "./encoder.js";
+import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import { codePointLength } from "./text.js";
+import { TimeBase } from "./timebase.js";
+
+export type AgentState =
+  | "stopped"
+  | "idle"
+  | "waiting-for-clock"
+  | "offline"
+  | "uploading"
+  | "backing-off"
+  | "rate-limited"
+  | "auth-failed";
+
+export type DropReason = "bufferFull" | "nonFinite" | "stringTooLong" | "stringBudget" | "invalid" | "tooLarge";
+
+export const DROP_REASONS: readonly DropReason[] = [
+  "bufferFull",
+  "nonFinite",
+  "stringTooLong",
+  "stringBudget",
+  "invalid",
+  "tooLarge",
+];
+
+export interface Snapshot {
+  state: AgentState;
+  clockTrusted: boolean;
+  /** Readings taken from sensors (including those dropped at once). */
+  sampled: number;
+  /** Readings covered by an acknowledged 2xx. */
+  delivered: number;
+  dropped: Record<DropReason, number>;
+  droppedTotal: number;
+  /** Readings held in the ring, the batch on the wire included. */
+  buffered: number;
+  inFlight: number;
+  requests: number;
+  acknowledged: number;
+  failures: Record<FailureClass, number>;
+  sensorErrors: number;
+  lastError: string | null;
+  /** Monotonic time of the last acknowledged upload, or null. */
+  lastUploadMs: number | null;
+  /** Milliseconds until the next upload attempt, or null when none is scheduled. */
+  nextAttemptInMs: number | null;
+}
+
+/** Configuration that cannot run, with every problem named. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super("invalid configuration:\n  " + problems.join("\n  "));
+    this.problems = problems;
+  }
+}
+
+const GUARD_SLACK_MS = 5_000;
+const RECHECK_MS = 5_000;
+
+interface SensorPlan {
+  sensor: Sensor;
+  /** Variable indexes and the split field paths they read. */
+  variables: number[];
+  paths: string[][];
+  /** Whether the last sample failed, so a dead sensor is logged once, not every tick. */
+  failing: boolean;
+}
+
+function pick(sample: unknown, path: string[]): unknown {
+  let at: unknown = sample;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = 0;
+  return out;
+}
+
+export class Agent {
+  private readonly config: AgentConfig;
+  private readonly ports: Ports;
+  private readonly ring: Ring;
+  private readonly encoder: Encoder;
+  private readonly timebase: TimeBase;
+  private readonly plans: SensorPlan[];
+  private readonly grouped: boolean;
+  private token: string;
+
+  private state: AgentState = "stopped";
+  private sampled = 0;
+  private delivered = 0;
+  private readonly dropped = emptyCounts(DROP_REASONS);
+  private readonly failures = emptyCounts(FAILURE_CLASSES);
+  private requests = 0;
+  private acknowledged = 0;
+  private sensorErrors = 0;
+  private lastError: string | null = null;
+  private lastUploadMs: number | null = null;
+
+  private sampleTimer: TimerHandle | undefined;
+  private uploadTimer: TimerHandle | undefined;
+  private guardTimer: TimerHandle | undefined;
+  private nextSampleAt = 0;
+  private nextAttemptAt: number | null = null;
+  private exchange: HttpExchange | undefined;
+  /** Consecutive failures, for the backoff exponent. */
+  private failureRun = 0;
+  /** Start times of recent requests, for the per-minute ceiling. */
+  private readonly recentRequests: number[] = [];
+  /** While > 0, the oldest `suspect` records hold one the server refused (400) or could not take (413). */
+  private suspect = 0;
+  /** Records per batch while isolating a refused record; 0 when not isolating. */
+  private splitLimit = 0;
+
+  constructor(config: AgentConfig, ports: Ports) {
+    this.config = config;
+    this.ports = ports;
+    this.token = config.token;
+    this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
+    this.encoder = new Encoder(config.variables);
+    this.timebase = new TimeBase(ports.clock);
+    this.grouped = config.variables.length > 1;
+    const problems: string[] = [];
+    const plans = new Map<string, SensorPlan>();
+    config.variables.forEach((v: VariableConfig, i: number) => {
+      const sensor = ports.sensors.find((s) => s.name === v.sensor);
+      if (sensor === undefined) {
+        const names = ports.sensors.map((s) => s.name).join(", ") || "none";
+        problems.push(`variables[${i}].sensor: no sensor named "${v.sensor}" on this device (have: ${names})`);
+        return;
+      }
+      let plan = plans.get(v.sensor);
+      if (plan === undefined) {
+        plan = { sensor, variables: [], paths: [], failing: false };
+        plans.set(v.sensor, plan);
+      }
+      plan.variables.push(i);
+      plan.paths.push(v.field.split("."));
+    });
+    if (problems.length > 0) throw new ConfigError(problems);
+    this.plans = Array.from(plans.values());
+  }
+
+  /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
+  static create(raw: unknown, ports: Ports): Agent {
+    const result = validateConfig(raw);
+    for (const warning of result.warnings) ports.logger.log("warn", warning);
+    if (!result.ok) throw new ConfigError(result.problems);
+    return new Agent(result.config, ports);
+  }
+
+  start(): void {
+    if (this.state !== "stopped") return;
+    this.state = "idle";
+    const now = this.ports.clock.monotonicMs();
+    this.ports.logger.log(
+      "info",
+      `agent: ${this.config.variables.length} variables every ${this.config.sampleIntervalMs} ms to ${this.config.tls ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
+    );
+    this.nextSampleAt = now;
+    this.scheduleSample();
+    this.scheduleAttempt(this.config.uploadIntervalMs);
+  }
+
+  /** Stops sampling and uploading; a batch on the wire is abandoned and stays buffered. */
+  stop(): void {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    this.clearTimer("sampleTimer");
+    this.clearTimer("uploadTimer");
+    this.nextAttemptAt = null;
+    if (this.exchange !== undefined) this.exchange.cancel();
+  }
+
+  /** Replaces the device token (for example after a 401); uploads resume at once. */
+  setToken(token: string): void {
+    const problem = tokenProblem(token);
+    if (problem !== undefined) throw new ConfigError([problem]);
+    this.token = token;
+    this.ports.logger.log("info", `agent: token replaced, now ${redactToken(token)}`);
+    if (this.state === "auth-failed") {
+      this.state = "idle";
+      this.failureRun = 0;
+      this.scheduleAttempt(0);
+    }
+  }
+
+  /** Tries an upload now (subject to the network, the clock and the per-minute ceiling). */
+  flush(): void {
+    if (this.state === "idle") this.scheduleAttempt(0);
+  }
+
+  snapshot(): Snapshot {
+    let droppedTotal = 0;
+    for (const reason of DROP_REASONS) droppedTotal += this.dropped[reason];
+    const now = this.ports.clock.monotonicMs();
+    return {
+      state: this.state,
+      clockTrusted: this.timebase.trusted,
+      sampled: this.sampled,
+      delivered: this.delivered,
+      dropped: { ...this.dropped },
+      droppedTotal,
+      buffered: this.ring.count,
+      inFlight: this.ring.inFlight,
+      requests: this.requests,
+      acknowledged: this.acknowledged,
+      failures: { ...this.failures },
+      sensorErrors: this.sensorErrors,
+      lastError: this.lastError,
+      lastUploadMs: this.lastUploadMs,
+      nextAttemptInMs: this.nextAttemptAt === null ? null : Math.max(0, this.nextAttemptAt - now),
+    };
+  }
+
+  // ---- sampling ----
+
+  private scheduleSample(): void {
+    const now = this.ports.clock.monotonicMs();
+    this.nextSampleAt += this.config.sampleIntervalMs;
+    if (this.nextSampleAt < now) this.nextSampleAt = now;
+    this.sampleTimer = this.ports.timers.set(() => {
+      this.sampleTimer = undefined;
+      if (this.state === "stopped") return;
+      this.sample();
+      this.scheduleSample();
+    }, this.nextSampleAt - now);
+  }
+
+  /** Takes one sample of every sensor now. */
+  sample(): void {
+    const wall = this.timebase.observe();
+    const time = wall >= 0 ? wall : this.ports.clock.monotonicMs();
+    const flags = (wall >= 0 ? 0 : FLAG_UPTIME) | (this.grouped ? FLAG_GROUPED : 0);
+    for (const plan of this.plans) {
+      let sample: unknown;
+      try {
+        sample = plan.sensor.sample();
+      } catch (e) {
+        this.sensorFailed(plan, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      let missing = "";
+      for (let i = 0; i < plan.variables.length; i++) {
+        const value = pick(sample, plan.paths[i]);
+        if (typeof value === "number" || typeof value === "boolean" || typeof value === "string") {
+          this.record(plan.variables[i], value, time, flags);
+        } else {
+          missing = this.config.variables[plan.variables[i]].field;
+        }
+      }
+      if (missing !== "") this.sensorFailed(plan, `no reading at "${missing}"`);
+      else if (plan.failing) {
+        plan.failing = false;
+        this.ports.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
+      }
+    }
+    if (this.ring.pending >= this.uploadTrigger()) this.flush();
+  }
+
+  private sensorFailed(plan: SensorPlan, why: string): void {
+    this.sensorErrors++;
+    if (plan.failing) return;
+    plan.failing = true;
+    this.ports.logger.log("warn", `sensor ${plan.sensor.name}: ${why}`);
+  }
+
+  private record(variable: number, value: ReadingValue, time: number, flags: number): void {
+    this.sampled++;
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      this.dropped.nonFinite++;
+      return;
+    }
+    if (typeof value === "string" && codePointLength(value) > this.config.maxStringLength) {
+      this.dropped.stringTooLong++;
+      return;
+    }
+    const result = this.ring.push(variable, value, time, flags);
+    if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
+    else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+  }
+
+  /** Waiting records that make an upload worth starting before its interval. */
+  private uploadTrigger(): number {
+    return Math.min(this.config.maxBatchRecords, Math.ceil(this.config.bufferCapacity * 0.75));
+  }
+
+  // ---- uploading ----
+
+  private clearTimer(name: "sampleTimer" | "uploadTimer" | "guardTimer"): void {
+    const handle = this[name];
+    if (handle !== undefined) this.ports.timers.clear(handle);
+    this[name] = undefined;
+  }
+
+  private scheduleAttempt(delayMs: number): void {
+    this.clearTimer("uploadTimer");
+    const delay = Math.max(0, Math.ceil(delayMs));
+    this.nextAttemptAt = this.ports.clock.monotonicMs() + delay;
+    this.uploadTimer = this.ports.timers.set(() => {
+      this.uploadTimer = undefined;
+      this.nextAttemptAt = null;
+      this.attempt();
+    }, delay);
+  }
+
+  private attempt(): void {
+    if (this.state === "stopped" || this.exchange !== undefined) return;
+    const config = this.config;
+    if (this.ring.pending === 0) {
+      this.state = "idle";
+      this.scheduleAttempt(config.uploadIntervalMs);
+      return;
+    }
+    if (!this.ports.network.online()) {
+      this.state = "offline";
+      this.scheduleAttempt(Math.min(RECHECK_MS, config.uploadIntervalMs));
+      return;
+    }
+    const wall = this.timebase.observe();
+    if (wall < 0 && !config.uploadWithoutTime) {
+      this.state = "waiting-for-clock";
+      this.scheduleAttempt(Math.min(RECHECK_MS, config.uploadIntervalMs));
+      return;
+    }
+    const now = this.ports.clock.monotonicMs();
+    const recent = this.recentRequests;
+    while (recent.length > 0 && recent[0] <= now - 60_000) recent.shift();
+    if (recent.length >= config.maxRequestsPerMinute) {
+      this.scheduleAttempt(recent[0] + 60_000 - now);
+      return;
+    }
+
+    const maxRecords = this.splitLimit > 0 ? Math.min(this.splitLimit, config.maxBatchRecords) : config.maxBatchRecords;
+    const batch = this.encoder.encode(this.ring, this.timebase, config.maxBatchBytes, maxRecords);
+    this.ring.beginBatch(batch.count);
+    recent.push(now);
+    this.requests++;
+    this.state = "uploading";
+    const headers: Array<[string, string]> = [
+      ["Content-Type", "application/json"],
+      ["Device-Token", this.token],
+    ];
+    if (!config.tls) {
+      headers.push(["_ssl", "false"]);
+      this.ports.logger.log("warn", "upload: plain HTTP (tls=false): readings and token are not encrypted");
+    }
+    let exchange: HttpExchange;
+    try {
+      exchange = this.ports.http.request({
+        method: "POST",
+        tls: config.tls,
+        host: config.host,
+        port: config.port,
+        path: "/data",
+        headers,
+        body: batch.body,
+        timeoutMs: config.requestTimeoutMs,
+        maxResponseBytes: config.maxResponseBytes,
+      });
+    } catch (e) {
+      this.settle(batch.full, { ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.exchange = exchange;
+    this.guardTimer = this.ports.timers.set(() => {
+      this.guardTimer = undefined;
+      exchange.cancel();
+    }, config.requestTimeoutMs + GUARD_SLACK_MS);
+    exchange.result.then(
+      (result) => this.settle(batch.full, result),
+      (e: unknown) => this.settle(batch.full, { ok: false, error: "other", message: String(e) }),
+    );
+  }
+
+  private settle(batchWasFull: boolean, result: HttpResult): void {
+    this.exchange = undefined;
+    this.clearTimer("guardTimer");
+    let verdict: Verdict;
+    try {
+      verdict = classify(result, this.timebase.observe());
+    } catch (e) {
+      verdict = { action: "back-off", failure: "unexpected", message: String(e), retryAfterMs: undefined };
+    }
+    if (this.state === "stopped") {
+      // Abandoned on stop: an acknowledgement still counts, anything else stays buffered.
+      if (verdict.action === "acknowledge") this.delivered += this.ring.acknowledge();
+      else this.dropped.bufferFull += this.ring.keepBatch();
+      return;
+    }
+    const config = this.config;
+    const batchSize = this.ring.flightSize;
+    if (verdict.action === "acknowledge") {
+      this.delivered += this.ring.acknowledge();
+      this.acknowledged++;
+      this.failureRun = 0;
+      this.lastUploadMs = this.ports.clock.monotonicMs();
+      if (this.suspect > 0) {
+        this.suspect -= batchSize;
+        if (this.suspect <= 0) this.endIsolation();
+      }
+      this.state = "idle";
+      this.scheduleAttempt(this.ring.pending > 0 && (batchWasFull || this.suspect > 0) ? 0 : config.uploadIntervalMs);
+      return;
+    }
+
+    this.failures[verdict.failure]++;
+    this.lastError = `${verdict.failure}: ${this.redact(verdict.message)}`;
+    this.ports.logger.log("warn", `upload of ${batchSize} readings failed: ${this.lastError}`);
+
+    if (verdict.action === "split" || verdict.action === "bisect") {
+      if (batchSize <= 1) {
+        const n = this.ring.discardBatch();
+        if (verdict.action === "split") this.dropped.tooLarge += n;
+        else this.dropped.invalid += n;
+        this.suspect -= 1;
+        if (this.suspect <= 0) this.endIsolation();
+      } else {
+        this.dropped.bufferFull += this.ring.keepBatch();
+        this.suspect = batchSize;
+        this.splitLimit = Math.ceil(batchSize / 2);
+      }
+      this.state = "idle";
+      this.scheduleAttempt(0);
+      return;
+    }
+
+    this.dropped.bufferFull += this.ring.keepBatch();
+    if (verdict.action === "auth") {
+      if (this.state !== "auth-failed") {
+        this.ports.logger.log("error", `upload: token ${redactToken(this.token)} refused; buffering goes on, retrying every ${config.authRetryMs} ms`);
+      }
+      this.state = "auth-failed";
+      this.scheduleAttempt(config.authRetryMs);
+      return;
+    }
+    if (verdict.action === "rate-limited") {
+      this.state = "rate-limited";
+      const wait = rateLimitWaitMs(verdict.retryAfterMs, this.timebase.observe(), config.maxRetryAfterMs, config.rateLimitJitterMs, this.ports.random);
+      this.scheduleAttempt(wait);
+      return;
+    }
+    this.state = "backing-off";
+    const backoff = fullJitterMs(this.failureRun, config.backoffBaseMs, config.backoffCapMs, this.ports.random);
+    this.failureRun++;
+    const serverWait = verdict.retryAfterMs === undefined ? 0 : Math.min(verdict.retryAfterMs, config.maxRetryAfterMs);
+    this.scheduleAttempt(Math.max(backoff, serverWait));
+  }
+
+  private endIsolation(): void {
+    this.suspect = 0;
+    this.splitLimit = 0;
+  }
+
+  private redact(message: string): string {
+    return this.token === "" ? message : message.split(this.token).join(redactToken(this.token));
+  }
+}

@@ -1,0 +1,161 @@
+// The server's answer to an upload, classified into one action of the uplink policy
+// (architecture.md). The server is untrusted: any status and any body (HTML, garbage, truncated,
+// not UTF-8, deeply nested) is classified without throwing, reading no more than the port read.
+
+import type { HttpResult, TransportErrorKind } from "../ports.js";
+
+export type FailureClass =
+  | "timeout"
+  | "network"
+  | "tls"
+  | "server"
+  | "rate-limited"
+  | "too-large"
+  | "invalid"
+  | "auth"
+  | "not-acknowledged"
+  | "unexpected";
+
+export const FAILURE_CLASSES: readonly FailureClass[] = [
+  "timeout",
+  "network",
+  "tls",
+  "server",
+  "rate-limited",
+  "too-large",
+  "invalid",
+  "auth",
+  "not-acknowledged",
+  "unexpected",
+];
+
+export type Verdict =
+  | { action: "acknowledge" }
+  /** Keep the batch and back off (transport failures, 5xx, 2xx without a success envelope, other statuses). */
+  | { action: "back-off"; failure: FailureClass; message: string; retryAfterMs: number | undefined }
+  | { action: "rate-limited"; failure: "rate-limited"; message: string; retryAfterMs: number | undefined }
+  /** 413: split the batch. */
+  | { action: "split"; failure: "too-large"; message: string }
+  /** 400: bisect to isolate the rejected records. */
+  | { action: "bisect"; failure: "invalid"; message: string }
+  /** 401/403: stop uploading, keep buffering, retry rarely. */
+  | { action: "auth"; failure: "auth"; message: string };
+
+const MAX_NESTING = 16;
+const MAX_MESSAGE = 160;
+
+const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = {
+  timeout: "timeout",
+  dns: "network",
+  refused: "network",
+  reset: "network",
+  cancelled: "network",
+  other: "network",
+  tls: "tls",
+};
+
+function decode(body: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: false }).decode(body);
+  } catch {
+    return "";
+  }
+}
+
+/** JSON.parse guarded against deep nesting, which can exhaust a device's native stack. */
+function parseJson(text: string): unknown {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_NESTING) return undefined;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Printable, bounded text for logs and the snapshot. */
+function clean(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    if (out.length >= MAX_MESSAGE) return out + "...";
+    const cp = ch.codePointAt(0) as number;
+    out += cp >= 0x20 && cp < 0x7f ? ch : cp === 0x0a || cp === 0x09 || cp === 0x0d ? " " : "?";
+  }
+  return out;
+}
+
+interface Envelope {
+  success: boolean;
+  message: string;
+}
+
+/** TagoIO's envelopes: {status, result}, {status:false, message}, {status:false, result:{message}}, {status:false, result:"..."}. */
+function envelopeOf(json: unknown): Envelope | undefined {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  const o = json as Record<string, unknown>;
+  if (typeof o.status !== "boolean") return undefined;
+  let message = "";
+  if (typeof o.message === "string") message = o.message;
+  else if (typeof o.result === "string") message = o.result;
+  else if (typeof o.result === "object" && o.result !== null) {
+    const inner = (o.result as Record<string, unknown>).message;
+    if (typeof inner === "string") message = inner;
+  }
+  return { success: o.status, message: clean(message) };
+}
+
+const RETRY_AFTER_IN_TEXT = /retry-after:?\s*(\d{1,7})/i;
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date) or from TagoIO's message text. */
+export function retryAfterMs(header: string | undefined, message: string, wallMs: number): number | undefined {
+  if (header !== undefined) {
+    const h = header.trim();
+    if (/^\d{1,7}$/.test(h)) return Number(h) * 1000;
+    const date = Date.parse(h);
+    if (!Number.isNaN(date) && wallMs >= 0) return Math.max(0, date - wallMs);
+  }
+  const m = RETRY_AFTER_IN_TEXT.exec(message);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+/** Classifies one upload exchange. `wallMs` is the trusted wall time or -1. */
+export function classify(result: HttpResult, wallMs: number): Verdict {
+  if (!result.ok) {
+    return {
+      action: "back-off",
+      failure: TRANSPORT_FAILURE[result.error] ?? "network",
+      message: clean(`${result.error}: ${result.message}`),
+      retryAfterMs: undefined,
+    };
+  }
+  const { status, headers, body, truncated } = result.response;
+  const text = decode(body);
+  const envelope = truncated ? undefined : envelopeOf(parseJson(text));
+  const message = envelope?.message || `HTTP ${status}${text ? ": " + clean(text) : ""}`;
+  const retryHeader = headers["retry-after"];
+
+  if (status >= 200 && status < 300) {
+    if (envelope?.success === true) return { action: "acknowledge" };
+    return {
+      action: "back-off",
+      failure: "not-acknowledged",
+      message: clean(`HTTP ${status} without a TagoIO success envelope${truncated ? " (body over the read bound)" : ""}: ${text}`),
+      retryAfterMs: undefined,
+    };
+  }
+  if (status === 429) {
+    return { action: "rate-limited", failure: "rate-limited", message, retryAfterMs: retryAfterMs(retryHeader, message, wallMs) };
+  }
+  if (status === 413) return { action: "split", failure: "too-large", message };
+  if (status === 400) return { action: "bisect", failure: "invalid", message };
+  if (status === 401 || status === 403) return { action: "auth", failure: "auth", message };
+  if (status >= 500 && status < 600) {
+    return { action: "back-off", failure: "server", message, retryAfterMs: retryAfterMs(retryHeader, "", wallMs) };
+  }
+  return { action: "back-off", failure: "unexpected", message, retryAfterMs: undefined };
+}

@@ -1,0 +1,310 @@
+// The agent's configuration: every field, every default, and the one validation that both hosts
+// use. Input may come as strings (mcconfig command lines, CLI flags, environment): numbers and
+// booleans are parsed here. `validateConfig` reports every problem at once, each naming its
+// field; no message ever contains the token.
+
+import { codePointLength } from "./text.js";
+
+export type WhenFull = "drop-oldest" | "drop-newest";
+
+export interface VariableConfig {
+  /** TagoIO variable name: [a-z0-9_], at most 100 characters. */
+  name: string;
+  /** Unit sent with every reading, at most 25 characters. */
+  unit?: string;
+  /** Name of the sensor (as the host names it) that yields this variable. */
+  sensor: string;
+  /** Dotted path into the sensor's sample, e.g. "thermometer.temperature". */
+  field: string;
+}
+
+export interface AgentConfig {
+  /** Device-Token: a 36-character UUID. */
+  token: string;
+  host: string;
+  port: number;
+  /** HTTPS when true. Plain HTTP only when set false explicitly, with a warning on every request. */
+  tls: boolean;
+  /** Certificate verification; turning it off must be explicit. */
+  verifyTls: boolean;
+  sampleIntervalMs: number;
+  uploadIntervalMs: number;
+  /** Records the RAM ring holds (16 bytes each). */
+  bufferCapacity: number;
+  whenFull: WhenFull;
+  /** Upper bound on one request body; TagoIO refuses more than 200 kB. */
+  maxBatchBytes: number;
+  maxBatchRecords: number;
+  /** Longest string value accepted, in characters; longer readings are dropped and counted. */
+  maxStringLength: number;
+  /** Total characters of string values the buffer may hold at once. */
+  stringBudget: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Extra random wait added to every rate-limit wait, so a fleet does not return in step. */
+  rateLimitJitterMs: number;
+  /** Longest wait a server may ask for in Retry-After; longer requests are cut to this. */
+  maxRetryAfterMs: number;
+  /** How often to try again while the token is refused (401/403). */
+  authRetryMs: number;
+  /** This device's own ceiling on requests per minute (TagoIO's limits are shared by a fleet). */
+  maxRequestsPerMinute: number;
+  /** Upload readings that carry no time (clock never synced) rather than hold them. */
+  uploadWithoutTime: boolean;
+  variables: VariableConfig[];
+}
+
+export const REGIONS: Readonly<Record<string, string>> = {
+  "us-e1": "api.us-e1.tago.io",
+  "eu-w1": "api.eu-w1.tago.io",
+};
+
+export const DEFAULT_HOST = "api.tago.io";
+
+/** TagoIO refuses request bodies above 200 kB. */
+export const TAGOIO_MAX_BODY_BYTES = 200_000;
+
+export const DEFAULTS: Readonly<Omit<AgentConfig, "token" | "variables">> = {
+  host: DEFAULT_HOST,
+  port: 443,
+  tls: true,
+  verifyTls: true,
+  sampleIntervalMs: 10_000,
+  uploadIntervalMs: 60_000,
+  bufferCapacity: 1024,
+  whenFull: "drop-oldest",
+  maxBatchBytes: 32_768,
+  maxBatchRecords: 1000,
+  maxStringLength: 256,
+  stringBudget: 4096,
+  requestTimeoutMs: 30_000,
+  maxResponseBytes: 2048,
+  backoffBaseMs: 2_000,
+  backoffCapMs: 300_000,
+  rateLimitJitterMs: 5_000,
+  maxRetryAfterMs: 900_000,
+  authRetryMs: 900_000,
+  maxRequestsPerMinute: 6,
+  uploadWithoutTime: false,
+};
+
+export type ConfigResult =
+  | { ok: true; config: AgentConfig; warnings: string[] }
+  | { ok: false; problems: string[]; warnings: string[] };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const VARIABLE = /^[a-z0-9_]+$/;
+const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+interface NumberRule {
+  min: number;
+  max: number;
+}
+
+const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
+  port: { min: 1, max: 65_535 },
+  sampleIntervalMs: { min: 100, max: 86_400_000 },
+  uploadIntervalMs: { min: 1_000, max: 86_400_000 },
+  bufferCapacity: { min: 16, max: 1_000_000 },
+  maxBatchBytes: { min: 1_024, max: TAGOIO_MAX_BODY_BYTES },
+  maxBatchRecords: { min: 1, max: 8_000 },
+  maxStringLength: { min: 1, max: 6_000 },
+  stringBudget: { min: 0, max: 10_000_000 },
+  requestTimeoutMs: { min: 1_000, max: 600_000 },
+  maxResponseBytes: { min: 256, max: 1_048_576 },
+  backoffBaseMs: { min: 100, max: 3_600_000 },
+  backoffCapMs: { min: 1_000, max: 86_400_000 },
+  rateLimitJitterMs: { min: 0, max: 600_000 },
+  maxRetryAfterMs: { min: 1_000, max: 86_400_000 },
+  authRetryMs: { min: 10_000, max: 86_400_000 },
+  maxRequestsPerMinute: { min: 1, max: 600 },
+};
+
+const BOOLEAN_FIELDS = ["tls", "verifyTls", "uploadWithoutTime"] as const;
+
+/** The field names a configuration may carry, for hosts that read them from flat key=value input. */
+export const CONFIG_KEYS: readonly string[] = [
+  "token",
+  "region",
+  "variables",
+  ...Object.keys(DEFAULTS),
+];
+
+/** A token as it may appear in logs and errors: only its last four characters. */
+export function redactToken(token: string): string {
+  return token.length >= 8 ? "****" + token.slice(-4) : "****";
+}
+
+/** What is wrong with a device token, without repeating it; undefined when it is well formed. */
+export function tokenProblem(token: unknown): string | undefined {
+  if (token === undefined || token === "") return "token: missing (the Device-Token of this device, a 36-character UUID)";
+  if (typeof token === "string" && UUID.test(token)) return undefined;
+  const got = typeof token === "string" ? `${token.length} characters` : typeof token;
+  return `token: not a TagoIO device token (expected a 36-character UUID, 8-4-4-4-12 hex digits; got ${got})`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parseNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && value.trim() !== "") {
+    const n = Number(value.trim());
+    return Number.isNaN(n) ? undefined : n;
+  }
+  return undefined;
+}
+
+function parseBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
+function validateVariables(raw: unknown, problems: string[]): VariableConfig[] {
+  const list: VariableConfig[] = [];
+  let input = raw;
+  if (typeof input === "string") {
+    try {
+      input = JSON.parse(input);
+    } catch {
+      problems.push("variables: not valid JSON");
+      return list;
+    }
+  }
+  if (!Array.isArray(input) || input.length === 0) {
+    problems.push("variables: must be a non-empty list of {name, unit, sensor, field}");
+    return list;
+  }
+  if (input.length > 255) problems.push(`variables: at most 255 variables (got ${input.length})`);
+  const seen = new Set<string>();
+  input.forEach((entry: unknown, i: number) => {
+    const at = `variables[${i}]`;
+    if (!isRecord(entry)) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    const { name, unit, sensor, field } = entry;
+    let ok = true;
+    if (typeof name !== "string" || !VARIABLE.test(name) || name.length > 100) {
+      problems.push(`${at}.name: ${describe(name)} must be 1 to 100 characters of a-z, 0-9 and _`);
+      ok = false;
+    } else if (seen.has(name)) {
+      problems.push(`${at}.name: "${name}" is used twice`);
+      ok = false;
+    }
+    if (unit !== undefined && (typeof unit !== "string" || codePointLength(unit) > 25)) {
+      problems.push(`${at}.unit: must be a string of at most 25 characters`);
+      ok = false;
+    }
+    if (typeof sensor !== "string" || sensor === "") {
+      problems.push(`${at}.sensor: must name a sensor`);
+      ok = false;
+    }
+    if (typeof field !== "string" || !FIELD_PATH.test(field)) {
+      problems.push(`${at}.field: ${describe(field)} must be a dotted path such as "thermometer.temperature"`);
+      ok = false;
+    }
+    if (!ok) return;
+    seen.add(name as string);
+    const variable: VariableConfig = { name: name as string, sensor: sensor as string, field: field as string };
+    if (typeof unit === "string" && unit !== "") variable.unit = unit;
+    list.push(variable);
+  });
+  return list;
+}
+
+/**
+ * Checks a raw configuration (from a manifest, a command line or a file) and fills in defaults.
+ * Unknown keys are reported as warnings, never silently ignored.
+ */
+export function validateConfig(raw: unknown): ConfigResult {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (!isRecord(raw)) return { ok: false, problems: ["configuration: must be an object"], warnings };
+
+  for (const key of Object.keys(raw)) {
+    if (!CONFIG_KEYS.includes(key)) warnings.push(`${key}: unknown setting, ignored`);
+  }
+
+  const out: Record<string, unknown> = { ...DEFAULTS };
+
+  const token = tokenProblem(raw.token);
+  if (token !== undefined) problems.push(token);
+  out.token = raw.token;
+
+  const region = raw.region;
+  const host = raw.host;
+  if (region !== undefined && region !== "") {
+    if (typeof region !== "string" || !(region in REGIONS)) {
+      problems.push(`region: ${describe(region)} is not a TagoIO region (one of ${Object.keys(REGIONS).join(", ")})`);
+    } else if (host !== undefined && host !== "" && host !== REGIONS[region]) {
+      problems.push(`region: "${region}" and host ${describe(host)} disagree; give one of them`);
+    } else {
+      out.host = REGIONS[region];
+    }
+  } else if (host !== undefined && host !== "") {
+    if (typeof host !== "string" || !(HOSTNAME.test(host) || IPV4.test(host))) {
+      problems.push(`host: ${describe(host)} is not a host name or IPv4 address (no scheme, no port, no path)`);
+    } else {
+      out.host = host.toLowerCase();
+    }
+  }
+
+  for (const key of Object.keys(NUMBER_RULES)) {
+    if (raw[key] === undefined || raw[key] === "") continue;
+    const rule = NUMBER_RULES[key];
+    const n = parseNumber(raw[key]);
+    if (n === undefined || !Number.isInteger(n)) {
+      problems.push(`${key}: ${describe(raw[key])} is not a whole number`);
+    } else if (n < rule.min || n > rule.max) {
+      problems.push(`${key}: ${n} is out of range (${rule.min} to ${rule.max})`);
+    } else {
+      out[key] = n;
+    }
+  }
+
+  for (const key of BOOLEAN_FIELDS) {
+    if (raw[key] === undefined || raw[key] === "") continue;
+    const b = parseBoolean(raw[key]);
+    if (b === undefined) problems.push(`${key}: ${describe(raw[key])} is not true or false`);
+    else out[key] = b;
+  }
+
+  if (raw.whenFull !== undefined && raw.whenFull !== "") {
+    if (raw.whenFull !== "drop-oldest" && raw.whenFull !== "drop-newest") {
+      problems.push(`whenFull: ${describe(raw.whenFull)} must be "drop-oldest" or "drop-newest"`);
+    } else {
+      out.whenFull = raw.whenFull;
+    }
+  }
+
+  out.variables = validateVariables(raw.variables, problems);
+
+  const config = out as unknown as AgentConfig;
+  if (config.backoffCapMs < config.backoffBaseMs) {
+    problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
+  }
+  if (config.maxStringLength * 12 + 512 > config.maxBatchBytes) {
+    problems.push(
+      `maxStringLength: ${config.maxStringLength} characters may encode to more than maxBatchBytes (${config.maxBatchBytes}) allows; lower it or raise maxBatchBytes`,
+    );
+  }
+  if (!config.tls) warnings.push("tls: plain HTTP is on; readings and the token cross the network unencrypted");
+  else if (!config.verifyTls) warnings.push("verifyTls: certificate verification is off; any server can pose as TagoIO");
+
+  if (problems.length > 0) return { ok: false, problems, warnings };
+  return { ok: true, config, warnings };
+}

@@ -1,0 +1,202 @@
+// The RAM ring: readings packed 16 bytes each into one preallocated ArrayBuffer.
+// Layout of a record: value float64 (bytes 0-7; a boolean as 0/1, a string as its key in the
+// string table), time as 48 bits of milliseconds (low uint32 at 8, high uint16 at 12), variable
+// index uint8 (14), flags uint8 (15).
+// The batch on the wire is always the oldest records. When full: "drop-oldest" evicts the oldest
+// record, "drop-newest" refuses the new one. An evicted record that is part of the batch on the
+// wire is settled with that batch: delivered if it is acknowledged, dropped otherwise, so every
+// record is counted exactly once.
+// String values cost their 16-byte record plus the string itself, held in a Map within a
+// character budget; a string that does not fit the budget is refused.
+
+import type { WhenFull } from "./config.js";
+import { codePointLength } from "./text.js";
+
+export const RECORD_BYTES = 16;
+
+export const KIND_NUMBER = 0;
+export const KIND_BOOLEAN = 1;
+export const KIND_STRING = 2;
+const KIND_MASK = 3;
+/** Time is milliseconds since boot, to be rebased once the clock is trusted. */
+export const FLAG_UPTIME = 4;
+/** The reading shares its sample with others and is sent with a `group`. */
+export const FLAG_GROUPED = 8;
+/** No time can be known for this reading; the server stamps it on arrival. */
+export const FLAG_NO_TIME = 16;
+
+const TWO_POW_32 = 4294967296;
+
+export type ReadingValue = number | boolean | string;
+
+/** What became of a push: how many records (the new one or the oldest) were dropped now. */
+export const PUSH_STORED = 0;
+export const PUSH_DROPPED_ONE = 1;
+export const PUSH_REFUSED_STRING = 2;
+
+export class Ring {
+  readonly capacity: number;
+  readonly whenFull: WhenFull;
+  readonly stringBudget: number;
+  private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+  private readonly u16: Uint16Array;
+  private readonly u8: Uint8Array;
+  private tail = 0;
+  private size = 0;
+  private flight = 0;
+  private evictedFromFlight = 0;
+  private readonly strings = new Map<number, string>();
+  private stringChars = 0;
+  private nextStringKey = 0;
+
+  constructor(capacity: number, whenFull: WhenFull, stringBudget: number) {
+    this.capacity = capacity;
+    this.whenFull = whenFull;
+    this.stringBudget = stringBudget;
+    const buffer = new ArrayBuffer(capacity * RECORD_BYTES);
+    this.f64 = new Float64Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+  }
+
+  /** Records held, the batch on the wire included. */
+  get count(): number {
+    return this.size;
+  }
+
+  /** Records waiting for a batch. */
+  get pending(): number {
+    return this.size - this.flight;
+  }
+
+  /** Records of the batch on the wire still held (evicted ones are not). */
+  get inFlight(): number {
+    return this.flight;
+  }
+
+  /** Records of the batch on the wire, evicted ones included: what an acknowledgement covers. */
+  get flightSize(): number {
+    return this.flight + this.evictedFromFlight;
+  }
+
+  /** Characters of string values held. */
+  get stringsHeld(): number {
+    return this.stringChars;
+  }
+
+  /**
+   * Stores one reading. Returns PUSH_STORED, PUSH_DROPPED_ONE when the ring was full and a record
+   * (the oldest or this one, by policy) was dropped, or PUSH_REFUSED_STRING when a string value
+   * does not fit the string budget. A record evicted from the batch on the wire is not reported
+   * here: it is settled with its batch.
+   */
+  push(variable: number, value: ReadingValue, timeMs: number, flags: number): number {
+    let stringLength = 0;
+    if (typeof value === "string") {
+      stringLength = codePointLength(value);
+      if (this.stringChars + stringLength > this.stringBudget) return PUSH_REFUSED_STRING;
+    }
+    let result = PUSH_STORED;
+    if (this.size === this.capacity) {
+      if (this.whenFull === "drop-newest") return PUSH_DROPPED_ONE;
+      this.evictOldest();
+      if (this.flight > 0) {
+        this.flight--;
+        this.evictedFromFlight++;
+      } else {
+        result = PUSH_DROPPED_ONE;
+      }
+    }
+    const slot = (this.tail + this.size) % this.capacity;
+    let kind = KIND_NUMBER;
+    let stored: number;
+    if (typeof value === "number") {
+      stored = value;
+    } else if (typeof value === "boolean") {
+      kind = KIND_BOOLEAN;
+      stored = value ? 1 : 0;
+    } else {
+      kind = KIND_STRING;
+      stored = this.nextStringKey;
+      this.nextStringKey = (this.nextStringKey + 1) % TWO_POW_32;
+      this.strings.set(stored, value);
+      this.stringChars += stringLength;
+    }
+    this.f64[slot * 2] = stored;
+    this.u32[slot * 4 + 2] = timeMs % TWO_POW_32;
+    this.u16[slot * 8 + 6] = Math.floor(timeMs / TWO_POW_32);
+    this.u8[slot * 16 + 14] = variable;
+    this.u8[slot * 16 + 15] = (flags & ~KIND_MASK) | kind;
+    this.size++;
+    return result;
+  }
+
+  private slotOf(index: number): number {
+    return (this.tail + index) % this.capacity;
+  }
+
+  private evictOldest(): void {
+    const slot = this.tail;
+    if ((this.u8[slot * 16 + 15] & KIND_MASK) === KIND_STRING) {
+      const key = this.f64[slot * 2];
+      const s = this.strings.get(key);
+      if (s !== undefined) this.stringChars -= codePointLength(s);
+      this.strings.delete(key);
+    }
+    this.tail = (this.tail + 1) % this.capacity;
+    this.size--;
+  }
+
+  variableAt(index: number): number {
+    return this.u8[this.slotOf(index) * 16 + 14];
+  }
+
+  flagsAt(index: number): number {
+    return this.u8[this.slotOf(index) * 16 + 15];
+  }
+
+  timeAt(index: number): number {
+    const slot = this.slotOf(index);
+    return this.u16[slot * 8 + 6] * TWO_POW_32 + this.u32[slot * 4 + 2];
+  }
+
+  valueAt(index: number): ReadingValue {
+    const slot = this.slotOf(index);
+    const raw = this.f64[slot * 2];
+    const kind = this.u8[slot * 16 + 15] & KIND_MASK;
+    if (kind === KIND_NUMBER) return raw;
+    if (kind === KIND_BOOLEAN) return raw !== 0;
+    return this.strings.get(raw) as string;
+  }
+
+  /** Puts the oldest `n` waiting records on the wire. Only one batch may be on the wire. */
+  beginBatch(n: number): void {
+    if (this.flightSize !== 0) throw new Error("ring: a batch is already on the wire");
+    if (n < 1 || n > this.size) throw new Error(`ring: cannot take ${n} of ${this.size} records`);
+    this.flight = n;
+  }
+
+  /** The batch was acknowledged: releases it and returns how many records it delivered. */
+  acknowledge(): number {
+    const delivered = this.flightSize;
+    for (let i = 0; i < this.flight; i++) this.evictOldest();
+    this.flight = 0;
+    this.evictedFromFlight = 0;
+    return delivered;
+  }
+
+  /** The batch was not acknowledged: it stays; returns how many of it were evicted meanwhile. */
+  keepBatch(): number {
+    const dropped = this.evictedFromFlight;
+    this.flight = 0;
+    this.evictedFromFlight = 0;
+    return dropped;
+  }
+
+  /** The server refused the batch for good: removes it and returns how many records it held. */
+  discardBatch(): number {
+    return this.acknowledge();
+  }
+}

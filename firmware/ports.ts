@@ -1,0 +1,134 @@
+// The ports: everything the portable core needs from its host, and nothing more.
+// Each host (firmware/moddable, host-sim) implements them; the core never opens hardware,
+// sockets or timers itself. Every method must return or call back; none may throw
+// unless its comment says so.
+
+/** Time as the device knows it. */
+export interface Clock {
+  /** Milliseconds since boot; never goes backwards, never jumps. */
+  monotonicMs(): number;
+  /** Wall time in milliseconds since 1970; meaningful only while `wallTrusted()` is true. */
+  wallMs(): number;
+  /** True once the wall time has been set from a trusted source (SNTP, the host's clock). */
+  wallTrusted(): boolean;
+}
+
+export type TimerHandle = unknown;
+
+/** One-shot timers. A cleared timer's callback never runs. */
+export interface Timers {
+  set(callback: () => void, delayMs: number): TimerHandle;
+  clear(handle: TimerHandle): void;
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT";
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** TLS when true; plain HTTP only when the configuration says so. */
+  tls: boolean;
+  host: string;
+  port: number;
+  /** Path and query, starting with "/". */
+  path: string;
+  /** Name/value pairs in order. The port adds Host, Content-Length and Connection itself. */
+  headers: ReadonlyArray<readonly [string, string]>;
+  /** ASCII only, so its length is its byte count on every engine. */
+  body?: string;
+  /** The whole exchange (connect, TLS, send, receive) must end within this many milliseconds. */
+  timeoutMs: number;
+  /** Read at most this many body bytes; stop reading past it and say `truncated`. */
+  maxResponseBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Header names in lower case; a repeated header keeps its last value. */
+  headers: Readonly<Record<string, string>>;
+  /** The body, at most `maxResponseBytes` long. */
+  body: Uint8Array;
+  /** True when the body was longer than `maxResponseBytes` and reading stopped. */
+  truncated: boolean;
+}
+
+/** Why no response arrived. */
+export type TransportErrorKind =
+  | "timeout"
+  | "dns"
+  | "refused"
+  | "reset"
+  | "tls"
+  | "cancelled"
+  | "other";
+
+export type HttpResult =
+  | { ok: true; response: HttpResponse }
+  | { ok: false; error: TransportErrorKind; message: string };
+
+export interface HttpExchange {
+  /** Always resolves, never rejects: failures come back as `{ok: false}`. */
+  result: Promise<HttpResult>;
+  /** Abandon the exchange; `result` then resolves with error "cancelled" if it has not already. */
+  cancel(): void;
+}
+
+export interface HttpClient {
+  request(request: HttpRequest): HttpExchange;
+}
+
+/**
+ * NOR flash: a write can only clear bits (1 -> 0); `erase` sets a whole sector back to 0xFF.
+ * Offsets are bytes from the start of the partition.
+ */
+export interface Flash {
+  readonly sectorSize: number;
+  readonly sectorCount: number;
+  read(offset: number, length: number): Uint8Array;
+  write(offset: number, data: Uint8Array): void;
+  erase(sector: number): void;
+}
+
+/**
+ * A sensor in the ECMA-419 Sensor Class Pattern: `sample()` returns a plain object
+ * (for example `{thermometer: {temperature: 21.5}, hygrometer: {humidity: 40}}`) and throws
+ * when the device cannot be read.
+ */
+export interface Sensor {
+  readonly name: string;
+  sample(): unknown;
+}
+
+export interface Network {
+  /** True while the device has a route to the internet (Wi-Fi associated and an address). */
+  online(): boolean;
+}
+
+/** Device health where the platform can tell; absent values are simply not reported. */
+export interface Health {
+  rssi?(): number | undefined;
+  freeMemory?(): number | undefined;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Logger {
+  log(level: LogLevel, message: string): void;
+}
+
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+}
+
+/** Everything a host hands the agent. */
+export interface Ports {
+  clock: Clock;
+  timers: Timers;
+  http: HttpClient;
+  sensors: ReadonlyArray<Sensor>;
+  network: Network;
+  logger: Logger;
+  random: Random;
+  health?: Health;
+  flash?: Flash;
+}
