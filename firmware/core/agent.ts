@@ -8,7 +8,7 @@ import type { HttpExchange, HttpResult, Ports, Sensor, TimerHandle } from "../po
 import { fullJitterMs, rateLimitWaitMs } from "./backoff.js";
 import { classify, FAILURE_CLASSES, type FailureClass, type Verdict } from "./classify.js";
 import { redactToken, tokenProblem, validateConfig, type AgentConfig, type VariableConfig } from "./config.js";
-import { Encoder } from "./encoder.js";
+import { Encoder, type Batch } from "./encoder.js";
 import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import { TimeBase } from "./timebase.js";
@@ -43,8 +43,9 @@ export interface Snapshot {
   delivered: number;
   dropped: Record<DropReason, number>;
   droppedTotal: number;
-  /** Readings held in the ring, the batch on the wire included. */
+  /** Readings not yet delivered or dropped: held in the ring or on the wire. */
   buffered: number;
+  /** Readings in the batch on the wire. */
   inFlight: number;
   requests: number;
   acknowledged: number;
@@ -68,6 +69,8 @@ export class ConfigError extends Error {
 
 const GUARD_SLACK_MS = 5_000;
 const RECHECK_MS = 5_000;
+/** Acknowledged uploads after a 413 before batches may grow back toward the configured bound. */
+const ACKS_TO_GROW = 32;
 
 interface SensorPlan {
   sensor: Sensor;
@@ -124,15 +127,21 @@ export class Agent {
   private failureRun = 0;
   /** Start times of recent requests, for the per-minute ceiling. */
   private readonly recentRequests: number[] = [];
-  /** While > 0, the oldest `suspect` records hold one the server refused (400) or could not take (413). */
+  /** While > 0, the oldest `suspect` records hold one the server refused (400). */
   private suspect = 0;
   /** Records per batch while isolating a refused record; 0 when not isolating. */
   private splitLimit = 0;
+  /** Body bytes per request: the configured bound, halved by each 413 and doubled back after a run of acknowledgements. */
+  private byteLimit: number;
+  private acksSinceShrink = 0;
+  /** The server refused the token; cleared by an acknowledgement or a new token. */
+  private tokenRefused = false;
 
   constructor(config: AgentConfig, ports: Ports) {
     this.config = config;
     this.ports = ports;
     this.token = config.token;
+    this.byteLimit = config.maxBatchBytes;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
     this.encoder = new Encoder(config.variables);
     this.timebase = new TimeBase(ports.clock);
@@ -194,6 +203,7 @@ export class Agent {
     const problem = tokenProblem(token);
     if (problem !== undefined) throw new ConfigError([problem]);
     this.token = token;
+    this.tokenRefused = false;
     this.ports.logger.log("info", `agent: token replaced, now ${redactToken(token)}`);
     if (this.state === "auth-failed") {
       this.state = "idle";
@@ -218,8 +228,8 @@ export class Agent {
       delivered: this.delivered,
       dropped: { ...this.dropped },
       droppedTotal,
-      buffered: this.ring.count,
-      inFlight: this.ring.inFlight,
+      buffered: this.ring.unsettled,
+      inFlight: this.ring.flightSize,
       requests: this.requests,
       acknowledged: this.acknowledged,
       failures: { ...this.failures },
@@ -349,7 +359,7 @@ export class Agent {
     }
 
     const maxRecords = this.splitLimit > 0 ? Math.min(this.splitLimit, config.maxBatchRecords) : config.maxBatchRecords;
-    const batch = this.encoder.encode(this.ring, this.timebase, config.maxBatchBytes, maxRecords);
+    const batch = this.encoder.encode(this.ring, this.timebase, this.byteLimit, maxRecords);
     this.ring.beginBatch(batch.count);
     recent.push(now);
     this.requests++;
@@ -376,7 +386,7 @@ export class Agent {
         maxResponseBytes: config.maxResponseBytes,
       });
     } catch (e) {
-      this.settle(batch.full, { ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+      this.settle(batch, { ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
       return;
     }
     this.exchange = exchange;
@@ -385,12 +395,12 @@ export class Agent {
       exchange.cancel();
     }, config.requestTimeoutMs + GUARD_SLACK_MS);
     exchange.result.then(
-      (result) => this.settle(batch.full, result),
-      (e: unknown) => this.settle(batch.full, { ok: false, error: "other", message: String(e) }),
+      (result) => this.settle(batch, result),
+      (e: unknown) => this.settle(batch, { ok: false, error: "other", message: String(e) }),
     );
   }
 
-  private settle(batchWasFull: boolean, result: HttpResult): void {
+  private settle(batch: Batch, result: HttpResult): void {
     this.exchange = undefined;
     this.clearTimer("guardTimer");
     let verdict: Verdict;
@@ -411,13 +421,18 @@ export class Agent {
       this.delivered += this.ring.acknowledge();
       this.acknowledged++;
       this.failureRun = 0;
+      this.tokenRefused = false;
       this.lastUploadMs = this.ports.clock.monotonicMs();
+      if (this.byteLimit < config.maxBatchBytes && ++this.acksSinceShrink >= ACKS_TO_GROW) {
+        this.byteLimit = Math.min(config.maxBatchBytes, this.byteLimit * 2);
+        this.acksSinceShrink = 0;
+      }
       if (this.suspect > 0) {
         this.suspect -= batchSize;
         if (this.suspect <= 0) this.endIsolation();
       }
       this.state = "idle";
-      this.scheduleAttempt(this.ring.pending > 0 && (batchWasFull || this.suspect > 0) ? 0 : config.uploadIntervalMs);
+      this.scheduleAttempt(this.ring.pending > 0 && (batch.full || this.suspect > 0) ? 0 : config.uploadIntervalMs);
       return;
     }
 
@@ -425,11 +440,20 @@ export class Agent {
     this.lastError = `${verdict.failure}: ${this.redact(verdict.message)}`;
     this.ports.logger.log("warn", `upload of ${batchSize} readings failed: ${this.lastError}`);
 
-    if (verdict.action === "split" || verdict.action === "bisect") {
+    if (verdict.action === "split") {
+      if (batchSize <= 1) this.dropped.tooLarge += this.ring.discardBatch();
+      else {
+        this.dropped.bufferFull += this.ring.keepBatch();
+        this.byteLimit = Math.floor(batch.body.length / 2);
+        this.acksSinceShrink = 0;
+      }
+      this.state = "idle";
+      this.scheduleAttempt(0);
+      return;
+    }
+    if (verdict.action === "bisect") {
       if (batchSize <= 1) {
-        const n = this.ring.discardBatch();
-        if (verdict.action === "split") this.dropped.tooLarge += n;
-        else this.dropped.invalid += n;
+        this.dropped.invalid += this.ring.discardBatch();
         this.suspect -= 1;
         if (this.suspect <= 0) this.endIsolation();
       } else {
@@ -444,7 +468,8 @@ export class Agent {
 
     this.dropped.bufferFull += this.ring.keepBatch();
     if (verdict.action === "auth") {
-      if (this.state !== "auth-failed") {
+      if (!this.tokenRefused) {
+        this.tokenRefused = true;
         this.ports.logger.log("error", `upload: token ${redactToken(this.token)} refused; buffering goes on, retrying every ${config.authRetryMs} ms`);
       }
       this.state = "auth-failed";

@@ -81,6 +81,11 @@ export class Ring {
     return this.flight + this.evictedFromFlight;
   }
 
+  /** Records not yet settled: those held plus those evicted from the batch on the wire. */
+  get unsettled(): number {
+    return this.size + this.evictedFromFlight;
+  }
+
   /** Characters of string values held. */
   get stringsHeld(): number {
     return this.stringChars;

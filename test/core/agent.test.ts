@@ -1,0 +1,431 @@
+// Agent scenarios on a virtual clock against the in-memory TagoIO. In every one,
+// sampled = delivered + dropped + buffered holds after every event, what the server stored is
+// compared with what the agent says it delivered, and nothing arrives twice unless an
+// acknowledgement was lost.
+
+import { describe, expect, it } from "vitest";
+import { Agent, ConfigError, type Snapshot } from "../../firmware/core/agent.js";
+import type { Sensor } from "../../firmware/ports.js";
+import { reply } from "../support/scripted-http.js";
+import { BOARD_VARIABLES, MemoryLogger, OTHER_TOKEN, TOKEN } from "../support/fixtures.js";
+import { FakeTago } from "../support/fake-tago.js";
+import { simulatedSensors } from "../../firmware/simulated/sensors.js";
+import { balanced, SimDevice, START_WALL } from "../support/sim-device.js";
+import { VirtualClock } from "../../host-sim/virtual-clock.js";
+import { SeededRandom } from "../../firmware/simulated/prng.js";
+
+const HOUR = 3_600_000;
+
+function watch(device: SimDevice): Snapshot[] {
+  const broken: Snapshot[] = [];
+  device.onStep = (s) => {
+    if (!balanced(s)) broken.push(s);
+  };
+  return broken;
+}
+
+function refused() {
+  return { ok: false as const, error: "refused" as const, message: "connect ECONNREFUSED" };
+}
+
+describe("Agent: a normal day", () => {
+  it("delivers every reading once, with its sample time and group, in few requests", async () => {
+    const device = new SimDevice();
+    const broken = watch(device);
+    device.agent.start();
+    const s = await device.run(2 * HOUR);
+    expect(broken).toEqual([]);
+    expect(s.sampled).toBe(2 * 3600 * 3);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.delivered + s.buffered).toBe(s.sampled);
+    expect(s.buffered).toBeLessThan(3 * 60 + 3);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(device.tago.duplicates()).toBe(0);
+    // Uploads every minute, one request per minute for 180 readings.
+    expect(s.requests).toBeLessThanOrEqual(125);
+    expect(s.requests).toBe(s.acknowledged);
+    const first = device.tago.stored.slice(0, 3);
+    const t0 = new Date(START_WALL + 1000).toISOString();
+    expect(first.map((r) => [r.variable, r.unit, r.time])).toEqual([
+      ["temperature", "°C", t0],
+      ["humidity", "%", t0],
+      ["pressure", "Pa", t0],
+    ]);
+    expect(new Set(first.map((r) => r.group)).size).toBe(1);
+    for (const r of device.tago.stored) expect(Date.parse(r.time as string)).toBeGreaterThanOrEqual(START_WALL);
+  });
+
+  it("sends the token in Device-Token over TLS to the configured host, never in a log line", async () => {
+    const device = new SimDevice({ config: { region: "eu-w1" } });
+    device.agent.start();
+    await device.run(5 * 60_000);
+    const request = device.tago.http.log[0].request;
+    expect(request).toMatchObject({ method: "POST", tls: true, host: "api.eu-w1.tago.io", port: 443, path: "/data" });
+    expect(request.headers).toContainEqual(["Device-Token", TOKEN]);
+    expect(device.logger.text()).not.toContain(TOKEN);
+    expect(device.logger.text()).toContain("****5e6f");
+  });
+});
+
+describe("Agent: the transport down for hours", () => {
+  it("buffers, drops the oldest when full (counted), backs off within its cap, then drains", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 4096, backoffCapMs: 120_000 } });
+    const broken = watch(device);
+    device.tago.rule = () => refused();
+    device.agent.start();
+    let s = await device.run(6 * HOUR);
+    expect(s.delivered).toBe(0);
+    expect(s.buffered).toBe(4096);
+    expect(s.dropped.bufferFull).toBe(s.sampled - 4096);
+    // Backoff capped at 2 minutes with full jitter: about one try a minute, never a storm.
+    expect(s.requests).toBeGreaterThan(100);
+    expect(s.requests).toBeLessThan(6 * 60 * 6);
+    expect(s.failures.network).toBe(s.requests);
+    expect(s.state).toBe("backing-off");
+    expect(s.lastError).toMatch(/^network: refused/);
+
+    device.tago.rule = () => "store";
+    s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    expect(s.buffered).toBeLessThan(200);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(device.tago.duplicates()).toBe(0);
+    // What survived is the newest: the first stored reading is from the last 4096 of the outage.
+    const firstTime = Date.parse(device.tago.stored[0].time as string);
+    expect(firstTime).toBeGreaterThan(START_WALL + 6 * HOUR - (4096 / 3 + 120) * 1000);
+  });
+
+  it("with drop-newest keeps the oldest readings instead", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 300, whenFull: "drop-newest" } });
+    device.tago.rule = () => refused();
+    device.agent.start();
+    let s = await device.run(HOUR);
+    expect(s.buffered).toBe(300);
+    device.tago.rule = () => "store";
+    s = await device.run(10 * 60_000);
+    expect(balanced(s)).toBe(true);
+    expect(device.tago.stored[0].time).toBe(new Date(START_WALL + 1000).toISOString());
+  });
+
+  it("does not try while the network is down", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 20_000 } });
+    device.online = false;
+    device.agent.start();
+    let s = await device.run(HOUR);
+    expect(s.requests).toBe(0);
+    expect(s.state).toBe("offline");
+    device.online = true;
+    s = await device.run(10 * 60_000);
+    expect(s.requests).toBeGreaterThan(0);
+    expect(s.delivered).toBeGreaterThanOrEqual(3 * 3600);
+    expect(s.droppedTotal).toBe(0);
+  });
+
+  it("counts every reading once when the ring overflows while a batch is on the wire", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 64, maxBatchRecords: 60, uploadIntervalMs: 1000 } });
+    const broken = watch(device);
+    // Slow answers: the ring fills and evicts records of the batch on the wire.
+    device.tago.rule = (e) => (e.index % 2 === 0 ? { delayMs: 30_000, result: reply(200, { status: true, result: "ok" }) } : { delayMs: 30_000, result: refused() });
+    device.agent.start();
+    const s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    expect(s.dropped.bufferFull).toBeGreaterThan(0);
+    // Acknowledged batches count in full, evicted members included.
+    const acknowledged = device.tago.http.log
+      .map((entry, i) => (entry.result?.ok ? device.tago.exchanges[i].records.length : 0))
+      .reduce((a, b) => a + b, 0);
+    expect(s.delivered).toBe(acknowledged);
+  });
+});
+
+describe("Agent: rate limits", () => {
+  it("rides out a 429 storm without loss, waiting what the server names", async () => {
+    const device = new SimDevice({ config: { rateLimitJitterMs: 1000 } });
+    const broken = watch(device);
+    const times: number[] = [];
+    device.tago.rule = (e) => {
+      times.push(device.clock.monotonicMs());
+      return e.index % 4 === 3 ? "store" : reply(429, { status: false, message: "Too many requests (Retry-After: 20)" });
+    };
+    device.agent.start();
+    const s = await device.run(3 * HOUR);
+    expect(broken).toEqual([]);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.failures["rate-limited"]).toBeGreaterThan(100);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(s.delivered + s.buffered).toBe(s.sampled);
+    expect(s.buffered).toBeLessThan(400);
+    for (let i = 1; i < times.length; i++) {
+      if (i % 4 !== 0) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(20_000);
+    }
+  });
+
+  it("waits for the next calendar minute when the 429 names no wait", async () => {
+    const device = new SimDevice({ config: { rateLimitJitterMs: 0 } });
+    const at: number[] = [];
+    device.tago.rule = (e) => {
+      at.push(device.clock.wallMs());
+      return e.index === 0 ? reply(429, "<html>Too Many Requests</html>") : "store";
+    };
+    device.agent.start();
+    await device.run(3 * 60_000);
+    expect(at[1] % 60_000).toBe(0);
+    expect(at[1] - at[0]).toBeLessThanOrEqual(60_000);
+  });
+
+  it("never starts more requests a minute than configured, however much is waiting", async () => {
+    const device = new SimDevice({ config: { maxRequestsPerMinute: 3, maxBatchRecords: 10 } });
+    const at: number[] = [];
+    device.tago.rule = () => {
+      at.push(device.clock.monotonicMs());
+      return "store";
+    };
+    device.agent.start();
+    await device.run(HOUR);
+    for (let i = 3; i < at.length; i++) expect(at[i] - at[i - 3]).toBeGreaterThanOrEqual(60_000);
+    expect(at.length).toBeGreaterThan(170);
+  });
+});
+
+describe("Agent: authentication", () => {
+  it("stops uploading on 401 and keeps buffering, retries rarely, then drains with a fixed token", async () => {
+    const device = new SimDevice({ config: { authRetryMs: 600_000, bufferCapacity: 30_000 } });
+    const broken = watch(device);
+    device.tago.rule = (e) => (e.token === OTHER_TOKEN ? "store" : reply(401, { status: false, result: "Authorization denied" }));
+    device.agent.start();
+    let s = await device.run(2 * HOUR);
+    expect(s.state).toBe("auth-failed");
+    expect(s.delivered).toBe(0);
+    expect(s.buffered).toBe(s.sampled);
+    expect(s.requests).toBeLessThanOrEqual(2 * 6 + 1);
+    expect(s.failures.auth).toBe(s.requests);
+    expect(s.lastError).toBe("auth: Authorization denied");
+    expect(device.logger.lines.filter((l) => l.level === "error")).toHaveLength(1);
+
+    device.agent.setToken(OTHER_TOKEN);
+    s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    expect(s.state).not.toBe("auth-failed");
+    expect(s.buffered).toBeLessThan(400);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(device.tago.duplicates()).toBe(0);
+    expect(device.logger.text()).not.toContain(OTHER_TOKEN);
+  });
+
+  it("refuses a malformed replacement token without echoing it", () => {
+    const device = new SimDevice();
+    expect(() => device.agent.setToken("oops-not-a-token")).toThrow(ConfigError);
+    try {
+      device.agent.setToken("oops-not-a-token");
+    } catch (e) {
+      expect(String(e)).not.toContain("oops-not-a-token");
+    }
+  });
+
+  it("keeps a token that a hostile server echoes out of the last error", async () => {
+    const device = new SimDevice();
+    device.tago.rule = () => reply(500, `token ${TOKEN} is bad`);
+    device.agent.start();
+    const s = await device.run(5 * 60_000);
+    expect(s.lastError).toContain("****5e6f");
+    expect(s.lastError).not.toContain(TOKEN);
+    expect(device.logger.text()).not.toContain(TOKEN);
+  });
+});
+
+describe("Agent: lost acknowledgements", () => {
+  it("may send a batch twice when its acknowledgement is lost, and only then", async () => {
+    const device = new SimDevice();
+    const broken = watch(device);
+    device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
+    device.agent.start();
+    const s = await device.run(2 * HOUR);
+    expect(broken).toEqual([]);
+    expect(device.tago.lostAcks).toBeGreaterThan(0);
+    expect(device.tago.duplicates()).toBe(device.tago.lostAcks);
+    expect(device.tago.stored.length - device.tago.lostAcks).toBe(s.delivered);
+  });
+});
+
+class PoisonSensor implements Sensor {
+  readonly name = "sht3x";
+  private n = 0;
+  sample(): unknown {
+    this.n++;
+    return { thermometer: { temperature: this.n % 500 === 0 ? 666 : 20 + (this.n % 7) }, hygrometer: { humidity: 40 } };
+  }
+}
+
+describe("Agent: refused records", () => {
+  it("bisects a 400 to drop exactly the records the server rejects, delivering the rest", async () => {
+    const device = new SimDevice({
+      sensors: (clock) => [new PoisonSensor(), bmp(clock)],
+    });
+    const broken = watch(device);
+    device.tago.rule = (e) =>
+      e.records.some((r) => r.value === 666) ? reply(400, { status: false, message: "value 666 is not allowed" }) : "store";
+    device.agent.start();
+    const s = await device.run(2 * HOUR);
+    expect(broken).toEqual([]);
+    const poisoned = Math.floor(7200 / 500);
+    expect(s.dropped.invalid).toBe(poisoned);
+    expect(s.failures.invalid).toBeGreaterThanOrEqual(poisoned);
+    expect(device.tago.stored.some((r) => r.value === 666)).toBe(false);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(s.delivered + s.buffered + poisoned).toBe(s.sampled);
+    // Isolation costs at most two requests per halving of a 180-reading batch per bad record, not one per record.
+    expect(s.requests).toBeLessThanOrEqual(121 + poisoned * 2 * Math.ceil(Math.log2(180)));
+  });
+
+  it("splits on 413 until the batches fit, and drops a single reading the server cannot take", async () => {
+    const device = new SimDevice();
+    const broken = watch(device);
+    device.tago.rule = (e) => (e.bytes > 6000 ? reply(413, { status: false, message: "Payload too large" }) : "store");
+    device.agent.start();
+    const s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    // The server's limit is learnt once, not rediscovered on every upload.
+    expect(s.failures["too-large"]).toBeGreaterThan(0);
+    expect(s.failures["too-large"]).toBeLessThanOrEqual(4 + s.acknowledged / 32);
+    expect(s.dropped.tooLarge).toBe(0);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(s.delivered).toBeGreaterThan(3 * 3500);
+
+    device.tago.rule = () => reply(413, "too large");
+    const before = device.agent.snapshot();
+    const after = await device.run(10 * 60_000);
+    expect(after.dropped.tooLarge).toBeGreaterThan(0);
+    expect(balanced(after)).toBe(true);
+    expect(after.delivered).toBe(before.delivered);
+  });
+});
+
+function bmp(clock: VirtualClock): Sensor {
+  const random = new SeededRandom(5);
+  return { name: "bmp280", sample: () => ({ barometer: { pressure: 101_000 + Math.round(random.next() * 500) }, clock: clock.monotonicMs() }) };
+}
+
+describe("Agent: time trust", () => {
+  it("holds readings until the clock is trusted, then sends them with exactly rebased times", async () => {
+    const device = new SimDevice({ trusted: false, config: { bufferCapacity: 4096 } });
+    device.agent.start();
+    let s = await device.run(10 * 60_000);
+    expect(s.requests).toBe(0);
+    expect(s.state).toBe("waiting-for-clock");
+    expect(s.clockTrusted).toBe(false);
+    // SNTP answers 10 minutes after boot.
+    device.clock.sync(START_WALL + 10 * 60_000);
+    s = await device.run(5 * 60_000);
+    expect(s.clockTrusted).toBe(true);
+    expect(s.delivered).toBeGreaterThanOrEqual(3 * 600);
+    const times = device.tago.stored.filter((r) => r.variable === "temperature").map((r) => Date.parse(r.time as string));
+    times.slice(0, 900).forEach((t, i) => expect(t).toBe(START_WALL + (i + 1) * 1000));
+  });
+
+  it("sends no time at all rather than a 1970 or pre-2024 one", async () => {
+    const device = new SimDevice({ trusted: false, config: { uploadWithoutTime: true } });
+    device.clock.sync(Date.UTC(2001, 0, 1));
+    device.agent.start();
+    const s = await device.run(5 * 60_000);
+    expect(s.delivered).toBeGreaterThan(0);
+    expect(device.tago.stored.every((r) => r.time === undefined)).toBe(true);
+    expect(device.tago.stored[0].group).toMatch(/^u/);
+  });
+});
+
+describe("Agent: sensors and values", () => {
+  it("counts a failing sensor and goes on with the others, logging the failure once", async () => {
+    let broken = true;
+    const device = new SimDevice({
+      sensors: (clock) => [
+        {
+          name: "sht3x",
+          sample: () => {
+            if (broken) throw new Error("I2C NACK");
+            return { thermometer: { temperature: 20 }, hygrometer: { humidity: 50 } };
+          },
+        },
+        bmp(clock),
+      ],
+    });
+    device.agent.start();
+    let s = await device.run(100_000);
+    expect(s.sensorErrors).toBe(100);
+    expect(s.sampled).toBe(100);
+    broken = false;
+    s = await device.run(10_000);
+    expect(s.sampled).toBe(100 + 30);
+    expect(device.logger.lines.filter((l) => l.message.includes("I2C NACK"))).toHaveLength(1);
+    expect(device.logger.text()).toContain("sht3x: reading again");
+  });
+
+  it("refuses NaN and Infinity at sampling, and strings over the bound, counting each", async () => {
+    const values = [NaN, Infinity, -Infinity, 1.5];
+    let i = 0;
+    const device = new SimDevice({
+      config: {
+        maxStringLength: 5,
+        variables: [
+          { name: "level", sensor: "x", field: "level" },
+          { name: "label", sensor: "x", field: "label" },
+          { name: "ok", sensor: "x", field: "ok" },
+        ],
+      },
+      sensors: () => [{ name: "x", sample: () => ({ level: values[i++ % 4], label: i % 2 ? "short" : "much too long", ok: true }) }],
+    });
+    device.agent.start();
+    const s = await device.run(4 * 60_000 + 500);
+    expect(s.sampled).toBe(720);
+    expect(s.dropped.nonFinite).toBe(180);
+    expect(s.dropped.stringTooLong).toBe(120);
+    expect(balanced(s)).toBe(true);
+    const stored = device.tago.stored;
+    expect(stored.filter((r) => r.variable === "level").every((r) => r.value === 1.5)).toBe(true);
+    expect(stored.filter((r) => r.variable === "label").every((r) => r.value === "short")).toBe(true);
+    expect(stored.filter((r) => r.variable === "ok").every((r) => r.value === true)).toBe(true);
+  });
+
+  it("refuses a configuration whose variables name sensors the device lacks", () => {
+    const clock = new VirtualClock({ wallStartMs: START_WALL, trusted: true });
+    const ports = {
+      clock,
+      timers: clock,
+      http: new FakeTago(clock).http,
+      sensors: simulatedSensors({ clock, seed: 1 }),
+      network: { online: () => true },
+      logger: new MemoryLogger(),
+      random: new SeededRandom(1),
+    };
+    expect(() => Agent.create({ token: TOKEN, variables: [{ ...BOARD_VARIABLES[0], sensor: "bme680" }] }, ports)).toThrow(
+      /variables\[0\]\.sensor: no sensor named "bme680" on this device \(have: sht3x, bmp280\)/,
+    );
+  });
+});
+
+describe("Agent: lifecycle", () => {
+  it("abandons the batch on the wire when stopped; it stays buffered", async () => {
+    const device = new SimDevice();
+    device.tago.rule = () => ({ delayMs: 20_000, result: reply(200, { status: true, result: "ok" }) });
+    device.agent.start();
+    await device.run(61_000);
+    expect(device.agent.snapshot().state).toBe("uploading");
+    device.agent.stop();
+    await device.run(60_000);
+    const s = device.agent.snapshot();
+    expect(s.state).toBe("stopped");
+    expect(s.delivered).toBe(0);
+    expect(s.buffered).toBe(s.sampled);
+    expect(device.clock.nextDue()).toBeUndefined();
+  });
+
+  it("cancels an exchange the port never ends, and carries on", async () => {
+    const device = new SimDevice({ config: { requestTimeoutMs: 10_000 } });
+    device.tago.rule = (e) => (e.index === 0 ? { delayMs: 1e12, result: refused() } : "store");
+    device.agent.start();
+    const s = await device.run(5 * 60_000);
+    expect(s.failures.network).toBe(1);
+    expect(device.tago.http.log[0].result).toEqual({ ok: false, error: "cancelled", message: "cancelled" });
+    expect(s.delivered).toBeGreaterThan(0);
+    expect(balanced(s)).toBe(true);
+  });
+});

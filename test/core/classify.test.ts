@@ -1,0 +1,128 @@
+// Every row of the uplink policy table, and hostile answers that must be classified, not thrown.
+
+import { describe, expect, it } from "vitest";
+import { classify, retryAfterMs } from "../../firmware/core/classify.js";
+import type { HttpResult } from "../../firmware/ports.js";
+import { SeededRandom } from "../../firmware/simulated/prng.js";
+
+const WALL = Date.UTC(2026, 10, 26, 12, 45, 9);
+
+function answer(status: number, body: string | Uint8Array, headers: Record<string, string> = {}, truncated = false): HttpResult {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return { ok: true, response: { status, headers, body: bytes, truncated } };
+}
+
+describe("classify: the policy table", () => {
+  it("acknowledges a 2xx with a TagoIO success envelope, whatever its text", () => {
+    expect(classify(answer(200, '{"status":true,"result":"3 Data Added"}'), WALL)).toEqual({ action: "acknowledge" });
+    expect(classify(answer(201, '{"status":true,"result":[],"message":"warning"}'), WALL).action).toBe("acknowledge");
+  });
+
+  it.each([
+    ["a captive portal's page", "<html><body>Sign in to Wi-Fi</body></html>"],
+    ["an empty body", ""],
+    ["garbage", "\u0000\u0001\u0002garbage"],
+    ["a failure envelope", '{"status":false,"message":"nope"}'],
+    ["a bare string", '"3 Data Added"'],
+    ["an array", "[true]"],
+  ])("keeps the batch on a 2xx with %s", (_what, body) => {
+    const v = classify(answer(200, body), WALL);
+    expect(v.action).toBe("back-off");
+    expect(v.action === "back-off" && v.failure).toBe("not-acknowledged");
+  });
+
+  it("does not take a truncated 2xx body as an acknowledgement", () => {
+    expect(classify(answer(200, '{"status":true,"result":"1 Data Added"}', {}, true), WALL).action).toBe("back-off");
+  });
+
+  it("reads Retry-After from TagoIO's message text on 429", () => {
+    const v = classify(answer(429, '{"status":false,"message":"Too many requests (Retry-After: 8)"}'), WALL);
+    expect(v).toEqual({ action: "rate-limited", failure: "rate-limited", message: "Too many requests (Retry-After: 8)", retryAfterMs: 8000 });
+  });
+
+  it("reads Retry-After from the header, seconds or an HTTP date", () => {
+    const seconds = classify(answer(429, "", { "retry-after": "12" }), WALL);
+    expect(seconds.action === "rate-limited" && seconds.retryAfterMs).toBe(12_000);
+    const date = classify(answer(429, "", { "retry-after": new Date(WALL + 51_000).toUTCString() }), WALL);
+    expect(date.action === "rate-limited" && date.retryAfterMs).toBe(51_000);
+  });
+
+  it("leaves the wait unset on a 429 that names none (the agent waits for the next calendar minute)", () => {
+    const v = classify(answer(429, "<html>slow down</html>"), WALL);
+    expect(v.action === "rate-limited" && v.retryAfterMs).toBeUndefined();
+  });
+
+  it.each([500, 502, 503, 504, 599])("backs off on %i", (status) => {
+    const v = classify(answer(status, "<html><h1>Bad Gateway</h1></html>"), WALL);
+    expect(v.action === "back-off" && v.failure).toBe("server");
+  });
+
+  it("splits on 413 and bisects on 400", () => {
+    expect(classify(answer(413, '{"status":false,"message":"Payload too large"}'), WALL).action).toBe("split");
+    const bad = classify(answer(400, '{"status":false,"result":{"message":"variable: invalid"}}'), WALL);
+    expect(bad).toEqual({ action: "bisect", failure: "invalid", message: "variable: invalid" });
+  });
+
+  it.each([
+    [401, '{"status":false,"result":"Authorization denied"}', "Authorization denied"],
+    [403, '{"status":false,"message":"Device is not active"}', "Device is not active"],
+    [401, "<html>denied</html>", "HTTP 401: <html>denied</html>"],
+  ])("stops on %i and names the reason", (status, body, message) => {
+    expect(classify(answer(status, body), WALL)).toEqual({ action: "auth", failure: "auth", message });
+  });
+
+  it("classifies other statuses as unexpected and backs off", () => {
+    for (const status of [0, 100, 302, 404, 405, 418, 999]) {
+      const v = classify(answer(status, "x"), WALL);
+      expect(v.action === "back-off" && v.failure).toBe("unexpected");
+    }
+  });
+
+  it("maps transport failures to their classes", () => {
+    const of = (error: "timeout" | "dns" | "refused" | "reset" | "tls" | "cancelled" | "other") =>
+      classify({ ok: false, error, message: "m" }, WALL);
+    expect(of("timeout")).toMatchObject({ action: "back-off", failure: "timeout" });
+    expect(of("tls")).toMatchObject({ action: "back-off", failure: "tls", message: "tls: m" });
+    for (const e of ["dns", "refused", "reset", "cancelled", "other"] as const) expect(of(e)).toMatchObject({ failure: "network" });
+  });
+});
+
+describe("classify: hostile answers", () => {
+  it("survives deep nesting without parsing it", () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    expect(classify(answer(200, deep), WALL).action).toBe("back-off");
+    const nested = '{"status":false,"result":' + "{".repeat(5000) + "}".repeat(5000) + "}";
+    expect(classify(answer(401, nested), WALL).action).toBe("auth");
+  });
+
+  it("survives invalid UTF-8 and keeps messages printable and short", () => {
+    const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82, 0x0a, 0x1b, 0x5b, 0x32, 0x4a]);
+    const v = classify(answer(503, bytes), WALL);
+    expect(v.action).toBe("back-off");
+    if (v.action !== "back-off") return;
+    expect(v.message).toMatch(/^[\x20-\x7e]*$/);
+    const long = classify(answer(500, "x".repeat(5000)), WALL);
+    expect(long.action === "back-off" && long.message.length).toBeLessThanOrEqual(200);
+  });
+
+  it("never throws on random bytes under any status", () => {
+    const random = new SeededRandom(99);
+    for (let i = 0; i < 3000; i++) {
+      const body = new Uint8Array(random.below(64));
+      for (let j = 0; j < body.length; j++) body[j] = random.below(256);
+      const status = [200, 204, 400, 401, 403, 413, 429, 500, 503, random.below(1000)][random.below(10)];
+      const headers: Record<string, string> = random.below(2) ? { "retry-after": String.fromCharCode(...body.slice(0, 8)) } : {};
+      expect(() => classify(answer(status, body, headers, random.below(4) === 0), WALL)).not.toThrow();
+    }
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("prefers the header, then the message, and ignores nonsense", () => {
+    expect(retryAfterMs("3", "Retry-After: 9", WALL)).toBe(3000);
+    expect(retryAfterMs(undefined, "Too many requests (Retry-After: 9)", WALL)).toBe(9000);
+    expect(retryAfterMs("soon", "no number here", WALL)).toBeUndefined();
+    expect(retryAfterMs(new Date(WALL - 5000).toUTCString(), "", WALL)).toBe(0);
+    expect(retryAfterMs(new Date(WALL + 5000).toUTCString(), "", -1)).toBeUndefined();
+  });
+});
