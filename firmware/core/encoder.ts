@@ -21,6 +21,7 @@ export class Encoder {
   private readonly units: string[];
   private lastTime = -1;
   private lastTimeText = "";
+  private lastGroupText = "";
 
   constructor(variables: ReadonlyArray<VariableConfig>) {
     this.heads = variables.map((v) => '{"variable":' + jsonString(v.name) + ',"value":');
@@ -37,12 +38,14 @@ export class Encoder {
     out += this.units[variable];
     const wall = timebase.wallOf(ring.timeAt(index), flags);
     if (wall >= 0) {
+      // The readings of one sample share a time: format it once for all of them.
       if (wall !== this.lastTime) {
         this.lastTime = wall;
-        this.lastTimeText = new Date(wall).toISOString();
+        this.lastTimeText = ',"time":"' + new Date(wall).toISOString() + '"';
+        this.lastGroupText = ',"group":"' + wall.toString(36) + '"';
       }
-      out += ',"time":"' + this.lastTimeText + '"';
-      if (flags & FLAG_GROUPED) out += ',"group":"' + wall.toString(36) + '"';
+      out += this.lastTimeText;
+      if (flags & FLAG_GROUPED) out += this.lastGroupText;
     } else if (flags & FLAG_GROUPED) {
       // Without a wall time the sample is still tied together by its uptime.
       out += ',"group":"u' + ring.timeAt(index).toString(36) + '"';
