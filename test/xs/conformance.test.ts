@@ -1,0 +1,260 @@
+// XS conformance: the agent core, bundled with portable fake ports and the scenarios, runs on the
+// real XS engine (xsnap, in its own process) and on Node from the very same bundle. Every request
+// body, header, timing, log line and final counter must be identical, and each scenario's outcome
+// must be the one the uplink policy promises.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "./bundle.js";
+import { command, replyValue } from "./command-host.js";
+import { runOnNode, runOnXs } from "./engines.js";
+import type { Exchange, ScenarioResult } from "./scenario.js";
+import {
+  MAX_STRING_LENGTH,
+  OUTAGE,
+  RATE_LIMITS,
+  REFUSED_READING,
+  RING_CAPACITY,
+  RING_OUTAGE,
+  SCENARIOS,
+  STRINGS,
+  SYNC,
+  TOKEN,
+  WALL_START_MS,
+} from "./scenarios.js";
+
+const NAMES = Object.keys(SCENARIOS);
+const EARLIEST_MS = Date.parse("2024-01-01T00:00:00Z");
+const RESPONSE_DELAY_MS = 50; // ScriptedHttp's default
+const SAMPLE_MS = 10_000;
+
+interface Runs {
+  xs: ScenarioResult;
+  node: ScenarioResult;
+}
+const runs: Record<string, Runs> = {};
+let xsGlobals: Array<[string, string]> = [];
+
+beforeAll(async () => {
+  const code = await bundle("test/xs/xs-entry.ts");
+  const commands = NAMES.map((name) => command("scenario", name));
+  const xsSteps = [...commands, command("globals")].map((c) => ({ command: c }));
+  const [xs, node] = await Promise.all([runOnXs(code, [xsSteps]), runOnNode(code, commands)]);
+  NAMES.forEach((name, i) => {
+    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
+  });
+  xsGlobals = replyValue(xs[0][NAMES.length].reply ?? "");
+});
+
+it("runs on an XS engine that offers TextEncoder and TextDecoder but no console, timers or structuredClone", () => {
+  expect(Object.fromEntries(xsGlobals)).toEqual({
+    TextEncoder: "function",
+    TextDecoder: "function",
+    console: "undefined",
+    setTimeout: "undefined",
+    queueMicrotask: "undefined",
+    structuredClone: "undefined",
+  });
+});
+
+interface DataRecord {
+  variable: string;
+  value: unknown;
+  unit?: string;
+  time?: string;
+  group?: string;
+}
+
+function records(exchange: Exchange): DataRecord[] {
+  return JSON.parse(exchange.body) as DataRecord[];
+}
+
+const acknowledged = (r: ScenarioResult): Exchange[] => r.exchanges.filter((e) => typeof e.outcome === "number" && e.outcome >= 200 && e.outcome < 300);
+const delivered = (r: ScenarioResult): DataRecord[] => acknowledged(r).flatMap(records);
+const key = (r: DataRecord): string => `${r.variable}@${r.time ?? r.group}`;
+const timeOf = (r: DataRecord): number => Date.parse(r.time ?? "");
+/** Sample times (wall ms) of the delivered readings. */
+const deliveredTimes = (r: ScenarioResult): Set<number> => new Set(delivered(r).map(timeOf));
+
+describe.each(NAMES)("%s", (name) => {
+  it("sends byte-identical bodies and ends with identical counters on XS and on Node", () => {
+    const { xs, node } = runs[name];
+    const xsBodies = xs.exchanges.map((e) => e.body);
+    const nodeBodies = node.exchanges.map((e) => e.body);
+    expect(xsBodies.length).toBeGreaterThan(0);
+    expect(xsBodies.length).toBe(nodeBodies.length);
+    expect(xsBodies.findIndex((body, i) => body !== nodeBodies[i])).toBe(-1);
+    expect(xs.exchanges).toEqual(node.exchanges);
+    expect(xs.snapshot).toEqual(node.snapshot);
+    expect(xs.logs).toEqual(node.logs);
+  });
+
+  it("keeps the invariants: every reading accounted for, ASCII JSON bodies, trusted times only", () => {
+    const { xs } = runs[name];
+    const s = xs.snapshot;
+    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered);
+    const sent = delivered(xs);
+    expect(sent.length).toBe(s.delivered);
+    expect(new Set(sent.map(key)).size).toBe(sent.length);
+    for (const exchange of xs.exchanges) {
+      expect(exchange.body).toMatch(/^[\x20-\x7e]*$/);
+      expect(exchange.headers).toEqual([
+        ["Content-Type", "application/json"],
+        ["Device-Token", TOKEN],
+      ]);
+      for (const record of records(exchange)) {
+        expect(typeof record.variable).toBe("string");
+        expect(record.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(timeOf(record)).toBeGreaterThanOrEqual(EARLIEST_MS);
+      }
+    }
+  });
+});
+
+describe("scenario outcomes", () => {
+  it("normal-day: a day at 10 s with 3 variables goes out in about one request a minute, nothing dropped", () => {
+    const { xs } = runs["normal-day"];
+    const s = xs.snapshot;
+    expect(s.sampled).toBe(8640 * 3);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBeLessThanOrEqual(18);
+    expect(s.requests).toBe(s.acknowledged);
+    expect(s.requests).toBeGreaterThanOrEqual(1430);
+    expect(s.requests).toBeLessThanOrEqual(1441);
+    const times = delivered(xs).map(timeOf);
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
+    expect(times[0]).toBe(WALL_START_MS + SAMPLE_MS);
+  });
+
+  it("outage-backoff: refused for 3 hours, retries back off with full jitter under the cap, then the backlog drains", () => {
+    const { xs } = runs["outage-backoff"];
+    const s = xs.snapshot;
+    const failed = xs.exchanges.filter((e) => e.outcome === "refused");
+    expect(failed.length).toBe(s.failures.network);
+    expect(failed.length).toBeGreaterThan(10);
+    for (const e of failed) {
+      expect(e.atMs).toBeGreaterThanOrEqual(OUTAGE.fromMs);
+      expect(e.atMs).toBeLessThan(OUTAGE.toMs);
+    }
+    // The k-th retry waits at most min(cap, base * 2^k): backoffBaseMs 2 s, backoffCapMs 300 s.
+    for (let k = 1; k < failed.length; k++) {
+      const gap = failed[k].atMs - failed[k - 1].atMs - RESPONSE_DELAY_MS;
+      expect(gap).toBeLessThanOrEqual(Math.min(300_000, 2_000 * 2 ** (k - 1)));
+    }
+    const meanGap = (failed[failed.length - 1].atMs - failed[0].atMs) / (failed.length - 1);
+    expect(meanGap).toBeGreaterThan(60_000);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBeLessThanOrEqual(18);
+    const recovered = acknowledged(xs).find((e) => e.atMs >= OUTAGE.toMs);
+    expect(recovered?.atMs).toBeLessThanOrEqual(OUTAGE.toMs + 300_000 + RESPONSE_DELAY_MS);
+  });
+
+  it("rate-limited: a 429 waits the Retry-After of the message, or of the header, plus jitter under 5 s", () => {
+    const { xs } = runs["rate-limited"];
+    expect(xs.snapshot.failures["rate-limited"]).toBe(2);
+    for (const { index, waitMs } of RATE_LIMITS) {
+      expect(xs.exchanges[index].outcome).toBe(429);
+      const gap = xs.exchanges[index + 1].atMs - xs.exchanges[index].atMs - RESPONSE_DELAY_MS;
+      expect(gap).toBeGreaterThanOrEqual(waitMs);
+      expect(gap).toBeLessThan(waitMs + 5_000);
+    }
+    expect(xs.snapshot.droppedTotal).toBe(0);
+  });
+
+  it("bisect-400: only the refused reading is dropped as invalid, its neighbours are delivered", () => {
+    const { xs } = runs["bisect-400"];
+    const s = xs.snapshot;
+    expect(s.dropped.invalid).toBe(1);
+    expect(s.droppedTotal).toBe(1);
+    expect(s.failures.invalid).toBeGreaterThanOrEqual(2);
+    const sent = delivered(xs);
+    expect(sent.some((r) => r.variable === REFUSED_READING.variable && r.time === REFUSED_READING.time)).toBe(false);
+    expect(sent.filter((r) => r.time === REFUSED_READING.time).map((r) => r.variable).sort()).toEqual(["humidity", "temperature"]);
+    const refusedBodies = xs.exchanges.filter((e) => e.outcome === 400);
+    expect(refusedBodies.every((e) => e.body.includes(REFUSED_READING.time))).toBe(true);
+  });
+
+  const VARIABLE_ORDER = ["temperature", "humidity", "pressure"];
+
+  /** Readings up to `untilMs` never delivered, as positions in sampling order (3 per sample). */
+  function missingReadings(r: ScenarioResult, untilMs: number): number[] {
+    const sent = new Set(delivered(r).map(key));
+    const out: number[] = [];
+    for (let t = WALL_START_MS + SAMPLE_MS, n = 0; t <= untilMs; t += SAMPLE_MS) {
+      for (const variable of VARIABLE_ORDER) {
+        if (!sent.has(`${variable}@${new Date(t).toISOString()}`)) out.push(n);
+        n++;
+      }
+    }
+    return out;
+  }
+
+  /** Wall time of the sample a reading position belongs to. */
+  const sampleTime = (position: number): number => WALL_START_MS + SAMPLE_MS * (Math.floor(position / 3) + 1);
+
+  function checkFullRing(name: string): { first: number; last: number; recoveredMs: number } {
+    const { xs } = runs[name];
+    const s = xs.snapshot;
+    expect(s.dropped.bufferFull).toBeGreaterThan(0);
+    expect(s.droppedTotal).toBe(s.dropped.bufferFull);
+    const recovered = acknowledged(xs).find((e) => e.atMs >= RING_OUTAGE.toMs);
+    expect(recovered).toBeDefined();
+    const recoveredMs = WALL_START_MS + (recovered as Exchange).atMs;
+    const missing = missingReadings(xs, recoveredMs);
+    // Exactly the dropped readings are missing, one run of consecutive readings.
+    expect(missing.length).toBe(s.dropped.bufferFull);
+    expect(missing.every((p, i) => i === 0 || p === missing[i - 1] + 1)).toBe(true);
+    const first = sampleTime(missing[0]);
+    expect(first).toBeGreaterThanOrEqual(WALL_START_MS + RING_OUTAGE.fromMs - 60_000);
+    return { first, last: sampleTime(missing[missing.length - 1]), recoveredMs };
+  }
+
+  it("full-ring-drop-oldest: a 64-record ring through an hour's outage keeps the newest readings", () => {
+    const { last, recoveredMs } = checkFullRing("full-ring-drop-oldest");
+    const kept = Math.floor(RING_CAPACITY / 3) - 1;
+    expect(last).toBeLessThan(recoveredMs - kept * SAMPLE_MS);
+    const sent = deliveredTimes(runs["full-ring-drop-oldest"].xs);
+    const lastSample = recoveredMs - ((recoveredMs - WALL_START_MS) % SAMPLE_MS);
+    for (let i = 0; i < kept; i++) expect(sent.has(lastSample - i * SAMPLE_MS)).toBe(true);
+  });
+
+  it("full-ring-drop-newest: a 64-record ring through an hour's outage keeps the oldest readings", () => {
+    const { first, last, recoveredMs } = checkFullRing("full-ring-drop-newest");
+    const outageStart = WALL_START_MS + RING_OUTAGE.fromMs;
+    expect(first).toBeGreaterThan(outageStart + 10 * SAMPLE_MS);
+    expect(last).toBeGreaterThanOrEqual(WALL_START_MS + RING_OUTAGE.toMs - SAMPLE_MS);
+    expect(last).toBeLessThan(recoveredMs);
+    const sent = deliveredTimes(runs["full-ring-drop-newest"].xs);
+    for (let t = outageStart; t <= outageStart + 10 * SAMPLE_MS; t += SAMPLE_MS) expect(sent.has(t)).toBe(true);
+  });
+
+  it("non-ascii-strings: accents, emoji, quotes and control characters arrive exactly; too long is counted", () => {
+    const { xs } = runs["non-ascii-strings"];
+    const s = xs.snapshot;
+    const samples = s.sampled / 3;
+    const tooLong = STRINGS.filter((t) => [...t].length > MAX_STRING_LENGTH);
+    expect(tooLong.length).toBe(1);
+    const tooLongTaken = Math.floor((samples - 1 - STRINGS.indexOf(tooLong[0])) / STRINGS.length) + 1;
+    expect(s.dropped.stringTooLong).toBe(tooLongTaken);
+    expect(s.droppedTotal).toBe(tooLongTaken);
+    const sent = delivered(xs);
+    const labels = sent.filter((r) => r.variable === "label").map((r) => r.value);
+    const expected = Array.from({ length: samples }, (_, i) => STRINGS[i % STRINGS.length]).filter((t) => t !== tooLong[0]);
+    expect(labels.length).toBeGreaterThan(STRINGS.length);
+    expect(labels).toEqual(expected.slice(0, labels.length));
+    const doors = sent.filter((r) => r.variable === "door_open").map((r) => r.value);
+    expect(doors).toEqual(Array.from({ length: doors.length }, (_, i) => (i % STRINGS.length) % 3 === 0));
+    expect(sent.filter((r) => r.variable === "temperature").every((r) => r.unit === "°C")).toBe(true);
+  });
+
+  it("presync-rebase: nothing leaves before SNTP, readings taken before it carry exactly rebased times", () => {
+    const { xs } = runs["presync-rebase"];
+    expect(xs.exchanges[0].atMs).toBeGreaterThanOrEqual(SYNC.atMs);
+    expect(xs.snapshot.clockTrusted).toBe(true);
+    expect(xs.snapshot.droppedTotal).toBe(0);
+    const first = records(xs.exchanges[0]);
+    const bootWallMs = SYNC.wallMs - SYNC.atMs;
+    expect(first[0].time).toBe(new Date(bootWallMs + SAMPLE_MS).toISOString());
+    const times = delivered(xs).map(timeOf);
+    times.forEach((t, i) => expect(t).toBe(bootWallMs + SAMPLE_MS * (Math.floor(i / 3) + 1)));
+  });
+});

@@ -1,0 +1,141 @@
+// The conformance scenarios, as data plus scripted servers. Portable: bundled into the XS worker
+// and run by Node from the same bundle. The constants the checks need are exported with them.
+
+import type { Sensor } from "../../firmware/ports.js";
+import { simulatedSensors } from "../../firmware/simulated/sensors.js";
+import { ACK, reply, type Answer } from "../support/scripted-http.js";
+import type { ScenarioSpec } from "./scenario.js";
+import { ScriptedSensor } from "./scripted-sensor.js";
+
+export const TOKEN = "6a2c1f0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+/** 2025-06-01T00:00:00.000Z */
+export const WALL_START_MS = 1_748_736_000_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const THREE_VARIABLES = [
+  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
+  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
+  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
+];
+
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: THREE_VARIABLES };
+
+/** A 200 with the TagoIO envelope, counting the records it acknowledges (and proving the body is JSON). */
+function acknowledge(body: string | undefined): Answer {
+  return ACK((JSON.parse(body ?? "[]") as unknown[]).length);
+}
+
+const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
+
+export const OUTAGE = { fromMs: 1 * HOUR, toMs: 4 * HOUR };
+export const RING_OUTAGE = { fromMs: 2 * MINUTE, toMs: 62 * MINUTE };
+export const RING_CAPACITY = 64;
+
+/** 429s: the first names its wait in the TagoIO message, the second in a header only. */
+export const RATE_LIMITS: ReadonlyArray<{ index: number; waitMs: number }> = [
+  { index: 3, waitMs: 42_000 },
+  { index: 6, waitMs: 17_000 },
+];
+
+/** The reading the server refuses (400) in any batch that carries it. */
+export const REFUSED_READING = { variable: "pressure", time: new Date(WALL_START_MS + 5 * MINUTE).toISOString() };
+
+/** SNTP answers 7.5 minutes after boot; until then the RTC reads 1970 and is not trusted. */
+export const SYNC = { atMs: 450_000, wallMs: WALL_START_MS + 12 * HOUR };
+
+/** String readings no simulated chip produces; the 257-emoji one exceeds maxStringLength (256). */
+export const STRINGS: readonly string[] = [
+  "Café crème brûlée",
+  "naïve “smart quotes” and ‘single’ — dash…",
+  "emoji 😀🌡️🔥 and a flag 🇧🇷",
+  'JSON specials: "double" \\ back\\slash / slash',
+  "controls: \u0000 \u0001 \u0007 \b \t \n \f \r \u001b \u001f \u007f end",
+  "日本語のテキスト, 中文, 한국어",
+  "separators \u2028 \u2029 BOM \ufeff NBSP \u00a0",
+  "😀".repeat(256),
+  "😀".repeat(257),
+  "",
+];
+export const MAX_STRING_LENGTH = 256;
+
+function panel(): Sensor {
+  return new ScriptedSensor(
+    "panel",
+    STRINGS.map((text, i) => ({ text, open: i % 3 === 0 })),
+  );
+}
+
+export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
+  "normal-day": {
+    config: BASE,
+    durationMs: 24 * HOUR,
+    wallStartMs: WALL_START_MS,
+    answer: (request) => acknowledge(request.body),
+  },
+  "outage-backoff": {
+    config: { ...BASE, bufferCapacity: 4096 },
+    durationMs: 8 * HOUR,
+    wallStartMs: WALL_START_MS,
+    answer: (request, _index, nowMs) =>
+      nowMs >= OUTAGE.fromMs && nowMs < OUTAGE.toMs ? REFUSED : acknowledge(request.body),
+  },
+  "rate-limited": {
+    config: BASE,
+    durationMs: 30 * MINUTE,
+    wallStartMs: WALL_START_MS,
+    answer: (request, index) => {
+      if (index === RATE_LIMITS[0].index) {
+        return reply(429, { status: false, message: `Too many requests (Retry-After: ${RATE_LIMITS[0].waitMs / 1000})` });
+      }
+      if (index === RATE_LIMITS[1].index) {
+        return reply(429, "<html><body>Too Many Requests</body></html>", { "retry-after": String(RATE_LIMITS[1].waitMs / 1000) });
+      }
+      return acknowledge(request.body);
+    },
+  },
+  "bisect-400": {
+    config: BASE,
+    durationMs: 30 * MINUTE,
+    wallStartMs: WALL_START_MS,
+    answer: (request) => {
+      const records = JSON.parse(request.body ?? "[]") as Array<{ variable: string; time?: string }>;
+      const refused = records.some((r) => r.variable === REFUSED_READING.variable && r.time === REFUSED_READING.time);
+      return refused ? reply(400, { status: false, message: "Invalid data: pressure out of range" }) : acknowledge(request.body);
+    },
+  },
+  "full-ring-drop-oldest": fullRing("drop-oldest"),
+  "full-ring-drop-newest": fullRing("drop-newest"),
+  "non-ascii-strings": {
+    config: {
+      ...BASE,
+      maxStringLength: MAX_STRING_LENGTH,
+      variables: [
+        { name: "label", sensor: "panel", field: "text" },
+        { name: "door_open", sensor: "panel", field: "open" },
+        THREE_VARIABLES[0],
+      ],
+    },
+    durationMs: 20 * MINUTE,
+    wallStartMs: WALL_START_MS,
+    sensors: (clock) => [panel(), ...simulatedSensors({ clock, seed: 42 })],
+    answer: (request) => acknowledge(request.body),
+  },
+  "presync-rebase": {
+    config: BASE,
+    durationMs: 30 * MINUTE,
+    wallStartMs: 0,
+    sync: SYNC,
+    answer: (request) => acknowledge(request.body),
+  },
+};
+
+function fullRing(whenFull: "drop-oldest" | "drop-newest"): ScenarioSpec {
+  return {
+    config: { ...BASE, bufferCapacity: RING_CAPACITY, whenFull },
+    durationMs: 90 * MINUTE,
+    wallStartMs: WALL_START_MS,
+    answer: (request, _index, nowMs) =>
+      nowMs >= RING_OUTAGE.fromMs && nowMs < RING_OUTAGE.toMs ? REFUSED : acknowledge(request.body),
+  };
+}

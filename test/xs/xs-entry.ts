@@ -1,0 +1,18 @@
+// Entry of the conformance bundle: the scenarios behind the command protocol, for xsnap and Node,
+// and a look at which host globals the engine offers.
+
+import { serveCommands } from "./command-host.js";
+import { runScenario } from "./scenario.js";
+import { SCENARIOS } from "./scenarios.js";
+
+/** Globals a portable program might reach for; the device's host provides only the first two. */
+const HOST_GLOBALS = ["TextEncoder", "TextDecoder", "console", "setTimeout", "queueMicrotask", "structuredClone"];
+
+serveCommands({
+  scenario: (name) => {
+    const spec = SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no scenario named ${String(name)}`);
+    return runScenario(spec);
+  },
+  globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
+});
