@@ -1,0 +1,43 @@
+/// <reference path="./core/globals.d.ts" />
+/// <reference path="./moddable.d.ts" />
+// The device entry: imports the real Moddable modules, installs TextDecoder/TextEncoder as
+// globals where the engine lacks them (the core decodes response bodies with TextDecoder) and
+// hands everything to boot(), which validates the configuration and starts the agent or traces
+// every problem and starts nothing. The logic lives in moddable/boot.ts, tested under Node.
+// The references bring the core's global declarations and the sensor-driver declarations into
+// mcconfig's TypeScript build, which compiles only the modules the manifests list.
+
+import config from "mc/config";
+import { Request } from "http";
+import Instrumentation from "instrumentation";
+import Net from "net";
+import Resource from "Resource";
+import SecureSocket from "securesocket";
+import SNTP from "sntp";
+import TextDecoder from "text/decoder";
+import TextEncoder from "text/encoder";
+import Time from "time";
+import Timer from "timer";
+import WiFi from "wifi";
+import { boot } from "./moddable/boot.js";
+import hardware from "./moddable/hardware.js";
+
+const globals = globalThis as Record<string, unknown>;
+globals.TextDecoder ??= TextDecoder;
+globals.TextEncoder ??= TextEncoder;
+
+boot({
+  config,
+  trace: (text) => trace(text),
+  Timer,
+  Time,
+  now: () => Date.now(),
+  Request,
+  SecureSocket,
+  Resource,
+  Net,
+  WiFi,
+  SNTP,
+  Instrumentation,
+  hardware,
+});

@@ -1,0 +1,124 @@
+// The device entry's logic, with every Moddable module injected so it runs under Node in tests:
+// read the settings, validate them with the core, build the Moddable ports, start the link,
+// the clock synchronisation and the agent. firmware/main.ts only imports the real modules.
+// Policy when failing: every configuration problem is traced (one line each, never the token)
+// and nothing starts: no sampling, no Wi-Fi retries, no request. Fix the settings and rebuild.
+
+import { Agent, ConfigError } from "../core/agent.js";
+import { validateConfig, type AgentConfig } from "../core/config.js";
+import type { Flash, Logger, Ports, Random } from "../ports.js";
+import { ModdableClock, type TimeModule } from "./clock.js";
+import { ModdableFlash, type FlashModule } from "./flash.js";
+import { ModdableHealth, type InstrumentationModule } from "./health.js";
+import { ModdableHttpClient, type RequestModule } from "./http.js";
+import { TraceLogger } from "./logger.js";
+import { GatedNetwork } from "./network.js";
+import { buildSensors, type SensorHardware } from "./sensors.js";
+import { readSettings } from "./settings.js";
+import { SntpSync, type SntpModule } from "./sntp.js";
+import { ModdableTimers, type TimerModule } from "./timers.js";
+import { trustSettings, type ResourceModule } from "./trust.js";
+import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
+
+/** What a build offers beyond the common modules: sensor drivers and, on devices, flash. */
+export interface Hardware {
+  sensors: SensorHardware;
+  Flash?: FlashModule;
+}
+
+export interface BootModules {
+  /** `mc/config`. */
+  config: Readonly<Record<string, unknown>>;
+  /** The global `trace`. */
+  trace(text: string): void;
+  Timer: TimerModule<unknown>;
+  Time: TimeModule & { set(seconds: number): void };
+  /** Date.now. */
+  now(): number;
+  Request: RequestModule;
+  SecureSocket?: unknown;
+  Resource: ResourceModule;
+  Net: NetModule;
+  WiFi: WiFiModule;
+  SNTP: SntpModule;
+  Instrumentation: InstrumentationModule;
+  hardware: Hardware;
+}
+
+export type BootResult = { ok: true; agent: Agent; config: AgentConfig; ports: Ports } | { ok: false; problems: string[] };
+
+export function boot(modules: BootModules): BootResult {
+  const settings = readSettings(modules.config);
+  const host = settings.host;
+  const token = typeof modules.config.token === "string" ? modules.config.token : undefined;
+  const logger = new TraceLogger(modules.trace, host.logLevel, token);
+
+  const validation = validateConfig(settings.agent);
+  for (const warning of validation.warnings) logger.log("warn", `config: ${warning}`);
+
+  const timers = new ModdableTimers(modules.Timer, logger);
+  const clock = new ModdableClock(modules.Time, modules.now, host.clock === "host");
+  const sensors = buildSensors(host.sensors, modules.hardware.sensors, clock);
+  const trust = trustSettings(validation.ok ? validation.config.verifyTls : true, host.customCa, modules.Resource);
+
+  const problems = [...settings.problems, ...(validation.ok ? [] : validation.problems), ...sensors.problems];
+  if (!trust.ok) problems.push(trust.problem);
+  if (problems.length > 0 || !validation.ok || !trust.ok) return refuse(logger, problems);
+  const config = validation.config;
+
+  const random: Random = { next: () => Math.random() };
+  const wifi =
+    host.wifi === undefined ? undefined : new WiFiLink(modules, timers, random, logger, { credentials: host.wifi, ...WIFI_BACKOFF });
+  const link = wifi ?? HOST_LINK;
+  const ports: Ports = {
+    clock,
+    timers,
+    http: new ModdableHttpClient(modules, timers, trust.secure),
+    sensors: sensors.sensors,
+    network: new GatedNetwork(link, clock, config.tls),
+    logger,
+    random,
+    health: new ModdableHealth(modules.Net, modules.Instrumentation),
+  };
+  const flash = openFlash(modules.hardware.Flash, host.flashPartition, logger);
+  if (flash !== undefined) ports.flash = flash;
+
+  let agent: Agent;
+  try {
+    agent = new Agent(config, ports);
+  } catch (e) {
+    if (e instanceof ConfigError) return refuse(logger, e.problems);
+    throw e;
+  }
+
+  const network = host.wifi === undefined ? "host" : `wifi "${host.wifi.ssid}"`;
+  const time = host.clock === "sntp" ? `sntp ${host.sntpHosts.join(", ")}` : "host";
+  logger.log("info", `boot: sensors ${sensors.sensors.map((s) => s.name).join(", ")}; network ${network}; clock ${time}`);
+  wifi?.start();
+  if (host.clock === "sntp") {
+    const sntp = { SNTP: modules.SNTP, setTime: (seconds: number) => modules.Time.set(seconds) };
+    new SntpSync(sntp, clock, link, timers, random, logger, host.sntpHosts).start();
+  }
+  agent.start();
+  return { ok: true, agent, config, ports };
+}
+
+function refuse(logger: Logger, problems: string[]): BootResult {
+  for (const problem of problems) logger.log("error", `config: ${problem}`);
+  const count = `${problems.length} configuration problem${problems.length === 1 ? "" : "s"}`;
+  logger.log("error", `agent: not started (${count}); nothing is sampled or uploaded until the settings are fixed and the firmware rebuilt`);
+  return { ok: false, problems };
+}
+
+/** The journal's partition; a build without one runs without flash (readings live in RAM only). */
+function openFlash(FlashClass: FlashModule | undefined, partition: string, logger: Logger): Flash | undefined {
+  if (FlashClass === undefined) return undefined;
+  try {
+    const flash = new ModdableFlash(new FlashClass(partition));
+    logger.log("info", `flash: partition "${partition}", ${flash.sectorCount} sectors of ${flash.sectorSize} bytes`);
+    return flash;
+  } catch (e) {
+    logger.log("warn", `flash: no partition "${partition}" (${e instanceof Error ? e.message : String(e)}); running without flash`);
+    return undefined;
+  }
+}

@@ -1,0 +1,26 @@
+/// <reference path="../moddable.d.ts" />
+// The hardware of an ESP32 board build: the ECMA-419 sensor drivers of the catalogue, the
+// board's default I2C bus and IO classes (embedded:provider/builtin), and the flash module.
+// The Linux simulator's manifest maps this module to hardware-sim.ts instead, because these
+// modules do not exist there. Policy when failing: a bare target without a default I2C bus
+// leaves `i2c` undefined, and the catalogue reports any I2C sensor as a configuration problem.
+
+import device from "embedded:provider/builtin";
+import BMP280 from "embedded:sensor/Barometer-Temperature/BMP280";
+import SHT3x from "embedded:sensor/Humidity-Temperature/SHT3x";
+import TMP117 from "embedded:sensor/Temperature/TMP117";
+import Flash from "flash";
+import type { Hardware } from "./boot.js";
+
+const hardware: Hardware = {
+  sensors: {
+    i2c: device.I2C?.default,
+    I2C: device.io.I2C,
+    SMBus: device.io.SMBus,
+    Analog: device.io.Analog,
+    drivers: { sht3x: SHT3x, bmp280: BMP280, tmp117: TMP117 },
+  },
+  Flash,
+};
+
+export default hardware;

@@ -1,0 +1,268 @@
+// The HttpClient port on the Moddable `http` Request, over SecureSocket when the request says
+// TLS and over a plain socket only when it says otherwise (the core sends plain HTTP only when
+// the configuration asks, with a warning). One request per exchange (the module always sends
+// `Connection: close`). Request has no timeout of its own: a timer closes it. The body is read
+// in fragments up to `maxResponseBytes` and no further: past the bound the exchange ends as
+// `truncated` and the request is closed without reading the rest.
+// Policy when failing: the result always resolves, never rejects. A constructor that throws, a
+// -2 error message, the timeout and cancel() each end the exchange with a TransportErrorKind;
+// every later callback from the module is ignored.
+
+import type {
+  HttpClient,
+  HttpExchange,
+  HttpRequest,
+  HttpResponse,
+  HttpResult,
+  TimerHandle,
+  Timers,
+  TransportErrorKind,
+} from "../ports.js";
+import { ownBuffer } from "./bytes.js";
+import type { SecureOptions } from "./trust.js";
+
+/** Request options, with the two that typings/http.d.ts lacks: `Socket` and `secure`. */
+export interface RequestOptions {
+  host: string;
+  port: number;
+  path: string;
+  method: string;
+  /** Flat name/value list: [name, value, name, value, ...]. */
+  headers: string[];
+  body?: string | ArrayBuffer;
+  Socket?: unknown;
+  secure?: SecureOptions;
+}
+
+export interface RequestInstance {
+  callback(message: number, value?: unknown, etc?: unknown): void;
+  /** Reads up to `until` bytes of the current fragment as an ArrayBuffer (nothing when none waits). */
+  read(type: ArrayBufferConstructor, until: number): unknown;
+  close(): void;
+}
+
+/** The `http` module's Request class (modules/network/http/http.js). */
+export interface RequestModule {
+  new (options: RequestOptions): RequestInstance;
+}
+
+/** Callback messages of Request; typings/http.d.ts says -1 for the error, the module sends -2. */
+export const REQUEST_MESSAGE = {
+  status: 1,
+  header: 2,
+  headersComplete: 3,
+  responseFragment: 4,
+  responseComplete: 5,
+  error: -2,
+} as const;
+
+/** Distinct response headers kept; a server that sends more is not allowed to grow memory. */
+const MAX_HEADERS = 64;
+
+export interface HttpModules {
+  Request: RequestModule;
+  /** Absent in a build without TLS: every TLS request then fails without being sent. */
+  SecureSocket?: unknown;
+}
+
+export class ModdableHttpClient implements HttpClient {
+  private readonly modules: HttpModules;
+  private readonly timers: Timers;
+  private readonly secure: SecureOptions;
+
+  constructor(modules: HttpModules, timers: Timers, secure: SecureOptions) {
+    this.modules = modules;
+    this.timers = timers;
+    this.secure = secure;
+  }
+
+  request(request: HttpRequest): HttpExchange {
+    const exchange = new Exchange(this.timers, request);
+    exchange.send(this.modules, this.secure);
+    return { result: exchange.result, cancel: () => exchange.end({ ok: false, error: "cancelled", message: "cancelled" }) };
+  }
+}
+
+class Exchange {
+  readonly result: Promise<HttpResult>;
+  private resolve!: (result: HttpResult) => void;
+  private readonly timers: Timers;
+  private readonly spec: HttpRequest;
+  private native: RequestInstance | undefined;
+  private timer: TimerHandle | undefined;
+  private done = false;
+  /** True while the module is calling us: closing it synchronously then would break its state. */
+  private inCallback = false;
+  private status = 0;
+  private readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  private headerCount = 0;
+  private readonly chunks: Uint8Array[] = [];
+  private received = 0;
+
+  constructor(timers: Timers, spec: HttpRequest) {
+    this.timers = timers;
+    this.spec = spec;
+    this.result = new Promise<HttpResult>((resolve) => (this.resolve = resolve));
+  }
+
+  send(modules: HttpModules, secure: SecureOptions): void {
+    const spec = this.spec;
+    const refusal = refuse(spec, modules);
+    if (refusal !== undefined) {
+      this.end(refusal);
+      return;
+    }
+    const body = spec.body === undefined ? undefined : bodyOf(spec.body);
+    const options: RequestOptions = {
+      host: spec.host,
+      port: spec.port,
+      path: spec.path,
+      method: spec.method,
+      headers: flatHeaders(spec, body),
+    };
+    if (body !== undefined) options.body = body;
+    // Plain HTTP leaves `Socket` out entirely: the module spreads the options over its own
+    // defaults, so an explicit undefined would replace its plain socket class.
+    if (spec.tls) {
+      options.Socket = modules.SecureSocket;
+      options.secure = secure;
+    }
+    this.timer = this.timers.set(() => {
+      this.timer = undefined;
+      this.end({ ok: false, error: "timeout", message: `no complete answer within ${spec.timeoutMs} ms` });
+    }, spec.timeoutMs);
+    try {
+      this.native = new modules.Request(options);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.end({ ok: false, error: thrownKind(message, spec.tls), message });
+      return;
+    }
+    this.native.callback = (message: number, value?: unknown, etc?: unknown) => this.onMessage(message, value, etc);
+  }
+
+  /** Ends the exchange once: stops the timer, closes the request, resolves the result. */
+  end(result: HttpResult): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    const native = this.native;
+    this.native = undefined;
+    if (native !== undefined) {
+      if (this.inCallback) this.timers.set(() => closeQuietly(native), 0);
+      else closeQuietly(native);
+    }
+    this.resolve(result);
+  }
+
+  private onMessage(message: number, value: unknown, etc: unknown): void {
+    if (this.done) return;
+    this.inCallback = true;
+    try {
+      if (message === REQUEST_MESSAGE.status) this.status = statusOf(value);
+      else if (message === REQUEST_MESSAGE.header) this.header(String(value), String(etc));
+      else if (message === REQUEST_MESSAGE.responseFragment) this.fragment(Number(value));
+      else if (message === REQUEST_MESSAGE.responseComplete) this.end({ ok: true, response: this.response(false) });
+      else if (message < 0) this.end(this.failure());
+    } catch (e) {
+      this.end({ ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.inCallback = false;
+    }
+  }
+
+  private header(name: string, value: string): void {
+    const key = name.toLowerCase();
+    if (!(key in this.headers)) {
+      if (this.headerCount >= MAX_HEADERS) return;
+      this.headerCount++;
+    }
+    this.headers[key] = value;
+  }
+
+  /** `available` bytes of body are waiting: take what fits under the bound, end if more came. */
+  private fragment(available: number): void {
+    const room = this.spec.maxResponseBytes - this.received;
+    if (room > 0 && available > 0) {
+      const chunk = (this.native as RequestInstance).read(ArrayBuffer, Math.min(room, available));
+      if (chunk instanceof ArrayBuffer && chunk.byteLength > 0) {
+        this.chunks.push(new Uint8Array(chunk));
+        this.received += chunk.byteLength;
+      }
+    }
+    if (available > room) this.end({ ok: true, response: this.response(true) });
+  }
+
+  private response(truncated: boolean): HttpResponse {
+    const body = new Uint8Array(this.received);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      body.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return { status: this.status, headers: this.headers, body, truncated };
+  }
+
+  private failure(): HttpResult {
+    const spec = this.spec;
+    if (this.status !== 0) {
+      return { ok: false, error: "reset", message: `connection closed after status ${this.status}, before the response ended` };
+    }
+    const hint = spec.tls
+      ? "; if the network is up, check that the clock is set and that the server's chain ends at a trust anchor" +
+        " of manifests/tls.json (or customCa)"
+      : "";
+    const message = `no response from ${spec.host}:${spec.port}: connection, DNS lookup or TLS handshake failed${hint}`;
+    return { ok: false, error: "other", message };
+  }
+}
+
+/** Requests this port will not send at all. */
+function refuse(spec: HttpRequest, modules: HttpModules): HttpResult | undefined {
+  if (spec.tls && modules.SecureSocket === undefined) {
+    return { ok: false, error: "tls", message: "TLS requested but this build has no SecureSocket; not sending in plain text" };
+  }
+  for (const [name, value] of spec.headers) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      return { ok: false, error: "other", message: `header ${JSON.stringify(name)} contains a line break; not sent` };
+    }
+  }
+  return undefined;
+}
+
+function flatHeaders(spec: HttpRequest, body: string | ArrayBuffer | undefined): string[] {
+  const defaultPort = spec.tls ? 443 : 80;
+  const flat = ["Host", spec.port === defaultPort ? spec.host : `${spec.host}:${spec.port}`];
+  for (const [name, value] of spec.headers) flat.push(name, value);
+  if (body !== undefined) flat.push("Content-Length", String(typeof body === "string" ? body.length : body.byteLength));
+  return flat;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The module takes a string's length as its byte count: anything not ASCII goes as bytes. */
+function bodyOf(body: string): string | ArrayBuffer {
+  if (!NON_ASCII.test(body)) return body;
+  return ownBuffer(new TextEncoder().encode(body));
+}
+
+/** A status line the module could not parse as a number counts as no status. */
+function statusOf(value: unknown): number {
+  const status = Number(value);
+  return Number.isInteger(status) && status >= 100 && status <= 999 ? status : 0;
+}
+
+function thrownKind(message: string, tls: boolean): TransportErrorKind {
+  if (/resolve|dns/i.test(message)) return "dns";
+  if (tls && /ssl|tls|certificate|date validation/i.test(message)) return "tls";
+  return "other";
+}
+
+function closeQuietly(native: RequestInstance): void {
+  try {
+    native.close();
+  } catch {
+    // the module may already have closed it
+  }
+}

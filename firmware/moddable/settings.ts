@@ -1,0 +1,116 @@
+// The device's settings as `mc/config` delivers them: the manifest's "config" merged with the
+// mcconfig command line, where every value is a string. The agent's own keys (CONFIG_KEYS of
+// the core) are passed through for the core's validateConfig to parse; this file reads only the
+// host's keys (Wi-Fi, SNTP, sensors, trust, flash, logging) and their defaults.
+// Policy when failing: every problem is collected, each naming its key; none is fatal here.
+// The SDK's own TLS manifest puts an object under `tls` (cipher-suite switches): that object is
+// not the agent's `tls` and is left out; a `tls=false` string from the command line is the agent's.
+
+import { CONFIG_KEYS } from "../core/config.js";
+import type { LogLevel } from "../ports.js";
+import { LOG_LEVELS } from "./logger.js";
+import { defaultVariables, parseSensorList, type SensorSpec } from "./sensors.js";
+import type { WiFiCredentials } from "./wifi.js";
+
+export interface HostSettings {
+  /** "wifi": join `ssid` and keep reconnecting; "host": the simulator uses the host's network. */
+  network: "wifi" | "host";
+  /** "sntp": untrusted until SNTP answers; "host": the simulator trusts the host's clock. */
+  clock: "sntp" | "host";
+  wifi?: WiFiCredentials;
+  sntpHosts: string[];
+  sensors: SensorSpec[];
+  customCa?: string;
+  flashPartition: string;
+  logLevel: LogLevel;
+}
+
+export interface Settings {
+  /** The agent's raw configuration, for validateConfig. */
+  agent: Record<string, unknown>;
+  host: HostSettings;
+  problems: string[];
+}
+
+export const HOST_DEFAULTS = {
+  network: "wifi",
+  clock: "sntp",
+  sntp: "pool.ntp.org",
+  flashPartition: "journal",
+  logLevel: "info",
+} as const;
+
+function text(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function choice<T extends string>(
+  config: Readonly<Record<string, unknown>>,
+  key: string,
+  allowed: readonly T[],
+  fallback: T,
+  problems: string[],
+): T {
+  const value = config[key];
+  if (value === undefined || value === "") return fallback;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${key}: ${JSON.stringify(value)} must be one of ${allowed.join(", ")}`);
+  return fallback;
+}
+
+export function readSettings(config: Readonly<Record<string, unknown>>): Settings {
+  const problems: string[] = [];
+
+  const network = choice(config, "network", ["wifi", "host"] as const, HOST_DEFAULTS.network, problems);
+  const clock = choice(config, "clock", ["sntp", "host"] as const, HOST_DEFAULTS.clock, problems);
+  const logLevel = choice(config, "logLevel", LOG_LEVELS, HOST_DEFAULTS.logLevel, problems);
+
+  let wifi: WiFiCredentials | undefined;
+  if (network === "wifi") {
+    const ssid = text(config.ssid);
+    if (ssid === undefined) problems.push('ssid: missing; give the Wi-Fi network as ssid="..." password="..." on the mcconfig command line');
+    else {
+      wifi = { ssid };
+      if (typeof config.password === "string" && config.password !== "") wifi.password = config.password;
+    }
+  }
+
+  const sntpHosts = (text(config.sntp) ?? HOST_DEFAULTS.sntp)
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  if (clock === "sntp" && sntpHosts.length === 0) problems.push("sntp: no SNTP host given");
+
+  let sensors: SensorSpec[] = [];
+  if (config.sensors === undefined || config.sensors === "") {
+    problems.push('sensors: missing; list them, e.g. sensors=sht3x,bmp280@0x77 or sensors=simulated');
+  } else {
+    const parsed = parseSensorList(config.sensors);
+    sensors = parsed.specs;
+    problems.push(...parsed.problems);
+  }
+
+  const agent: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (key === "tls" && typeof value === "object" && value !== null) continue;
+    agent[key] = value;
+  }
+  if (agent.variables === undefined || agent.variables === "") agent.variables = defaultVariables(sensors);
+
+  const host: HostSettings = {
+    network,
+    clock,
+    sntpHosts,
+    sensors,
+    flashPartition: text(config.flashPartition) ?? HOST_DEFAULTS.flashPartition,
+    logLevel,
+  };
+  if (wifi !== undefined) host.wifi = wifi;
+  const customCa = text(config.customCa);
+  if (customCa !== undefined) host.customCa = customCa;
+  return { agent, host, problems };
+}

@@ -1,0 +1,187 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { boot, type BootModules } from "../../firmware/moddable/boot.js";
+import { ACK } from "../support/scripted-http.js";
+import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
+import {
+  FakeNet,
+  FakeNorFlash,
+  FakeRequest,
+  FakeSecureSocket,
+  FakeSNTP,
+  FakeTime,
+  FakeTimer,
+  FakeWiFi,
+  requestClass,
+  resourceClass,
+  textBody,
+} from "./fakes.js";
+
+const NOV_2026_MS = 1_795_000_000_000;
+
+let timer: FakeTimer;
+let lines: string[];
+let net: FakeNet;
+
+function modules(config: Record<string, unknown>, extra: Partial<BootModules> = {}): BootModules {
+  return {
+    config: Object.freeze(config),
+    trace: (text) => lines.push(text),
+    Timer: timer,
+    Time: new FakeTime(timer),
+    now: () => NOV_2026_MS + timer.now,
+    Request: requestClass(timer),
+    SecureSocket: FakeSecureSocket,
+    Resource: resourceClass(["ca.der"]),
+    Net: net,
+    WiFi: FakeWiFi,
+    SNTP: FakeSNTP,
+    Instrumentation: { map: () => 0, get: () => 123_456 },
+    hardware: { sensors: {}, Flash: FakeNorFlash },
+    ...extra,
+  };
+}
+
+/** What an ESP32 build's command line gives: every value a string. */
+const DEVICE = {
+  ssid: "lab",
+  password: "pw",
+  sntp: "pool.ntp.org",
+  sensors: "simulated",
+  token: TOKEN,
+  sampleIntervalMs: "5000",
+  uploadIntervalMs: "10000",
+  maxResponseBytes: "1024",
+  // the SDK's TLS manifest (modules/crypt/tls_common.json) puts its cipher switches here
+  tls: { DHE_RSA: true, ECDHE_RSA: true },
+};
+
+beforeEach(() => {
+  timer = new FakeTimer();
+  lines = [];
+  net = new FakeNet();
+  net.ip = "10.0.0.2"; // the boot-time connection (setup/network) is done
+  FakeWiFi.reset(timer);
+  FakeSNTP.made = [];
+});
+
+describe("boot: configuration", () => {
+  it("parses command-line strings and a JSON variables list, and leaves the SDK's tls object alone", () => {
+    const result = boot(modules({ ...DEVICE, variables: JSON.stringify(BOARD_VARIABLES), verifyTls: "true", port: "443" }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.config).toMatchObject({ sampleIntervalMs: 5000, uploadIntervalMs: 10_000, maxResponseBytes: 1024, port: 443, tls: true, verifyTls: true });
+    expect(result.config.variables).toEqual(BOARD_VARIABLES);
+    expect(lines.join("")).not.toContain("tls:");
+  });
+
+  it("uses the sensors' default variables when none are given", () => {
+    const result = boot(modules({ ...DEVICE }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.config.variables.map((v) => v.name)).toEqual(["temperature", "humidity", "pressure", "temperature_bmp280"]);
+  });
+
+  it("traces every problem, never the token, and starts nothing: no sampling, no Wi-Fi, no SNTP, no request", () => {
+    const badToken = "secret-token-that-is-wrong";
+    const result = boot(
+      modules({ token: badToken, sensors: "bme280,analog", region: "mars", sampleIntervalMs: "fast", customCa: "mine.der", logLevel: "loud" }),
+    );
+    expect(result.ok).toBe(false);
+    const text = lines.join("");
+    for (const key of ["ssid:", "sensors: \"bme280\"", "sensors: \"analog\" needs its pin", "token:", "region:", "sampleIntervalMs:", "customCa:", "logLevel:"]) {
+      expect(text).toContain(`config: ${key}`);
+    }
+    expect(!result.ok && result.problems.length).toBe(lines.length - 1);
+    expect(text).toContain("agent: not started");
+    expect(text).not.toContain(badToken);
+    timer.advance(3_600_000);
+    expect(FakeRequest.made).toHaveLength(0);
+    expect(FakeWiFi.monitors).toHaveLength(0);
+    expect(FakeWiFi.connects).toHaveLength(0);
+    expect(FakeSNTP.made).toHaveLength(0);
+    expect(timer.pending).toBe(0);
+  });
+
+  it("refuses variables that name a sensor the device does not have", () => {
+    const variables = JSON.stringify([{ name: "co2", sensor: "scd40", field: "co2" }]);
+    const result = boot(modules({ ...DEVICE, variables }));
+    expect(result.ok).toBe(false);
+    expect(lines.join("")).toContain('config: variables[0].sensor: no sensor named "scd40"');
+    timer.advance(60_000);
+    expect(FakeRequest.made).toHaveLength(0);
+  });
+});
+
+describe("boot: device run", () => {
+  it("attempts no HTTPS request before SNTP has set the clock, then uploads over TLS", async () => {
+    const result = boot(modules({ ...DEVICE }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.ports.network.online()).toBe(false);
+    timer.advance(30_000); // samples every 5 s, upload attempts every 10 s, SNTP has not answered
+    expect(FakeRequest.made).toHaveLength(0);
+    expect(result.agent.snapshot().state).toBe("offline");
+    expect(result.agent.snapshot().sampled).toBeGreaterThan(0);
+
+    expect(FakeSNTP.made).toHaveLength(1);
+    FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
+    expect(result.ports.network.online()).toBe(true);
+    timer.advance(10_000);
+    expect(FakeRequest.made).toHaveLength(1);
+    const request = FakeRequest.made[0];
+    expect(request.options.Socket).toBe(FakeSecureSocket);
+    expect(request.options.secure).toMatchObject({ verify: true });
+    expect(request.options.headers).toContain(TOKEN);
+
+    const ack = ACK();
+    if (!ack.ok) throw new Error("fixture");
+    request.reply({ status: 200, body: textBody(new TextDecoder().decode(ack.response.body)) });
+    timer.advance(100);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(result.agent.snapshot().delivered).toBeGreaterThan(0);
+  });
+
+  it("opens the journal's flash partition and reports health", () => {
+    const result = boot(modules({ ...DEVICE }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.ports.flash?.sectorCount).toBe(16);
+    expect(result.ports.health?.rssi?.()).toBe(-61);
+    expect(result.ports.health?.freeMemory?.()).toBe(123_456);
+  });
+
+  it("runs without flash, with a warning, when the partition is missing", () => {
+    const result = boot(modules({ ...DEVICE, flashPartition: "nowhere" }));
+    expect(result.ok && result.ports.flash).toBeUndefined();
+    expect(lines.join("")).toContain('warn: flash: no partition "nowhere"');
+  });
+
+  it("sends plain HTTP only when tls=false, without SecureSocket, with the core's warning", () => {
+    const result = boot(modules({ ...DEVICE, tls: "false", port: "80" }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    timer.advance(0);
+    FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
+    timer.advance(10_000);
+    expect(FakeRequest.made).toHaveLength(1);
+    expect(FakeRequest.made[0].options.Socket).toBeUndefined();
+    expect(lines.join("")).toContain("warn: config: tls: plain HTTP is on");
+  });
+});
+
+describe("boot: simulator run", () => {
+  it("uses the host's network and clock, and trusts the custom CA for the local endpoint", () => {
+    const result = boot(
+      modules(
+        { network: "host", clock: "host", sensors: "simulated", token: TOKEN, host: "127.0.0.1", port: "8443", customCa: "ca.der", uploadIntervalMs: "1000" },
+        { hardware: { sensors: {} } },
+      ),
+    );
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.ports.flash).toBeUndefined();
+    expect(result.ports.network.online()).toBe(true);
+    timer.advance(11_000); // the first sample at 10 s, the next upload attempt at 11 s
+    expect(FakeWiFi.monitors).toHaveLength(0);
+    expect(FakeSNTP.made).toHaveLength(0);
+    expect(FakeRequest.made).toHaveLength(1);
+    const options = FakeRequest.made[0].options;
+    expect(options.secure).toMatchObject({ verify: true, certificate: { path: "ca.der" } });
+    expect(options.headers.slice(0, 2)).toEqual(["Host", "127.0.0.1:8443"]);
+  });
+});
