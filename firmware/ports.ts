@@ -78,7 +78,8 @@ export interface HttpClient {
 
 /**
  * NOR flash: a write can only clear bits (1 -> 0); `erase` sets a whole sector back to 0xFF.
- * Offsets are bytes from the start of the partition.
+ * Offsets are bytes from the start of the partition. read, write and erase throw a RangeError
+ * outside the partition, and whatever the hardware raises when it fails.
  */
 export interface Flash {
   readonly sectorSize: number;
