@@ -1,0 +1,159 @@
+// The endpoint's TLS identity: a local CA and a leaf for 127.0.0.1 and localhost signed by it, both
+// RSA 2048 with SHA-256 so the Moddable TLS stack can use them. Made on first run, reused after
+// (keys as PKCS#8 PEM in the data dir). A missing, expired or foreign leaf is re-issued from the
+// same CA, so clients that already trust ca.pem keep working; the CA itself is only ever replaced
+// when its own files are gone.
+
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { webcrypto } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+x509.cryptoProvider.set(webcrypto);
+
+const DAY_MS = 86_400_000;
+const CA_YEARS = 10;
+const LEAF_YEARS = 5;
+const RSA: webcrypto.RsaHashedKeyGenParams = {
+  name: "RSASSA-PKCS1-v1_5",
+  hash: "SHA-256",
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
+const CA_NAME = "CN=TagoIO local endpoint CA, O=tagoio-device-agent";
+const LEAF_NAME = "CN=localhost, O=tagoio-device-agent";
+
+export interface TlsIdentity {
+  caPem: string;
+  caPemPath: string;
+  caDerPath: string;
+  /** The leaf's private key, PKCS#8 PEM. */
+  key: string;
+  /** The chain the server sends: leaf then CA. */
+  cert: string;
+}
+
+interface Files {
+  caPem: string;
+  caDer: string;
+  caKey: string;
+  leafPem: string;
+  leafKey: string;
+}
+
+function files(dataDir: string): Files {
+  return {
+    caPem: join(dataDir, "ca.pem"),
+    caDer: join(dataDir, "ca.der"),
+    caKey: join(dataDir, "ca-key.pem"),
+    leafPem: join(dataDir, "leaf.pem"),
+    leafKey: join(dataDir, "leaf-key.pem"),
+  };
+}
+
+function yearsFromNow(years: number): Date {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d;
+}
+
+async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(RSA, true, ["sign", "verify"]);
+}
+
+async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
+  return x509.PemConverter.encode(await webcrypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
+}
+
+function writeSecret(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+}
+
+async function createCa(f: Files): Promise<x509.X509Certificate> {
+  const keys = await generateKeys();
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    name: CA_NAME,
+    keys,
+    signingAlgorithm: RSA,
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: yearsFromNow(CA_YEARS),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  writeSecret(f.caKey, await privateKeyPem(keys.privateKey));
+  writeFileSync(f.caPem, ca.toString("pem") + "\n");
+  writeFileSync(f.caDer, Buffer.from(ca.rawData));
+  return ca;
+}
+
+async function createLeaf(f: Files, ca: x509.X509Certificate): Promise<void> {
+  const caKey = await webcrypto.subtle.importKey(
+    "pkcs8",
+    x509.PemConverter.decodeFirst(readFileSync(f.caKey, "utf8")),
+    RSA,
+    false,
+    ["sign"],
+  );
+  const keys = await generateKeys();
+  const leaf = await x509.X509CertificateGenerator.create({
+    subject: LEAF_NAME,
+    issuer: ca.subject,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: RSA,
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: yearsFromNow(LEAF_YEARS),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: "ip", value: "127.0.0.1" },
+        { type: "dns", value: "localhost" },
+      ]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey),
+    ],
+  });
+  writeSecret(f.leafKey, await privateKeyPem(keys.privateKey));
+  writeFileSync(f.leafPem, leaf.toString("pem") + "\n");
+}
+
+async function leafUsable(f: Files, ca: x509.X509Certificate): Promise<boolean> {
+  if (!existsSync(f.leafPem) || !existsSync(f.leafKey)) return false;
+  try {
+    const leaf = new x509.X509Certificate(readFileSync(f.leafPem, "utf8"));
+    // Signed by this CA (an old leaf from a replaced CA fails here) and valid today.
+    return await leaf.verify({ publicKey: ca.publicKey, date: new Date() });
+  } catch {
+    return false;
+  }
+}
+
+/** The CA and leaf in `dataDir` (which must exist), created or re-issued as needed. */
+export async function loadOrCreateIdentity(dataDir: string): Promise<TlsIdentity> {
+  const f = files(dataDir);
+  let ca: x509.X509Certificate;
+  if (existsSync(f.caPem) && existsSync(f.caKey)) {
+    ca = new x509.X509Certificate(readFileSync(f.caPem, "utf8"));
+    if (!existsSync(f.caDer)) writeFileSync(f.caDer, Buffer.from(ca.rawData));
+  } else {
+    ca = await createCa(f);
+  }
+  if (!(await leafUsable(f, ca))) await createLeaf(f, ca);
+  const caPem = readFileSync(f.caPem, "utf8");
+  return {
+    caPem,
+    caPemPath: f.caPem,
+    caDerPath: f.caDer,
+    key: readFileSync(f.leafKey, "utf8"),
+    cert: readFileSync(f.leafPem, "utf8") + caPem,
+  };
+}

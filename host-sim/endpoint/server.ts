@@ -1,0 +1,329 @@
+// The local TagoIO-compatible HTTPS endpoint: routes, authentication, rate limits and TagoIO's
+// response envelopes over the store, validation and certificates next to it. Checks run in the
+// order a client sees them: route (404), method (405), token (401), rate limit (429), body
+// (413, 400). Every answer is JSON in an envelope; an unexpected fault answers 500, never a
+// hang. Time stamps and rate windows come from the injected wall clock.
+
+import { mkdirSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { readBody } from "./body.js";
+import { loadOrCreateIdentity } from "./certs.js";
+import { parseDataQuery } from "./data-query.js";
+import { CalendarMinuteLimiter, PLANS, type RateLimits, type RateRoute } from "./ratelimit.js";
+import { type DeviceRow, Store } from "./store.js";
+import { validateData } from "./validate.js";
+
+export interface EndpointDevice {
+  token: string;
+  name?: string;
+  active?: boolean;
+  params?: Array<{ key: string; value: string; sent?: boolean }>;
+}
+
+/** One answered request, for logs. Never carries the token. */
+export interface RequestLogEntry {
+  method: string;
+  /** The path without its query string. */
+  path: string;
+  status: number;
+  /** Records stored (POST /data) or returned (GET /data). */
+  records?: number;
+}
+
+export interface EndpointOptions {
+  /** SQLite file, CA and leaf files live here (created if missing). */
+  dataDir: string;
+  /** Tokens accepted (upserted on start; existing data kept). */
+  devices: EndpointDevice[];
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Wall clock in ms for rate windows and server time stamps; default Date.now. */
+  now?: () => number;
+  /** Per calendar minute, profile-wide; defaults are TagoIO's Free plan. */
+  rateLimits?: Partial<Record<RateRoute, number>>;
+  /** Default 200_000. */
+  maxBodyBytes?: number;
+  /** Called once per answered request. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface StoredRecord {
+  id: string;
+  device: string;
+  variable: string;
+  value: string | number | boolean;
+  unit?: string;
+  group?: string;
+  time: string;
+  location?: unknown;
+  metadata?: unknown;
+  created_at: string;
+}
+
+export interface Endpoint {
+  /** e.g. https://127.0.0.1:43123 */
+  url: string;
+  port: number;
+  caPem: string;
+  caPemPath: string;
+  caDerPath: string;
+  /** Everything stored, oldest (first received) first, for tests and the CLI. */
+  records(token?: string): StoredRecord[];
+  /** What the server answered since start. */
+  counts(): { requests: number; byStatus: Record<string, number> };
+  setDeviceActive(token: string, active: boolean): void;
+  /** Stops listening, closes open connections and the database. */
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  records?: number;
+  /** Close the connection after answering (the client is still sending a body we will not read). */
+  close?: boolean;
+}
+
+interface Context {
+  req: IncomingMessage;
+  url: URL;
+  device: DeviceRow;
+  /** The `{id}` of `/device/params/{id}`. */
+  id?: string;
+}
+
+type Handler = (ctx: Context) => Promise<Reply> | Reply;
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, { handler: Handler; limit?: RateRoute }>;
+}
+
+const DEFAULT_MAX_BODY = 200_000;
+
+const ok = (result: unknown, records?: number): Reply => ({ status: 200, body: { status: true, result }, records });
+const fail = (status: number, message: string, headers?: Record<string, string>): Reply => ({
+  status,
+  body: { status: false, message },
+  headers,
+});
+const DENIED: Reply = { status: 401, body: { status: false, result: "Authorization denied" } };
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  const h = req.headers;
+  const value = h["device-token"] ?? h.authorization ?? h.token;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function checkOptions(o: EndpointOptions): void {
+  const port = o.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError("port must be 0..65535");
+  const max = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (!Number.isInteger(max) || max <= 0) throw new RangeError("maxBodyBytes must be a positive integer");
+  for (const d of o.devices) {
+    if (typeof d.token !== "string" || d.token === "") throw new TypeError("every device needs a token");
+  }
+}
+
+export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
+  checkOptions(options);
+  const now = options.now ?? Date.now;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limits: RateLimits = { ...PLANS.free };
+  for (const [route, limit] of Object.entries(options.rateLimits ?? {}) as [RateRoute, number | undefined][]) {
+    if (limit !== undefined) limits[route] = limit;
+  }
+  const limiter = new CalendarMinuteLimiter(limits, now);
+  mkdirSync(options.dataDir, { recursive: true });
+  const identity = await loadOrCreateIdentity(options.dataDir);
+  const store = new Store(options.dataDir, now);
+  let closed = false;
+  try {
+    for (const device of options.devices) store.upsertDevice(device);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const accepted = new Set(options.devices.map((d) => d.token));
+  const byStatus: Record<string, number> = {};
+  let requests = 0;
+
+  async function readJson(req: IncomingMessage): Promise<{ value: unknown } | Reply> {
+    const body = await readBody(req, maxBodyBytes);
+    if (body.kind === "aborted") return fail(400, "Request body was cut off");
+    if (body.kind === "too-large") {
+      return { ...fail(413, `Request body is larger than ${maxBodyBytes} bytes`), close: !body.drained };
+    }
+    try {
+      return { value: JSON.parse(body.body.toString("utf8")) };
+    } catch {
+      return fail(400, "Request body is not valid JSON");
+    }
+  }
+
+  const postData: Handler = async ({ req, device }) => {
+    const parsed = await readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const checked = validateData(parsed.value);
+    if (!checked.ok) return fail(400, checked.message);
+    store.addRecords(device.key, checked.records, now());
+    return ok(`${checked.records.length} Data Added`, checked.records.length);
+  };
+
+  const getData: Handler = ({ url, device }) => {
+    const parsed = parseDataQuery(url.searchParams);
+    if (!parsed.ok) return fail(400, parsed.message);
+    const answer = store.query(device.key, parsed.request);
+    if (typeof answer === "number") return ok(answer);
+    const details = "details" in parsed.request && parsed.request.details;
+    const records = details ? answer : answer.map(({ created_at: _, ...rest }) => rest);
+    return ok(records, records.length);
+  };
+
+  const info: Handler = ({ device }) =>
+    ok({
+      id: device.id,
+      name: device.name,
+      active: device.active,
+      type: "immutable",
+      visible: true,
+      tags: [],
+      created_at: iso(device.created_at),
+      updated_at: iso(device.updated_at),
+      last_input: iso(device.last_input),
+      last_output: null,
+    });
+
+  const getParams: Handler = ({ url, device }) => {
+    const filter = url.searchParams.get("sent_status");
+    if (filter !== null && filter !== "true" && filter !== "false") {
+      return fail(400, "sent_status must be true or false");
+    }
+    return ok(store.params(device.key, filter === null ? undefined : filter === "true"));
+  };
+
+  const putParam: Handler = async ({ req, device, id }) => {
+    const parsed = await readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const sent = (parsed.value as { sent?: unknown } | null)?.sent;
+    if (typeof sent !== "boolean") return fail(400, 'Body must be {"sent": true} or {"sent": false}');
+    if (!store.markParam(device.key, id ?? "", sent)) return fail(404, "Param not found");
+    return ok("Params Successfully Updated");
+  };
+
+  const routes: Route[] = [
+    {
+      pattern: /^\/data$/,
+      methods: { GET: { handler: getData, limit: "getData" }, POST: { handler: postData, limit: "postData" } },
+    },
+    { pattern: /^\/info$/, methods: { GET: { handler: info, limit: "info" } } },
+    { pattern: /^\/device\/params$/, methods: { GET: { handler: getParams, limit: "getParams" } } },
+    { pattern: /^\/device\/params\/([^/]+)$/, methods: { PUT: { handler: putParam } } },
+  ];
+
+  async function answer(req: IncomingMessage, url: URL): Promise<Reply> {
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+    for (const route of routes) {
+      const match = route.pattern.exec(path);
+      if (match === null) continue;
+      const method = route.methods[req.method ?? ""];
+      if (method === undefined) {
+        return fail(405, `Method ${req.method} is not allowed here`, { Allow: Object.keys(route.methods).join(", ") });
+      }
+      const token = tokenOf(req);
+      const device = token !== undefined && accepted.has(token) ? store.device(token) : undefined;
+      if (device === undefined || !device.active) return DENIED;
+      if (method.limit !== undefined) {
+        const decision = limiter.take(method.limit);
+        if (!decision.ok) {
+          const n = String(decision.retryAfterSeconds);
+          return {
+            status: 429,
+            body: { status: false, message: `Too many requests (Retry-After: ${n})` },
+            headers: { "Retry-After": n },
+          };
+        }
+      }
+      return method.handler({ req, url, device, id: match[1] });
+    }
+    return fail(404, `Route ${req.method} ${path} not found`);
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, path: string, reply: Reply): void {
+    const text = JSON.stringify(reply.body);
+    requests++;
+    byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
+    res.writeHead(reply.status, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(text),
+      ...(reply.close ? { Connection: "close" } : {}),
+      ...reply.headers,
+    });
+    res.end(text);
+    options.onRequest?.({ method: req.method ?? "", path, status: reply.status, records: reply.records });
+  }
+
+  const server = createServer({ key: identity.key, cert: identity.cert }, (req, res) => {
+    const url = new URL(req.url ?? "/", "https://localhost");
+    answer(req, url)
+      .catch((error: unknown) => {
+        // A bug in the endpoint, not the client's fault: say so where the developer looks.
+        console.error("tago-local: internal error:", error);
+        return fail(500, "Internal error");
+      })
+      .then((reply) => {
+        // A request still in flight when close() ran has lost its socket (and the database).
+        if (!closed && !res.destroyed) send(req, res, url.pathname, reply);
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
+  const address = server.address() as AddressInfo;
+  // Listening on every interface: name the loopback address, the one the leaf certificate covers.
+  const unspecified = address.address === "0.0.0.0" || address.address === "::";
+  const host = unspecified ? "127.0.0.1" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `https://${host}:${address.port}`,
+    port: address.port,
+    caPem: identity.caPem,
+    caPemPath: identity.caPemPath,
+    caDerPath: identity.caDerPath,
+    records(token?: string): StoredRecord[] {
+      if (token === undefined) return store.records();
+      const device = store.device(token);
+      return device === undefined ? [] : store.records(device.key);
+    },
+    counts() {
+      return { requests, byStatus: { ...byStatus } };
+    },
+    setDeviceActive(token: string, active: boolean): void {
+      if (!store.setActive(token, active)) throw new Error("setDeviceActive: no device has this token");
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}

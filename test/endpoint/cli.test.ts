@@ -1,0 +1,134 @@
+// The tago-local command line, run as a child process: help, usage errors (exit 2), and a real
+// run that serves requests, logs them without the token and stops cleanly on SIGTERM.
+
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:https";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { seededDir } from "./helpers.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = join(ROOT, "host-sim/endpoint/cli.ts");
+
+function launch(args: string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT });
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  return child;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = launch(args);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Resolves with stdout so far once it matches `pattern`. */
+function waitFor(child: ChildProcessWithoutNullStreams, output: { text: string }, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (pattern.test(output.text)) {
+        child.stdout.off("data", check);
+        resolve(output.text);
+      }
+    };
+    child.stdout.on("data", check);
+    child.on("close", (code) => reject(new Error(`exited ${code} before printing ${pattern}: ${output.text}`)));
+    check();
+  });
+}
+
+function postData(url: string, ca: Buffer, token: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/data`, {
+      method: "POST",
+      agent: new Agent({ ca }),
+      headers: { "Device-Token": token, "Content-Type": "application/json" },
+    }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe("tago-local command line", () => {
+  it("--help explains every option and exits 0", async () => {
+    const { code, stdout } = await run(["--help"]);
+    expect(code).toBe(0);
+    for (const option of ["--port", "--host", "--token", "--data-dir", "--plan", "--param", "--quiet", "--help"]) {
+      expect(stdout).toContain(option);
+    }
+    expect(stdout).toContain("default: 8443");
+    expect(stdout).toContain('default: ".tago-local"');
+  });
+
+  it("answers usage errors with a clear message and exit code 2", async () => {
+    const cases: Array<[string[], string]> = [
+      [["--bogus"], "unknown option"],
+      [["--port", "70000"], "--port"],
+      [["--token", "not-a-uuid"], "--token"],
+      [["--param", "novalue"], "--param"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    results.forEach(({ code, stderr }, i) => {
+      expect(code, cases[i][0].join(" ")).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+      expect(stderr).toContain(cases[i][1]);
+    });
+  });
+
+  it("serves requests, logs one line each without the token, and stops cleanly on SIGTERM", async () => {
+    const dataDir = await seededDir();
+    const token = randomUUID();
+    const child = launch(["--port", "0", "--token", token, "--data-dir", dataDir, "--param", "interval=60"]);
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    const banner = await waitFor(child, output, /rate limits:.*\n/);
+
+    const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(banner).toContain(join(dataDir, "ca.pem"));
+    expect(banner).toContain(join(dataDir, "ca.der"));
+    expect(banner.split(token).length - 1).toBe(1);
+
+    const ca = readFileSync(join(dataDir, "ca.pem"));
+    expect(await postData(url, ca, token, [{ variable: "a", value: 1 }, { variable: "b", value: 2 }])).toBe(200);
+    expect(await postData(url, ca, randomUUID(), { variable: "a", value: 1 })).toBe(401);
+    const log = await waitFor(child, output, /POST \/data 401/);
+    const lines = log.slice(banner.length).trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^\S+Z POST \/data 200 records=2$/),
+      expect.stringMatching(/^\S+Z POST \/data 401$/),
+    ]);
+    expect(log.split(token).length - 1).toBe(1);
+
+    child.kill("SIGTERM");
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+  });
+
+  it("generates and prints a token when none is given, and logs nothing with --quiet", async () => {
+    const dataDir = await seededDir();
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet"]);
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    const banner = await waitFor(child, output, /rate limits:.*\n/);
+    const token = /device token:\s+([0-9a-f-]{36}) \(generated/.exec(banner)?.[1] ?? "";
+    expect(token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
+    expect(await postData(url, readFileSync(join(dataDir, "ca.pem")), token, { variable: "a", value: 1 })).toBe(200);
+
+    child.kill("SIGINT");
+    expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+    expect(output.text).toBe(banner);
+  });
+});
