@@ -1,0 +1,214 @@
+// From command-line options to a run plan: where the device posts (a local endpoint, TagoIO, or any
+// endpoint), the raw agent configuration, the trust anchor, the clock and the output. Every problem
+// is collected, the configuration's own (validateConfig) included, so one error lists them all.
+// No problem message ever contains the token.
+
+import { readFileSync } from "node:fs";
+import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
+import type { LogLevel } from "../firmware/ports.js";
+import { LOG_LEVELS } from "./console-logger.js";
+import { withDefaultVariables, type DeviceTime } from "./device.js";
+import { parseDuration } from "./duration.js";
+import type { NodeHttpOptions } from "./node-http.js";
+
+export const DEFAULT_DATA_DIR = ".tago-local";
+export const TOKEN_ENV = "TAGOIO_DEVICE_TOKEN";
+const TRUST_HINT = "give --ca <file> (the server's root CA, PEM)";
+/** Stands in for the token a local run generates, so the rest of the configuration can be checked first. */
+const LOCAL_TOKEN_STAND_IN = "00000000-0000-4000-8000-000000000000";
+/** Keys the target options decide; --set may not override them. */
+const TARGET_KEYS = ["token", "region", "host", "port", "tls"];
+export const SETTABLE_KEYS = CONFIG_KEYS.filter((k) => !TARGET_KEYS.includes(k));
+
+/** The options as commander hands them over. */
+export interface CliOptions {
+  token?: string;
+  host?: string;
+  region?: string;
+  endpoint?: string;
+  ca?: string;
+  insecurePlainHttp?: boolean;
+  dataDir?: string;
+  port?: string;
+  printData?: boolean;
+  virtual?: boolean;
+  duration?: string;
+  start?: string;
+  syncAfter?: string;
+  sampleInterval?: string;
+  uploadInterval?: string;
+  buffer?: string;
+  set?: string[];
+  seed: string;
+  sensorFailureRate?: string;
+  statusEvery: string;
+  logLevel: string;
+}
+
+export type Target =
+  | { kind: "local"; dataDir: string; port: number }
+  | { kind: "tagoio" }
+  | { kind: "endpoint"; url: string };
+
+export interface Plan {
+  target: Target;
+  /** Raw agent configuration; for a local target the endpoint adds token, host, port and tls. */
+  config: Record<string, unknown>;
+  tls: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
+  time: DeviceTime;
+  durationMs: number | undefined;
+  seed: number;
+  sensorFailureRate: number | undefined;
+  statusEveryMs: number;
+  logLevel: LogLevel;
+  printData: boolean;
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: string[] };
+
+/** Problems found so far; every step adds to it and goes on, so one error lists them all. */
+type Problems = string[];
+
+function wholeNumber(text: string, min: number, max: number): number | undefined {
+  const n = Number(text);
+  return /^\d+$/.test(text.trim()) && n >= min && n <= max ? n : undefined;
+}
+
+function durationOf(flag: string, text: string | undefined, problems: Problems): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) problems.push(`${flag}: ${JSON.stringify(text)} is not a duration (e.g. 24h, 90m, 3600s, 500ms)`);
+  return ms;
+}
+
+/** Where to post; puts host, port, tls and region into `config`. */
+function targetOf(o: CliOptions, token: string | undefined, config: Record<string, unknown>, problems: Problems): Target {
+  let target: Target;
+  if (o.endpoint !== undefined) {
+    target = { kind: "endpoint", url: o.endpoint };
+    if (o.host !== undefined || o.region !== undefined) problems.push("--endpoint: give either --endpoint or --host/--region, not both");
+    let url: URL | undefined;
+    try {
+      url = new URL(o.endpoint);
+    } catch {
+      problems.push("--endpoint: not a URL (e.g. https://127.0.0.1:8443)");
+    }
+    if (url !== undefined) {
+      if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`--endpoint: scheme ${url.protocol} is not https: or http:`);
+      else if (url.protocol === "http:" && o.insecurePlainHttp !== true) {
+        problems.push("--endpoint: http:// sends the token and readings unencrypted; add --insecure-plain-http to allow it");
+      }
+      if (url.pathname !== "/" || url.search !== "" || url.username !== "") {
+        problems.push("--endpoint: give scheme, host and port only (the agent posts to /data itself)");
+      }
+      config.host = url.hostname;
+      config.port = url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port);
+      config.tls = url.protocol !== "http:";
+    }
+  } else if (token !== undefined) {
+    target = { kind: "tagoio" };
+    if (o.host !== undefined) config.host = o.host;
+    if (o.region !== undefined) config.region = o.region;
+  } else {
+    const port = o.port === undefined ? 0 : wholeNumber(o.port, 0, 65_535);
+    if (port === undefined) problems.push(`--port: ${JSON.stringify(o.port)} is not a port number (0 to 65535)`);
+    target = { kind: "local", dataDir: o.dataDir ?? DEFAULT_DATA_DIR, port: port ?? 0 };
+    if (o.host !== undefined || o.region !== undefined) problems.push(`--host/--region: post to TagoIO with --token (or ${TOKEN_ENV}) too`);
+  }
+  if (target.kind !== "local") {
+    for (const [flag, given] of [["--data-dir", o.dataDir], ["--port", o.port], ["--print-data", o.printData]] as const) {
+      if (given !== undefined) problems.push(`${flag}: only for the local endpoint (started when no --token is given)`);
+    }
+  }
+  if (o.insecurePlainHttp === true && !(target.kind === "endpoint" && config.tls === false)) {
+    problems.push("--insecure-plain-http: only with an http:// --endpoint");
+  }
+  return target;
+}
+
+function trustOf(o: CliOptions, target: Target, problems: Problems): Plan["tls"] {
+  if (o.ca === undefined) return { trustHint: TRUST_HINT };
+  if (target.kind === "local") problems.push("--ca: the local endpoint brings its own CA");
+  let pem = "";
+  try {
+    pem = readFileSync(o.ca, "utf8");
+  } catch (e) {
+    problems.push(`--ca: cannot read ${o.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (pem !== "" && !pem.includes("-----BEGIN CERTIFICATE-----")) problems.push(`--ca: ${o.ca} holds no PEM certificate`);
+  return { ca: pem, caName: o.ca, trustHint: TRUST_HINT };
+}
+
+function timeOf(o: CliOptions, target: Target, problems: Problems): DeviceTime {
+  if (o.virtual !== true) {
+    if (o.start !== undefined || o.syncAfter !== undefined) problems.push("--start/--sync-after: only with --virtual");
+    return { mode: "real" };
+  }
+  if (o.duration === undefined) problems.push("--virtual: needs --duration (how much device time to run)");
+  if (target.kind === "tagoio") {
+    problems.push("--virtual: would post hours of readings to TagoIO in seconds (billed, rate limited); use the local endpoint or --endpoint");
+  }
+  const startWallMs = o.start === undefined ? Date.now() : Date.parse(o.start);
+  if (Number.isNaN(startWallMs)) problems.push(`--start: ${JSON.stringify(o.start)} is not a date (ISO 8601, e.g. 2026-01-01T00:00:00Z)`);
+  return { mode: "virtual", startWallMs, syncAfterMs: durationOf("--sync-after", o.syncAfter, problems) };
+}
+
+/** The agent's settings into `config`: the handy flags, then --set key=value. */
+function settingsOf(o: CliOptions, config: Record<string, unknown>, problems: Problems): void {
+  const handy: Record<string, number | string | undefined> = {
+    sampleIntervalMs: durationOf("--sample-interval", o.sampleInterval, problems),
+    uploadIntervalMs: durationOf("--upload-interval", o.uploadInterval, problems),
+    bufferCapacity: o.buffer,
+  };
+  for (const [key, value] of Object.entries(handy)) if (value !== undefined) config[key] = value;
+  for (const entry of o.set ?? []) {
+    const eq = entry.indexOf("=");
+    const key = eq < 0 ? entry : entry.slice(0, eq);
+    if (eq < 0) problems.push(`--set ${key}: give key=value`);
+    else if (TARGET_KEYS.includes(key)) problems.push(`--set ${key}: set it with --token, --host, --region or --endpoint`);
+    else if (!CONFIG_KEYS.includes(key)) problems.push(`--set ${key}: unknown setting (one of ${SETTABLE_KEYS.join(", ")})`);
+    else if (key in config) problems.push(`--set ${key}: given twice`);
+    else config[key] = entry.slice(eq + 1);
+  }
+}
+
+export function makePlan(o: CliOptions, env: Readonly<Record<string, string | undefined>>): PlanResult {
+  const problems: Problems = [];
+  const config: Record<string, unknown> = {};
+  const token = o.token ?? env[TOKEN_ENV];
+  const target = targetOf(o, token, config, problems);
+  const tls = trustOf(o, target, problems);
+  const durationMs = durationOf("--duration", o.duration, problems);
+  const time = timeOf(o, target, problems);
+  settingsOf(o, config, problems);
+  const checked = validateConfig(withDefaultVariables({ ...config, token: target.kind === "local" ? LOCAL_TOKEN_STAND_IN : token }));
+  if (!checked.ok) problems.push(...checked.problems);
+
+  const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);
+  if (seed === undefined) problems.push(`--seed: ${JSON.stringify(o.seed)} is not a whole number`);
+  const sensorFailureRate = o.sensorFailureRate === undefined ? undefined : Number(o.sensorFailureRate);
+  if (sensorFailureRate !== undefined && !(sensorFailureRate >= 0 && sensorFailureRate <= 1)) {
+    problems.push("--sensor-failure-rate: a probability from 0 to 1");
+  }
+  const statusEveryMs = durationOf("--status-every", o.statusEvery, problems) ?? 0;
+  if (statusEveryMs < 100) problems.push("--status-every: at least 100ms");
+  if (!(LOG_LEVELS as string[]).includes(o.logLevel)) problems.push(`--log-level: one of ${LOG_LEVELS.join(", ")}`);
+
+  if (problems.length > 0) return { ok: false, problems };
+  if (target.kind !== "local") config.token = token;
+  return {
+    ok: true,
+    plan: {
+      target,
+      config,
+      tls,
+      time,
+      durationMs,
+      seed: seed ?? 1,
+      sensorFailureRate,
+      statusEveryMs,
+      logLevel: o.logLevel as LogLevel,
+      printData: o.printData === true,
+    },
+  };
+}

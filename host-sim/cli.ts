@@ -1,0 +1,183 @@
+// The command line (`npm start`): one simulated device running the agent core against a local
+// TagoIO-compatible endpoint (the default), the real TagoIO (--token) or any endpoint (--endpoint),
+// in real time or on a virtual clock (--virtual --duration). Human output (status line, logs,
+// hints) goes to stderr; stdout carries only results, the last line being one JSON summary.
+// Exit codes: 0 done and sampled = delivered + dropped + buffered; 1 that invariant broke or the
+// run failed; 2 bad options or configuration (every problem listed, never the token).
+
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../firmware/core/agent.js";
+import { REGIONS } from "../firmware/core/config.js";
+import { DEFAULT_DATA_DIR, makePlan, SETTABLE_KEYS, TOKEN_ENV, type CliOptions, type Plan, type Target } from "./cli-plan.js";
+import { ConsoleLogger, LOG_LEVELS, redactSecrets } from "./console-logger.js";
+import { SimulatedDevice } from "./device.js";
+import { startEndpoint, type Endpoint } from "./endpoint/server.js";
+import { loadOrCreateDevice, writeCurlHeaders } from "./local-identity.js";
+import { summarize } from "./run-summary.js";
+import { formatStatus, StatusLine } from "./status-line.js";
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+type LocalTarget = Extract<Target, { kind: "local" }>;
+
+function program(): Command {
+  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+  return new Command("npm start --")
+    .description(
+      "Run one simulated device (SHT3x + BMP280: temperature °C, humidity %, pressure Pa) with the agent core.\n" +
+        "Without --token it starts a local TagoIO-compatible endpoint over TLS and posts there.",
+    )
+    .option("--token <uuid>", `device token for TagoIO or --endpoint (or env ${TOKEN_ENV}); selects real TagoIO`)
+    .option("--host <name>", "TagoIO API host (default api.tago.io)")
+    .option("--region <id>", `TagoIO region instead of --host: ${Object.keys(REGIONS).join(", ")}`)
+    .option("--endpoint <url>", "any TagoIO-compatible endpoint: https://host[:port]")
+    .option("--ca <file>", "trust this CA certificate (PEM) instead of the system roots")
+    .option("--insecure-plain-http", "allow an http:// --endpoint (token and readings unencrypted)")
+    .option("--data-dir <dir>", `local endpoint: data, CA and device token (default ${DEFAULT_DATA_DIR})`)
+    .option("--port <n>", "local endpoint: port to listen on (default any free port)")
+    .option("--print-data", "local endpoint: print the stored records (JSON lines) before the summary")
+    .option("--virtual", "run on a virtual clock, as fast as it goes (needs --duration)")
+    .option("--duration <time>", "device time to run, e.g. 24h, 90m, 3600s (bare numbers are ms), then exit")
+    .option("--start <iso>", "virtual: wall time at boot (default now)")
+    .option("--sync-after <time>", "virtual: boot with an untrusted 1970 clock that syncs after this device time")
+    .option("--sample-interval <time>", "sampleIntervalMs as a duration, e.g. 1s")
+    .option("--upload-interval <time>", "uploadIntervalMs as a duration, e.g. 60s")
+    .option("--buffer <records>", "bufferCapacity: readings the RAM ring holds")
+    .option(
+      "--set <key=value>",
+      `any agent setting, repeatable; keys: ${SETTABLE_KEYS.join(", ")}` +
+        ` (variables as JSON: [{"name","unit","sensor","field"}])`,
+      collect,
+    )
+    .option("--seed <n>", "seed of the simulated sensors and, in virtual runs, of the agent's jitter", "1")
+    .option("--sensor-failure-rate <p>", "probability (0 to 1) that a sensor read fails")
+    .option("--status-every <time>", "status line period when stderr is not a terminal", "10s")
+    .option("--log-level <level>", `least severe log level shown: ${LOG_LEVELS.join(", ")}`, "info")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  npm start                                             local endpoint in ${DEFAULT_DATA_DIR}, real time
+  npm start -- --virtual --duration 24h --sample-interval 1s
+  npm start -- --token <uuid> --region eu-w1            the real TagoIO
+  npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
+
+Exit codes: 0 done (sampled = delivered + dropped + buffered), 1 that invariant broke or the run
+failed, 2 bad options or configuration.`,
+    )
+    .showHelpAfterError("(npm start -- --help lists every option)")
+    .exitOverride();
+}
+
+/** Starts the local endpoint with the persisted device; returns it and the device's settings. */
+async function startLocal(target: LocalTarget, planned: Record<string, unknown>, wallNow: () => number) {
+  const { dataDir, port } = target;
+  const identity = loadOrCreateDevice(dataDir);
+  const endpoint = await startEndpoint({ dataDir, port, devices: [{ token: identity.token, name: identity.name }], now: wallNow }).catch(
+    (e: unknown) => {
+      throw new Error(`the local endpoint in ${dataDir} did not start: ${e instanceof Error ? e.message : String(e)}`);
+    },
+  );
+  const headers = writeCurlHeaders(dataDir, identity.token);
+  process.stderr.write(
+    `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
+      `Its data: curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'\n`,
+  );
+  const config = { ...planned, token: identity.token, host: new URL(endpoint.url).hostname, port: endpoint.port, tls: true };
+  const tls = { ca: endpoint.caPem, caName: endpoint.caPemPath };
+  return { endpoint, token: identity.token, config, tls };
+}
+
+async function run(plan: Plan): Promise<number> {
+  const started = performance.now();
+  let device: SimulatedDevice | undefined;
+  let status: StatusLine | undefined;
+  const wallNow = () => device?.trueWallMs() ?? Date.now();
+  const logger = new ConsoleLogger({
+    level: plan.logLevel,
+    now: wallNow,
+    write: (line) => (status !== undefined ? status.print(line) : process.stderr.write(line + "\n")),
+  });
+
+  let endpoint: Endpoint | undefined;
+  let token: string | undefined;
+  let config = plan.config;
+  let tls = plan.tls;
+  if (plan.target.kind === "local") {
+    ({ endpoint, token, config, tls } = await startLocal(plan.target, plan.config, wallNow));
+  } else {
+    process.stderr.write(
+      plan.target.kind === "tagoio"
+        ? "Posting to TagoIO: see the data in the TagoIO console (Devices > this device > Data).\n"
+        : `Posting to ${plan.target.url}\n`,
+    );
+  }
+
+  try {
+    device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls });
+  } catch (e) {
+    await endpoint?.close();
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`error: invalid configuration:\n  - ${e.problems.join("\n  - ")}\n`);
+    return EXIT_USAGE;
+  }
+  const running = device;
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(EXIT_FAILED);
+    running.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  status = new StatusLine(process.stderr, () => formatStatus(running.agent.snapshot(), running.clock.monotonicMs()), plan.statusEveryMs);
+  running.start();
+  status.start();
+  await running.runFor(plan.durationMs);
+  running.stop();
+  status.stop();
+  status = undefined;
+
+  if (endpoint !== undefined && plan.printData) {
+    for (const record of endpoint.records(token)) process.stdout.write(JSON.stringify(record) + "\n");
+  }
+  const summary = summarize(running.agent.snapshot(), {
+    mode: plan.time.mode,
+    deviceMs: running.clock.monotonicMs(),
+    wallMs: performance.now() - started,
+    storedRecords: endpoint?.records(token).length,
+  });
+  await endpoint?.close();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  process.stdout.write(JSON.stringify(summary) + "\n");
+  if (!summary.invariantHolds) process.stderr.write("error: sampled != delivered + dropped + buffered\n");
+  return summary.invariantHolds ? EXIT_OK : EXIT_FAILED;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = program();
+  try {
+    cli.parse(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    throw e;
+  }
+  const planned = makePlan(cli.opts<CliOptions>(), process.env);
+  if (!planned.ok) {
+    process.stderr.write(`error: invalid options or configuration:\n  - ${planned.problems.join("\n  - ")}\n`);
+    return EXIT_USAGE;
+  }
+  return run(planned.plan);
+}
+
+main(process.argv.slice(2)).then(
+  // Exit once stdout has drained (pipes are asynchronous on some platforms).
+  (code) => process.stdout.write("", () => process.exit(code)),
+  (e: unknown) => {
+    process.stderr.write(`error: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
+    process.exit(EXIT_FAILED);
+  },
+);

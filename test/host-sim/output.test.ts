@@ -1,0 +1,74 @@
+// The human-facing output: durations, log lines (levels, stamps, redaction) and the status line.
+
+import { describe, expect, it } from "vitest";
+import type { Snapshot } from "../../firmware/core/agent.js";
+import { ConsoleLogger } from "../../host-sim/console-logger.js";
+import { formatDuration, parseDuration } from "../../host-sim/duration.js";
+import { formatStatus, StatusLine } from "../../host-sim/status-line.js";
+
+describe("durations", () => {
+  it("parses what people type and formats compactly", () => {
+    expect([parseDuration("24h"), parseDuration("90m"), parseDuration("3600s"), parseDuration("500ms"), parseDuration("250")]).toEqual([
+      86_400_000, 5_400_000, 3_600_000, 500, 250,
+    ]);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect([parseDuration("soon"), parseDuration("-1s"), parseDuration("")]).toEqual([undefined, undefined, undefined]);
+    expect([formatDuration(59_000), formatDuration(725_000), formatDuration(11_220_000), formatDuration(187_200_000)]).toEqual([
+      "59s", "12m05s", "3h07m", "2d04h",
+    ]);
+  });
+});
+
+describe("ConsoleLogger", () => {
+  it("stamps, filters by level and redacts every token-shaped string", () => {
+    const lines: string[] = [];
+    const logger = new ConsoleLogger({ level: "info", now: () => Date.UTC(2026, 0, 1), write: (l) => lines.push(l) });
+    logger.log("debug", "hidden");
+    logger.log("warn", "token 3F2B9C1E-5D4A-4E8B-9C7D-1A2B3C4D5E6F refused");
+    expect(lines).toEqual(["2026-01-01T00:00:00.000Z WARN  token ****5E6F refused"]);
+  });
+});
+
+const snapshot: Snapshot = {
+  state: "backing-off",
+  clockTrusted: true,
+  sampled: 30,
+  delivered: 20,
+  dropped: { bufferFull: 1, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0 },
+  droppedTotal: 1,
+  buffered: 9,
+  inFlight: 0,
+  requests: 3,
+  acknowledged: 2,
+  failures: { timeout: 1, network: 0, tls: 0, server: 0, "rate-limited": 0, "too-large": 0, invalid: 0, auth: 0, "not-acknowledged": 0, unexpected: 0 },
+  sensorErrors: 0,
+  lastError: "timeout: no answer",
+  lastUploadMs: 50_000,
+  nextAttemptInMs: 4_000,
+};
+
+describe("status line", () => {
+  it("shows state, counters, the last upload and the next try", () => {
+    expect(formatStatus(snapshot, 65_000)).toBe(
+      "[1m05s] backing-off | sampled 30 | buffered 9 | delivered 20 | dropped 1 | last upload 15s ago | next try in 4s | last error timeout: no answer",
+    );
+  });
+
+  it("redraws in place on a TTY, keeping log lines above it", () => {
+    let out = "";
+    const line = new StatusLine({ isTTY: true, columns: 80, write: (t) => (out += t) }, () => "status", 10_000);
+    line.start();
+    line.print("a log line");
+    line.stop();
+    expect(out).toBe("\r\x1b[2Kstatus\r\x1b[2Ka log line\nstatus\r\x1b[2Kstatus\n");
+  });
+
+  it("prints plain lines when not a TTY", () => {
+    let out = "";
+    const line = new StatusLine({ write: (t) => (out += t) }, () => "status", 10_000);
+    line.start();
+    line.print("a log line");
+    line.stop();
+    expect(out).toBe("a log line\nstatus\n");
+  });
+});
