@@ -2,20 +2,12 @@
 // the table and writes bench/results.json. Everything but the wall-clock virtual day is
 // deterministic: the same code and engine give the same file.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { measure, DEVICE_SLOT_BYTES } from "./measure.js";
 import { judge, table } from "./report.js";
+import { measureVirtualDay } from "./virtual-day.js";
 
 const RESULTS = new URL("./results.json", import.meta.url);
-const VIRTUAL_DAY = new URL("./virtual-day.ts", import.meta.url);
-
-/** The wall-clock timing of a virtual day against the local endpoint (bench/virtual-day.ts), when that file exists. */
-async function virtualDay(): Promise<Record<string, number> | null> {
-  if (!existsSync(VIRTUAL_DAY)) return null;
-  const module = (await import(VIRTUAL_DAY.href)) as { measureVirtualDay(): Promise<Record<string, number>> };
-  return module.measureVirtualDay();
-}
-
 function xsnapVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../node_modules/@agoric/xsnap/package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
@@ -23,10 +15,10 @@ function xsnapVersion(): string {
 
 const measured = await measure();
 const goals = judge(measured);
-const day = await virtualDay();
+const day = await measureVirtualDay();
 
 console.log(table(measured, goals));
-if (day !== null) console.log("\nvirtual day (wall clock):", day);
+console.log("\nvirtual day (wall clock):", day);
 
 const results = {
   command: "npm run bench",
