@@ -10,7 +10,8 @@ import { reply } from "../support/scripted-http.js";
 import { BOARD_VARIABLES, MemoryLogger, OTHER_TOKEN, TOKEN } from "../support/fixtures.js";
 import { FakeTago } from "../support/fake-tago.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { balanced, SimDevice, START_WALL } from "../support/sim-device.js";
+import { SimDevice, START_WALL } from "../support/sim-device.js";
+import { invariantHolds } from "../../host-sim/run-summary.js";
 import { VirtualClock } from "../../host-sim/virtual-clock.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
@@ -19,7 +20,7 @@ const HOUR = 3_600_000;
 function watch(device: SimDevice): Snapshot[] {
   const broken: Snapshot[] = [];
   device.onStep = (s) => {
-    if (!balanced(s)) broken.push(s);
+    if (!invariantHolds(s)) broken.push(s);
   };
   return broken;
 }
@@ -103,7 +104,7 @@ describe("Agent: the transport down for hours", () => {
     expect(s.buffered).toBe(300);
     device.tago.rule = () => "store";
     s = await device.run(10 * 60_000);
-    expect(balanced(s)).toBe(true);
+    expect(invariantHolds(s)).toBe(true);
     expect(device.tago.stored[0].time).toBe(new Date(START_WALL + 1000).toISOString());
   });
 
@@ -295,7 +296,7 @@ describe("Agent: refused records", () => {
     const before = device.agent.snapshot();
     const after = await device.run(10 * 60_000);
     expect(after.dropped.tooLarge).toBeGreaterThan(0);
-    expect(balanced(after)).toBe(true);
+    expect(invariantHolds(after)).toBe(true);
     expect(after.delivered).toBe(before.delivered);
   });
 });
@@ -378,7 +379,7 @@ describe("Agent: sensors and values", () => {
     expect(s.sampled).toBe(720);
     expect(s.dropped.nonFinite).toBe(180);
     expect(s.dropped.stringTooLong).toBe(120);
-    expect(balanced(s)).toBe(true);
+    expect(invariantHolds(s)).toBe(true);
     const stored = device.tago.stored;
     expect(stored.filter((r) => r.variable === "level").every((r) => r.value === 1.5)).toBe(true);
     expect(stored.filter((r) => r.variable === "label").every((r) => r.value === "short")).toBe(true);
@@ -426,6 +427,6 @@ describe("Agent: lifecycle", () => {
     expect(s.failures.network).toBe(1);
     expect(device.tago.http.log[0].result).toEqual({ ok: false, error: "cancelled", message: "cancelled" });
     expect(s.delivered).toBeGreaterThan(0);
-    expect(balanced(s)).toBe(true);
+    expect(invariantHolds(s)).toBe(true);
   });
 });

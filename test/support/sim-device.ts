@@ -57,8 +57,3 @@ export class SimDevice {
     return this.agent.snapshot();
   }
 }
-
-/** sampled = delivered + dropped + buffered. */
-export function balanced(s: Snapshot): boolean {
-  return s.sampled === s.delivered + s.droppedTotal + s.buffered;
-}
