@@ -1,14 +1,19 @@
 // The agent: samples on schedule into the RAM ring, uploads batches one at a time, releases
 // records only on an acknowledged 2xx, and follows the uplink policy for everything else.
+// With a flash port and `journal` on, every sample is journaled first and the ring is a window on
+// the journal's oldest unreleased readings, refilled from flash as batches are released; readings
+// the journal recovers at boot count as sampled (and in journal.recovered) and wait like any other.
 // Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered.
 // Bounded: one request on the wire, at most `maxRequestsPerMinute` started per minute, a guard
-// timer that cancels an exchange the port failed to end, and a ring of fixed capacity.
+// timer that cancels an exchange the port failed to end, a ring of fixed capacity, a journal of
+// fixed sectors.
 
 import type { HttpExchange, HttpResult, Ports, Sensor, TimerHandle } from "../ports.js";
 import { fullJitterMs, rateLimitWaitMs } from "./backoff.js";
 import { classify, FAILURE_CLASSES, type FailureClass, type Verdict } from "./classify.js";
 import { redactToken, tokenProblem, validateConfig, type AgentConfig, type VariableConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
+import { Journal, journalProblems, type JournalStats } from "./journal.js";
 import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import { TimeBase } from "./timebase.js";
@@ -23,6 +28,7 @@ export type AgentState =
   | "rate-limited"
   | "auth-failed";
 
+/** bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one. */
 export type DropReason = "bufferFull" | "nonFinite" | "stringTooLong" | "stringBudget" | "invalid" | "tooLarge";
 
 export const DROP_REASONS: readonly DropReason[] = [
@@ -37,13 +43,13 @@ export const DROP_REASONS: readonly DropReason[] = [
 export interface Snapshot {
   state: AgentState;
   clockTrusted: boolean;
-  /** Readings taken from sensors (including those dropped at once). */
+  /** Readings taken from sensors (including those dropped at once), plus those the journal recovered at boot. */
   sampled: number;
   /** Readings covered by an acknowledged 2xx. */
   delivered: number;
   dropped: Record<DropReason, number>;
   droppedTotal: number;
-  /** Readings not yet delivered or dropped: held in the ring or on the wire. */
+  /** Readings not yet delivered or dropped: in the ring, on the wire, or waiting in the journal. */
   buffered: number;
   /** Readings in the batch on the wire. */
   inFlight: number;
@@ -56,6 +62,8 @@ export interface Snapshot {
   lastUploadMs: number | null;
   /** Milliseconds until the next upload attempt, or null when none is scheduled. */
   nextAttemptInMs: number | null;
+  /** The flash journal's figures (readings recovered at boot among them); absent without one. */
+  journal?: JournalStats;
 }
 
 /** Configuration that cannot run, with every problem named. */
@@ -100,6 +108,10 @@ export class Agent {
   private readonly config: AgentConfig;
   private readonly ports: Ports;
   private readonly ring: Ring;
+  private readonly journal: Journal | undefined;
+  /** The sample being taken, journaled as one frame once every sensor has been read. */
+  private readonly sampleVariables: number[] = [];
+  private readonly sampleValues: ReadingValue[] = [];
   private readonly encoder: Encoder;
   private readonly timebase: TimeBase;
   private readonly plans: SensorPlan[];
@@ -163,8 +175,27 @@ export class Agent {
       plan.variables.push(i);
       plan.paths.push(v.field.split("."));
     });
+    const flash = config.journal ? ports.flash : undefined;
+    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength));
     if (problems.length > 0) throw new ConfigError(problems);
     this.plans = Array.from(plans.values());
+    if (flash !== undefined) {
+      this.journal = new Journal(flash, {
+        whenFull: config.whenFull,
+        variables: config.variables.map((v) => v.name),
+        onDrop: (loaded, unloaded) => this.journalDropped(loaded, unloaded),
+      });
+      const { recovered, corruptSkipped, foreignSkipped } = this.journal.stats();
+      this.sampled = recovered;
+      if (recovered + corruptSkipped + foreignSkipped > 0) {
+        ports.logger.log(
+          foreignSkipped > 0 ? "warn" : "info",
+          `journal: ${recovered} readings recovered from flash, ${corruptSkipped} torn or corrupt frames skipped` +
+            (foreignSkipped > 0 ? `, ${foreignSkipped} readings of another variable list not sent` : ""),
+        );
+      }
+      this.fill();
+    }
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
@@ -228,7 +259,7 @@ export class Agent {
       delivered: this.delivered,
       dropped: { ...this.dropped },
       droppedTotal,
-      buffered: this.ring.unsettled,
+      buffered: this.ring.unsettled + (this.journal?.waiting ?? 0),
       inFlight: this.ring.flightSize,
       requests: this.requests,
       acknowledged: this.acknowledged,
@@ -237,6 +268,7 @@ export class Agent {
       lastError: this.lastError,
       lastUploadMs: this.lastUploadMs,
       nextAttemptInMs: this.nextAttemptAt === null ? null : Math.max(0, this.nextAttemptAt - now),
+      journal: this.journal?.stats(),
     };
   }
 
@@ -259,6 +291,8 @@ export class Agent {
     const wall = this.timebase.observe();
     const time = wall >= 0 ? wall : this.ports.clock.monotonicMs();
     const flags = (wall >= 0 ? 0 : FLAG_UPTIME) | (this.grouped ? FLAG_GROUPED : 0);
+    this.sampleVariables.length = 0;
+    this.sampleValues.length = 0;
     for (const plan of this.plans) {
       let sample: unknown;
       try {
@@ -282,6 +316,11 @@ export class Agent {
         this.ports.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
       }
     }
+    if (this.journal !== undefined && this.sampleValues.length > 0) {
+      const stored = this.journal.append(this.sampleVariables, this.sampleValues, time, flags);
+      this.dropped.bufferFull += this.sampleValues.length - stored;
+      this.fill();
+    }
     if (this.ring.pending >= this.uploadTrigger()) this.flush();
   }
 
@@ -298,13 +337,38 @@ export class Agent {
       this.dropped.nonFinite++;
       return;
     }
-    if (typeof value === "string" && codePointLength(value) > this.config.maxStringLength) {
+    const chars = typeof value === "string" ? codePointLength(value) : 0;
+    if (chars > this.config.maxStringLength) {
       this.dropped.stringTooLong++;
+      return;
+    }
+    if (this.journal !== undefined) {
+      // A string longer than the whole budget could never enter the ring window.
+      if (chars > this.config.stringBudget) this.dropped.stringBudget++;
+      else {
+        this.sampleVariables.push(variable);
+        this.sampleValues.push(value);
+      }
       return;
     }
     const result = this.ring.push(variable, value, time, flags);
     if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
     else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+  }
+
+  /** Moves journaled readings into the ring while it has room, oldest first. */
+  private fill(): void {
+    const journal = this.journal;
+    if (journal === undefined) return;
+    for (let r = journal.peek(); r !== undefined && this.ring.accepts(r.value); r = journal.peek()) {
+      this.ring.push(r.variable, r.value, r.time, r.flags);
+      journal.take();
+    }
+  }
+
+  /** The journal dropped its oldest unreleased readings to make room: those in the ring go too. */
+  private journalDropped(loaded: number, unloaded: number): void {
+    this.dropped.bufferFull += unloaded + this.ring.dropOldest(loaded);
   }
 
   /** Waiting records that make an upload worth starting before its interval. */
@@ -394,10 +458,40 @@ export class Agent {
       this.guardTimer = undefined;
       exchange.cancel();
     }, config.requestTimeoutMs + GUARD_SLACK_MS);
-    exchange.result.then(
-      (result) => this.settle(batch, result),
-      (e: unknown) => this.settle(batch, { ok: false, error: "other", message: String(e) }),
-    );
+    exchange.result
+      .then(
+        (result) => this.settle(batch, result),
+        (e: unknown) => this.settle(batch, { ok: false, error: "other", message: String(e) }),
+      )
+      .catch((e: unknown) => this.settleFailed(e));
+  }
+
+  /** A port threw while an answer was handled, against its contract: report it and go on, never stall. */
+  private settleFailed(e: unknown): void {
+    this.lastError = `unexpected: ${this.redact(e instanceof Error ? e.message : String(e))}`;
+    this.ports.logger.log("error", `upload: ${this.lastError}`);
+    if (this.state === "stopped" || this.uploadTimer !== undefined) return;
+    this.state = "backing-off";
+    this.scheduleAttempt(fullJitterMs(this.failureRun++, this.config.backoffBaseMs, this.config.backoffCapMs, this.ports.random));
+  }
+
+  /**
+   * The batch on the wire is settled for good, acknowledged or refused by the server: it leaves
+   * the ring and the journal. Returns how many records it covered.
+   */
+  private finishBatch(refused: boolean): number {
+    const held = this.ring.inFlight;
+    const covered = refused ? this.ring.discardBatch() : this.ring.acknowledge();
+    if (this.journal !== undefined) {
+      this.journal.release(held);
+      this.fill();
+    }
+    return covered;
+  }
+
+  /** The batch on the wire stays; records evicted from it meanwhile (buffer full) are dropped now. */
+  private keepBatch(): void {
+    this.dropped.bufferFull += this.ring.keepBatch();
   }
 
   private settle(batch: Batch, result: HttpResult): void {
@@ -411,14 +505,16 @@ export class Agent {
     }
     if (this.state === "stopped") {
       // Abandoned on stop: an acknowledgement still counts, anything else stays buffered.
-      if (verdict.action === "acknowledge") this.delivered += this.ring.acknowledge();
-      else this.dropped.bufferFull += this.ring.keepBatch();
+      if (verdict.action === "acknowledge") this.delivered += this.finishBatch(false);
+      else this.keepBatch();
       return;
     }
     const config = this.config;
     const batchSize = this.ring.flightSize;
     if (verdict.action === "acknowledge") {
-      this.delivered += this.ring.acknowledge();
+      // Readings waiting in flash beyond the ring are worth the next upload at once.
+      const more = batch.full || (this.journal !== undefined && this.journal.waiting > 0);
+      this.delivered += this.finishBatch(false);
       this.acknowledged++;
       this.failureRun = 0;
       this.tokenRefused = false;
@@ -432,7 +528,7 @@ export class Agent {
         if (this.suspect <= 0) this.endIsolation();
       }
       this.state = "idle";
-      this.scheduleAttempt(this.ring.pending > 0 && (batch.full || this.suspect > 0) ? 0 : config.uploadIntervalMs);
+      this.scheduleAttempt(this.ring.pending > 0 && (more || this.suspect > 0) ? 0 : config.uploadIntervalMs);
       return;
     }
 
@@ -441,9 +537,9 @@ export class Agent {
     this.ports.logger.log("warn", `upload of ${batchSize} readings failed: ${this.lastError}`);
 
     if (verdict.action === "split") {
-      if (batchSize <= 1) this.dropped.tooLarge += this.ring.discardBatch();
+      if (batchSize <= 1) this.dropped.tooLarge += this.finishBatch(true);
       else {
-        this.dropped.bufferFull += this.ring.keepBatch();
+        this.keepBatch();
         this.byteLimit = Math.floor(batch.body.length / 2);
         this.acksSinceShrink = 0;
       }
@@ -453,11 +549,11 @@ export class Agent {
     }
     if (verdict.action === "bisect") {
       if (batchSize <= 1) {
-        this.dropped.invalid += this.ring.discardBatch();
+        this.dropped.invalid += this.finishBatch(true);
         this.suspect -= 1;
         if (this.suspect <= 0) this.endIsolation();
       } else {
-        this.dropped.bufferFull += this.ring.keepBatch();
+        this.keepBatch();
         this.suspect = batchSize;
         this.splitLimit = Math.ceil(batchSize / 2);
       }
@@ -466,7 +562,7 @@ export class Agent {
       return;
     }
 
-    this.dropped.bufferFull += this.ring.keepBatch();
+    this.keepBatch();
     if (verdict.action === "auth") {
       if (!this.tokenRefused) {
         this.tokenRefused = true;

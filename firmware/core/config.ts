@@ -53,6 +53,11 @@ export interface AgentConfig {
   maxRequestsPerMinute: number;
   /** Upload readings that carry no time (clock never synced) rather than hold them. */
   uploadWithoutTime: boolean;
+  /**
+   * Journal every reading to flash when the host provides a flash partition, so readings survive
+   * reboots and outages longer than the RAM ring; `whenFull` then applies to the journal.
+   */
+  journal: boolean;
   variables: VariableConfig[];
 }
 
@@ -88,6 +93,7 @@ export const DEFAULTS: Readonly<Omit<AgentConfig, "token" | "variables">> = {
   authRetryMs: 900_000,
   maxRequestsPerMinute: 6,
   uploadWithoutTime: false,
+  journal: true,
 };
 
 export type ConfigResult =
@@ -124,7 +130,7 @@ const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   maxRequestsPerMinute: { min: 1, max: 600 },
 };
 
-const BOOLEAN_FIELDS = ["tls", "verifyTls", "uploadWithoutTime"] as const;
+const BOOLEAN_FIELDS = ["tls", "verifyTls", "uploadWithoutTime", "journal"] as const;
 
 /** The field names a configuration may carry, for hosts that read them from flat key=value input. */
 export const CONFIG_KEYS: readonly string[] = [

@@ -8,6 +8,8 @@
 // record is counted exactly once.
 // String values cost their 16-byte record plus the string itself, held in a Map within a
 // character budget; a string that does not fit the budget is refused.
+// With a flash journal behind it, the ring is a window on the journal's oldest unreleased
+// readings: it is filled only while it `accepts`, and evicts only what the journal dropped.
 
 import type { WhenFull } from "./config.js";
 import { codePointLength } from "./text.js";
@@ -106,13 +108,7 @@ export class Ring {
     let result = PUSH_STORED;
     if (this.size === this.capacity) {
       if (this.whenFull === "drop-newest") return PUSH_DROPPED_ONE;
-      this.evictOldest();
-      if (this.flight > 0) {
-        this.flight--;
-        this.evictedFromFlight++;
-      } else {
-        result = PUSH_DROPPED_ONE;
-      }
+      if (this.dropOldest(1) === 1) result = PUSH_DROPPED_ONE;
     }
     const slot = (this.tail + this.size) % this.capacity;
     let kind = KIND_NUMBER;
@@ -136,6 +132,30 @@ export class Ring {
     this.u8[slot * 16 + 15] = (flags & ~KIND_MASK) | kind;
     this.size++;
     return result;
+  }
+
+  /** Whether one more record fits without evicting any: a free slot, and room in the string budget. */
+  accepts(value: ReadingValue): boolean {
+    if (this.size === this.capacity) return false;
+    return typeof value !== "string" || this.stringChars + codePointLength(value) <= this.stringBudget;
+  }
+
+  /**
+   * Evicts the `n` oldest records held. Those of the batch on the wire are settled with that
+   * batch; returns how many of the others were dropped now.
+   */
+  dropOldest(n: number): number {
+    let dropped = 0;
+    for (let i = 0; i < n && this.size > 0; i++) {
+      this.evictOldest();
+      if (this.flight > 0) {
+        this.flight--;
+        this.evictedFromFlight++;
+      } else {
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   private slotOf(index: number): number {

@@ -1,0 +1,304 @@
+// The journal's bytes on flash: sector headers and frames, as pure encode and parse functions.
+// Little-endian throughout. NOR flash can only clear bits, so every field is written once into
+// erased (0xFF) bytes: a sector header gets its first half right after the erase and its second
+// half when the writer opens the sector; frames are only ever appended after the last one.
+// Anything that does not parse exactly, with a matching CRC-32, is refused: never half-trusted.
+//
+// Sector header (HEADER_BYTES):
+//    0 magic u32 | 4 erase count u32 | 8 crc32 of 0-7                       written after the erase
+//   12 generation u32 | 16 floor u48 | 22 schema u32 | 26 crc32 of 12-25   written when opened
+// Frame:
+//    0 tag u8 | 1 length u16 (the whole frame) | 3 seq u48 | ... | crc32 of every byte before it
+//    data:    seq is its first reading's; then time u48 | flags u8 | per reading:
+//             variable u8 | encoding u8 | payload
+//    release: seq is a floor: every reading before it is settled (delivered or dropped)
+// Reading encoding byte (bit 7 always 0), kind in bits 0-1:
+//    0 decimal: m / 10^k exactly; m signed in ((bits 5-6) + 1) bytes, k in bits 2-4
+//    1 float64: 8 bytes        2 boolean: the value in bit 2        3 string: u16 length, UTF-8
+
+import { crc32 } from "./crc.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+
+export const HEADER_BYTES = 30;
+/** Where a header's second half starts. */
+export const PHASE_TWO = 12;
+const MAGIC = 0x314e524a; // "JRN1"
+
+const TAG_DATA = 0xd5;
+const TAG_RELEASE = 0xa9;
+const CRC_BYTES = 4;
+/** Tag, length, seq, time, flags and CRC: a data frame's bytes besides its readings. */
+export const DATA_OVERHEAD = 20;
+export const RELEASE_BYTES = 13;
+/** Variable and encoding bytes, and a string's length. */
+export const STRING_OVERHEAD = 4;
+const FIRST_READING = 16;
+const MAX_FRAME = 0xffff;
+const FLAGS = FLAG_UPTIME | FLAG_GROUPED | FLAG_NO_TIME;
+const TWO_POW_32 = 4294967296;
+
+const KIND_DECIMAL = 0;
+const KIND_FLOAT = 1;
+const KIND_BOOLEAN = 2;
+const KIND_STRING = 3;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
+
+export type SectorState = "blank" | "spare" | "open" | "dirty";
+
+export interface SectorHeader {
+  state: SectorState;
+  /** Erases this sector has had, or -1 when its header does not say. */
+  erases: number;
+  generation: number;
+  floor: number;
+  schema: number;
+}
+
+export interface Frame {
+  release: boolean;
+  length: number;
+  /** A data frame's first reading, or a release frame's floor. */
+  seq: number;
+  time: number;
+  flags: number;
+  variables: number[];
+  values: ReadingValue[];
+}
+
+/** The largest frame a sector of `sectorSize` bytes can hold. */
+export function maxFrameBytes(sectorSize: number): number {
+  return Math.min(MAX_FRAME, sectorSize - HEADER_BYTES);
+}
+
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
+}
+
+function getU32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+function putU48(b: Uint8Array, at: number, v: number): void {
+  putU32(b, at, v % TWO_POW_32);
+  const high = Math.floor(v / TWO_POW_32);
+  b[at + 4] = high & 0xff;
+  b[at + 5] = (high >>> 8) & 0xff;
+}
+
+function getU48(b: Uint8Array, at: number): number {
+  return getU32(b, at) + (b[at + 4] | (b[at + 5] << 8)) * TWO_POW_32;
+}
+
+/** True when `b[from..to)` is all 0xFF: erased, never written. */
+export function isErased(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0xff) return false;
+  return true;
+}
+
+/** UTF-8 length of a string, as TextEncoder writes it (a lone surrogate becomes U+FFFD). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** Decimal places k (0-7) that carry `v` exactly as a 32-bit integer over 10^k, or -1. */
+function decimalPlaces(v: number): number {
+  if (v === 0 && 1 / v < 0) return -1; // -0 has no integer form
+  for (let k = 0; k < POW10.length; k++) {
+    const m = Math.round(v * POW10[k]);
+    if (Math.abs(m) > 0x7fffffff) return -1;
+    if (m / POW10[k] === v) return k;
+  }
+  return -1;
+}
+
+function intBytes(m: number): number {
+  if (m >= -0x80 && m < 0x80) return 1;
+  if (m >= -0x8000 && m < 0x8000) return 2;
+  return m >= -0x800000 && m < 0x800000 ? 3 : 4;
+}
+
+/** Bytes one reading takes in a data frame. */
+export function readingBytes(value: ReadingValue): number {
+  if (typeof value === "boolean") return 2;
+  if (typeof value === "string") return STRING_OVERHEAD + utf8Length(value);
+  const k = decimalPlaces(value);
+  return k < 0 ? 10 : 2 + intBytes(Math.round(value * POW10[k]));
+}
+
+function putValue(b: Uint8Array, at: number, v: ReadingValue): number {
+  if (typeof v === "boolean") {
+    b[at] = KIND_BOOLEAN | (v ? 4 : 0);
+    return at + 1;
+  }
+  if (typeof v === "string") {
+    const bytes = new TextEncoder().encode(v);
+    b[at] = KIND_STRING;
+    b[at + 1] = bytes.length & 0xff;
+    b[at + 2] = bytes.length >>> 8;
+    b.set(bytes, at + 3);
+    return at + 3 + bytes.length;
+  }
+  const k = decimalPlaces(v);
+  if (k < 0) {
+    b[at] = KIND_FLOAT;
+    new DataView(b.buffer, b.byteOffset).setFloat64(at + 1, v, true);
+    return at + 9;
+  }
+  const m = Math.round(v * POW10[k]);
+  const width = intBytes(m);
+  b[at] = KIND_DECIMAL | (k << 2) | ((width - 1) << 5);
+  for (let i = 0; i < width; i++) b[at + 1 + i] = (m >> (8 * i)) & 0xff;
+  return at + 1 + width;
+}
+
+/** A data frame holding readings `from` to `to` (exclusive), the first with sequence number `seq`. */
+export function encodeData(
+  seq: number,
+  time: number,
+  flags: number,
+  variables: readonly number[],
+  values: readonly ReadingValue[],
+  from: number,
+  to: number,
+): Uint8Array {
+  let length = DATA_OVERHEAD;
+  for (let i = from; i < to; i++) length += readingBytes(values[i]);
+  if (length > MAX_FRAME) throw new RangeError(`journal: a frame of ${length} bytes is over ${MAX_FRAME}`);
+  const b = new Uint8Array(length);
+  b[0] = TAG_DATA;
+  b[1] = length & 0xff;
+  b[2] = length >>> 8;
+  putU48(b, 3, seq);
+  putU48(b, 9, time);
+  b[15] = flags & FLAGS;
+  let at = FIRST_READING;
+  for (let i = from; i < to; i++) {
+    b[at] = variables[i];
+    at = putValue(b, at + 1, values[i]);
+  }
+  putU32(b, at, crc32(b, 0, at));
+  return b;
+}
+
+/** A release frame: every reading before `floor` is settled. */
+export function encodeRelease(floor: number): Uint8Array {
+  const b = new Uint8Array(RELEASE_BYTES);
+  b[0] = TAG_RELEASE;
+  b[1] = RELEASE_BYTES;
+  putU48(b, 3, floor);
+  putU32(b, 9, crc32(b, 0, 9));
+  return b;
+}
+
+function parseReadings(b: Uint8Array, at: number, end: number, variables: number[], values: ReadingValue[]): boolean {
+  let p = at;
+  while (p < end) {
+    if (end - p < 2) return false;
+    variables.push(b[p]);
+    const encoding = b[p + 1];
+    p += 2;
+    const kind = encoding & 3;
+    if (kind === KIND_BOOLEAN) {
+      if (encoding & ~7) return false;
+      values.push((encoding & 4) !== 0);
+    } else if (kind === KIND_FLOAT) {
+      if (encoding !== KIND_FLOAT || end - p < 8) return false;
+      const v = new DataView(b.buffer, b.byteOffset).getFloat64(p, true);
+      if (!Number.isFinite(v)) return false;
+      values.push(v);
+      p += 8;
+    } else if (kind === KIND_STRING) {
+      if (encoding !== KIND_STRING || end - p < 2) return false;
+      const length = b[p] | (b[p + 1] << 8);
+      if (end - p - 2 < length) return false;
+      values.push(new TextDecoder().decode(b.subarray(p + 2, p + 2 + length)));
+      p += 2 + length;
+    } else {
+      if (encoding & 0x80) return false;
+      const width = ((encoding >> 5) & 3) + 1;
+      if (end - p < width) return false;
+      let u = 0;
+      for (let i = 0; i < width; i++) u |= b[p + i] << (8 * i);
+      const shift = 32 - 8 * width;
+      values.push(((u << shift) >> shift) / POW10[(encoding >> 2) & 7]);
+      p += width;
+    }
+  }
+  return true;
+}
+
+/** The frame starting at `b[at]` and ending by `limit`, or undefined when there is no valid one. */
+export function parseFrame(b: Uint8Array, at: number, limit: number): Frame | undefined {
+  if (limit - at < RELEASE_BYTES) return undefined;
+  const tag = b[at];
+  if (tag !== TAG_DATA && tag !== TAG_RELEASE) return undefined;
+  const length = b[at + 1] | (b[at + 2] << 8);
+  if (tag === TAG_RELEASE ? length !== RELEASE_BYTES : length < DATA_OVERHEAD + 2) return undefined;
+  if (length > limit - at) return undefined;
+  const end = at + length - CRC_BYTES;
+  if (getU32(b, end) !== crc32(b, at, end)) return undefined;
+  const seq = getU48(b, at + 3);
+  const frame: Frame = { release: tag === TAG_RELEASE, length, seq, time: 0, flags: 0, variables: [], values: [] };
+  if (frame.release) return frame;
+  frame.time = getU48(b, at + 9);
+  frame.flags = b[at + 15];
+  if (frame.flags & ~FLAGS) return undefined;
+  return parseReadings(b, at + FIRST_READING, end, frame.variables, frame.values) ? frame : undefined;
+}
+
+/** The first offset in [from, limit) where a valid frame starts, or -1: how a reader gets past garbage. */
+export function findFrame(b: Uint8Array, from: number, limit: number): number {
+  for (let p = from; p + RELEASE_BYTES <= limit; p++) {
+    if ((b[p] === TAG_DATA || b[p] === TAG_RELEASE) && parseFrame(b, p, limit) !== undefined) return p;
+  }
+  return -1;
+}
+
+/** A sector header's first half, written right after the erase. */
+export function encodeErased(erases: number): Uint8Array {
+  const b = new Uint8Array(PHASE_TWO);
+  putU32(b, 0, MAGIC);
+  putU32(b, 4, erases);
+  putU32(b, 8, crc32(b, 0, 8));
+  return b;
+}
+
+/** A sector header's second half, written at offset PHASE_TWO when the writer opens the sector. */
+export function encodeOpened(generation: number, floor: number, schema: number): Uint8Array {
+  const b = new Uint8Array(HEADER_BYTES - PHASE_TWO);
+  putU32(b, 0, generation);
+  putU48(b, 4, floor);
+  putU32(b, 10, schema);
+  putU32(b, 14, crc32(b, 0, 14));
+  return b;
+}
+
+/** What a sector's header says: blank, erased and ready (spare), opened, or damaged (dirty). */
+export function parseHeader(b: Uint8Array): SectorHeader {
+  const header: SectorHeader = { state: "dirty", erases: -1, generation: -1, floor: 0, schema: 0 };
+  const blankTwo = isErased(b, PHASE_TWO, HEADER_BYTES);
+  if (isErased(b, 0, PHASE_TWO)) {
+    if (blankTwo) header.state = "blank";
+    return header;
+  }
+  if (getU32(b, 0) !== MAGIC || getU32(b, 8) !== crc32(b, 0, 8)) return header;
+  header.erases = getU32(b, 4);
+  if (blankTwo) {
+    header.state = "spare";
+    return header;
+  }
+  if (getU32(b, PHASE_TWO + 14) !== crc32(b, PHASE_TWO, PHASE_TWO + 14)) return header;
+  header.state = "open";
+  header.generation = getU32(b, PHASE_TWO);
+  header.floor = getU48(b, PHASE_TWO + 4);
+  header.schema = getU32(b, PHASE_TWO + 10);
+  return header;
+}

@@ -1,0 +1,594 @@
+// The flash journal: an append-only log of readings over the Flash port, in a ring of sectors.
+// Each sample is appended at the head as one CRC-checked frame; after an acknowledgement a small
+// release frame says "every reading before seq F is settled" (records are never rewritten). At
+// boot, recovery reads every sector, orders the live ones by generation, skips torn or corrupt
+// frames (counting them) and finds the unreleased readings; a reader then hands them out, oldest
+// first, to the RAM ring in front. One erased sector is always kept ahead of the writer, so the
+// sectors are erased in turn and wear evenly.
+// When full: "drop-oldest" erases the oldest sector and reports its unreleased readings dropped,
+// once the header of the sector being opened records a floor past them (so a torn erase cannot
+// bring them back); "drop-newest" refuses new readings until releases free that sector.
+// A power cut costs at most the frame being written: every frame whose append returned survives.
+// A frame that rots after boot is skipped when read, and its readings reported dropped.
+// Readings journaled under another variable list (schema) cannot be mapped: skipped and counted.
+
+import type { Flash } from "../ports.js";
+import type { WhenFull } from "./config.js";
+import { crc32 } from "./crc.js";
+import {
+  DATA_OVERHEAD,
+  encodeData,
+  encodeErased,
+  encodeOpened,
+  encodeRelease,
+  findFrame,
+  HEADER_BYTES,
+  isErased,
+  maxFrameBytes,
+  parseFrame,
+  parseHeader,
+  PHASE_TWO,
+  readingBytes,
+  RELEASE_BYTES,
+  STRING_OVERHEAD,
+  type Frame,
+} from "./frame.js";
+import { FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+
+/** Must be erased before use: damaged, blank, or no longer part of the log. */
+const DIRTY = 0;
+/** Erased, its erase count written: ready to open. */
+const SPARE = 1;
+/** Part of the log. */
+const OPEN = 2;
+
+const MIN_SECTORS = 3;
+const MIN_SECTOR_BYTES = 256;
+/**
+ * The time given to a previous boot's uptime reading: no clock can place it any more, so it is
+ * sent without one, and this (never a real uptime) keeps its group apart from this boot's.
+ */
+const OLD_UPTIME_BASE = 2 ** 47;
+
+export interface JournalReading {
+  variable: number;
+  value: ReadingValue;
+  time: number;
+  flags: number;
+}
+
+export interface JournalOptions {
+  whenFull: WhenFull;
+  /** The variable names readings' indexes refer to: readings journaled under others are skipped. */
+  variables: readonly string[];
+  /**
+   * Unreleased readings were dropped, to make room (drop-oldest) or because they rotted on flash
+   * after boot: `loaded` of them were the oldest handed out by `take`, `unloaded` had not been.
+   */
+  onDrop(loaded: number, unloaded: number): void;
+}
+
+export interface JournalStats {
+  sectors: number;
+  /** Unreleased readings in the journal. */
+  held: number;
+  /** Unreleased readings found at boot. */
+  recovered: number;
+  /** Torn or corrupt frames skipped at boot. */
+  corruptSkipped: number;
+  /** Unreleased readings found at boot under another variable list, not sent. */
+  foreignSkipped: number;
+  /** Readings a full-journal drop was removing when a power cut stopped it (0 otherwise). */
+  dropping: number;
+  /** Flash bytes written and sectors erased in this boot. */
+  bytesWritten: number;
+  erases: number;
+}
+
+/** What keeps `flash` from holding a journal, naming the setting to change; empty when it can. */
+export function journalProblems(flash: Flash, maxStringLength: number): string[] {
+  if (flash.sectorCount < MIN_SECTORS || flash.sectorSize < MIN_SECTOR_BYTES) {
+    return [
+      `journal: the flash partition has ${flash.sectorCount} sectors of ${flash.sectorSize} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
+    ];
+  }
+  // A character takes at most 4 bytes of UTF-8, and one reading must fit one frame.
+  const most = Math.floor((maxFrameBytes(flash.sectorSize) - DATA_OVERHEAD - STRING_OVERHEAD) / 4);
+  if (maxStringLength > most) {
+    return [
+      `maxStringLength: ${maxStringLength} characters may not fit one journal frame in a ${flash.sectorSize}-byte flash sector (at most ${most}); lower it or set journal=false`,
+    ];
+  }
+  return [];
+}
+
+interface ScanResult {
+  /** Where the sector's frames end: erased from there on, or the sector's size. */
+  end: number;
+  corrupt: number;
+}
+
+/** Walks a sector's frames in order, getting past garbage; the one parse that boot and reader share. */
+function scanSector(b: Uint8Array, visit: (frame: Frame) => void): ScanResult {
+  const size = b.length;
+  let at = HEADER_BYTES;
+  let corrupt = 0;
+  while (at < size) {
+    if (b[at] === 0xff && isErased(b, at, size)) return { end: at, corrupt };
+    const frame = parseFrame(b, at, size);
+    if (frame !== undefined) {
+      visit(frame);
+      at += frame.length;
+      continue;
+    }
+    corrupt++;
+    const next = findFrame(b, at + 1, size);
+    if (next < 0) return { end: size, corrupt };
+    at = next;
+  }
+  return { end: size, corrupt };
+}
+
+export class Journal {
+  private readonly flash: Flash;
+  private readonly options: JournalOptions;
+  /** A CRC-32 of the variable names, kept in every sector's header. */
+  private readonly schema: number;
+  private readonly size: number;
+  private readonly sectors: number;
+  private readonly maxFrame: number;
+  private readonly state: Uint8Array;
+  private readonly generation: Float64Array;
+  private readonly erases: Float64Array;
+  /** Where a sector's frames end: the head's next append goes there; the sector size once closed. */
+  private readonly end: Uint32Array;
+  private readonly count: Uint32Array;
+  /** One past the seq of a sector's last reading, 0 when it holds none. */
+  private readonly last: Float64Array;
+  private head = -1;
+  private tail = -1;
+  private lastGeneration = -1;
+  private nextSeq = 0;
+  /** Every reading before this seq is settled. */
+  private floor = 0;
+  /** The greatest floor on flash, in a release frame or a header. */
+  private durableFloor = 0;
+  /** Readings before this seq were journaled by an earlier boot. */
+  private readonly bootSeq: number;
+  /** Readings handed out and not released, as runs of consecutive seqs: start, n, start, n... */
+  private readonly runs: number[] = [];
+  private loadedCount = 0;
+  private unloadedCount = 0;
+  private readSector = -1;
+  private readOffset = 0;
+  private readIndex = 0;
+  private readFrame: Frame | undefined;
+  private recoveredCount = 0;
+  private corrupt = 0;
+  private foreign = 0;
+  private dropping = 0;
+  private bytesWritten = 0;
+  private erasedCount = 0;
+
+  /** Recovers the journal on `flash` (see `journalProblems` for what it must offer). */
+  constructor(flash: Flash, options: JournalOptions) {
+    this.flash = flash;
+    this.options = options;
+    this.size = flash.sectorSize;
+    this.sectors = flash.sectorCount;
+    this.maxFrame = maxFrameBytes(this.size);
+    const names = new TextEncoder().encode(options.variables.join("\n"));
+    this.schema = crc32(names, 0, names.length);
+    const n = this.sectors;
+    this.state = new Uint8Array(n);
+    this.generation = new Float64Array(n);
+    this.erases = new Float64Array(n);
+    this.end = new Uint32Array(n);
+    this.count = new Uint32Array(n);
+    this.last = new Float64Array(n);
+    this.recover();
+    this.bootSeq = this.nextSeq;
+  }
+
+  /** Unreleased readings found at boot. */
+  get recovered(): number {
+    return this.recoveredCount;
+  }
+
+  /** Unreleased readings on flash not yet handed out by `take`. */
+  get waiting(): number {
+    return this.unloadedCount;
+  }
+
+  stats(): JournalStats {
+    return {
+      sectors: this.sectors,
+      held: this.loadedCount + this.unloadedCount,
+      recovered: this.recoveredCount,
+      corruptSkipped: this.corrupt,
+      foreignSkipped: this.foreign,
+      dropping: this.dropping,
+      bytesWritten: this.bytesWritten,
+      erases: this.erasedCount,
+    };
+  }
+
+  /**
+   * Journals one sample's readings: one frame, or more when they do not fit one sector. Returns
+   * how many, from the first, were stored: fewer only under drop-newest when the journal is full.
+   */
+  append(variables: readonly number[], values: readonly ReadingValue[], time: number, flags: number): number {
+    let from = 0;
+    while (from < values.length) {
+      let bytes = DATA_OVERHEAD + readingBytes(values[from]);
+      let to = from + 1;
+      for (; to < values.length; to++) {
+        const more = readingBytes(values[to]);
+        if (bytes + more > this.maxFrame) break;
+        bytes += more;
+      }
+      if (bytes > this.maxFrame) throw new RangeError(`journal: a reading of ${bytes} bytes does not fit a frame`);
+      if (!this.reserve(bytes)) return from;
+      this.writeHead(encodeData(this.nextSeq, time, flags, variables, values, from, to));
+      this.count[this.head] += to - from;
+      this.nextSeq += to - from;
+      this.last[this.head] = this.nextSeq;
+      this.unloadedCount += to - from;
+      from = to;
+    }
+    return from;
+  }
+
+  /** The oldest unreleased reading not yet handed out, or undefined when there is none. */
+  peek(): JournalReading | undefined {
+    if (this.unloadedCount === 0) return undefined;
+    for (;;) {
+      const frame = this.currentFrame();
+      if (frame === undefined) {
+        // Frames that rotted on flash after boot: what cannot be read any more is dropped, counted.
+        const unreadable = this.unloadedCount;
+        this.unloadedCount = 0;
+        this.corrupt++;
+        this.options.onDrop(0, unreadable);
+        return undefined;
+      }
+      if (this.readIndex >= frame.values.length) {
+        this.readOffset += frame.length;
+        this.readFrame = undefined;
+        continue;
+      }
+      const seq = frame.seq + this.readIndex;
+      if (seq < this.floor) {
+        this.readIndex++;
+        continue;
+      }
+      let flags = frame.flags;
+      let time = frame.time;
+      if (seq < this.bootSeq && flags & FLAG_UPTIME) {
+        flags = (flags & ~FLAG_UPTIME) | FLAG_NO_TIME;
+        time = OLD_UPTIME_BASE + frame.seq;
+      }
+      return { variable: frame.variables[this.readIndex], value: frame.values[this.readIndex], time, flags };
+    }
+  }
+
+  /** Hands out the reading `peek` just showed: it now waits in the ring for its release. */
+  take(): void {
+    const frame = this.readFrame;
+    if (this.unloadedCount === 0 || frame === undefined || this.readIndex >= frame.values.length) {
+      throw new Error("journal: take without a reading shown by peek");
+    }
+    const seq = frame.seq + this.readIndex;
+    const runs = this.runs;
+    const k = runs.length;
+    if (k > 0 && runs[k - 2] + runs[k - 1] === seq) runs[k - 1]++;
+    else runs.push(seq, 1);
+    this.readIndex++;
+    this.loadedCount++;
+    this.unloadedCount--;
+  }
+
+  /**
+   * The oldest `n` readings handed out are settled for good (delivered, or refused by the
+   * server): a release frame records it, unless a header already does.
+   */
+  release(n: number): void {
+    if (n <= 0) return;
+    const runs = this.runs;
+    let left = n;
+    let floor = this.floor;
+    while (left > 0 && runs.length > 0) {
+      const k = Math.min(left, runs[1]);
+      floor = runs[0] + k;
+      left -= k;
+      if (k === runs[1]) runs.splice(0, 2);
+      else {
+        runs[0] += k;
+        runs[1] -= k;
+      }
+    }
+    if (left > 0) throw new Error(`journal: ${n} readings released, only ${n - left} were handed out`);
+    this.loadedCount -= n;
+    if (floor > this.floor) this.floor = floor;
+    // When the head is full and drop-newest cannot make room, the next header or release carries it.
+    if (this.floor <= this.durableFloor || !this.reserve(RELEASE_BYTES) || this.floor <= this.durableFloor) return;
+    this.writeHead(encodeRelease(this.floor));
+    this.durableFloor = this.floor;
+  }
+
+  // ---- writing ----
+
+  private write(sector: number, offset: number, bytes: Uint8Array): void {
+    this.flash.write(sector * this.size + offset, bytes);
+    this.bytesWritten += bytes.length;
+  }
+
+  private writeHead(bytes: Uint8Array): void {
+    this.write(this.head, this.end[this.head], bytes);
+    this.end[this.head] += bytes.length;
+  }
+
+  /** Makes room for `length` bytes at the head, opening the next sector if need be. */
+  private reserve(length: number): boolean {
+    if (this.head >= 0 && this.end[this.head] + length <= this.size) return true;
+    return this.advance();
+  }
+
+  /** Erases a sector and writes the first half of its header: it becomes the spare. */
+  private prepare(s: number): void {
+    this.state[s] = DIRTY;
+    this.flash.erase(s);
+    this.erasedCount++;
+    this.erases[s]++;
+    this.write(s, 0, encodeErased(this.erases[s]));
+    this.state[s] = SPARE;
+    this.end[s] = HEADER_BYTES;
+    this.count[s] = 0;
+    this.last[s] = 0;
+    this.generation[s] = -1;
+  }
+
+  /**
+   * Opens the spare after the head and prepares the sector after it as the new spare. When that
+   * sector is the oldest and still holds unreleased readings, the journal is full: drop-oldest
+   * drops them, drop-newest refuses (returns false, nothing changed).
+   */
+  private advance(): boolean {
+    const n = this.sectors;
+    const next = (this.head + 1) % n;
+    const after = (next + 1) % n;
+    const full = this.state[after] === OPEN;
+    let floor = this.floor;
+    let loaded = 0;
+    let unloaded = 0;
+    if (full) {
+      floor = Math.max(floor, this.last[after]);
+      loaded = this.loadedBelow(floor, false);
+      if (this.readSector === after) unloaded = Math.max(0, this.unloadedCount - this.countAfter(after));
+      if (loaded + unloaded > 0 && this.options.whenFull === "drop-newest") return false;
+    }
+    this.dropping = loaded + unloaded;
+    const generation = this.lastGeneration + 1;
+    this.write(next, PHASE_TWO, encodeOpened(generation, floor, this.schema));
+    this.lastGeneration = generation;
+    this.durableFloor = floor;
+    this.state[next] = OPEN;
+    this.generation[next] = generation;
+    this.head = next;
+    if (this.tail < 0) {
+      this.tail = next;
+      this.moveReader(next);
+    }
+    if (full) {
+      this.floor = floor;
+      this.state[after] = DIRTY;
+      this.tail = (after + 1) % n;
+      this.loadedBelow(floor, true);
+      this.loadedCount -= loaded;
+      this.unloadedCount -= unloaded;
+      if (this.readSector === after) this.moveReader(this.tail);
+      this.dropping = 0;
+      if (loaded + unloaded > 0) this.options.onDrop(loaded, unloaded);
+    }
+    if (this.state[after] !== SPARE) this.prepare(after);
+    return true;
+  }
+
+  /** Readings handed out with a seq below `floor`; removed from the runs when `remove`. */
+  private loadedBelow(floor: number, remove: boolean): number {
+    const runs = this.runs;
+    let total = 0;
+    let i = 0;
+    while (i < runs.length && runs[i] < floor) {
+      const k = Math.min(runs[i + 1], floor - runs[i]);
+      total += k;
+      if (remove && k === runs[i + 1]) {
+        runs.splice(i, 2);
+        continue;
+      }
+      if (remove) {
+        runs[i] += k;
+        runs[i + 1] -= k;
+      }
+      i += 2;
+    }
+    return total;
+  }
+
+  /** Readings in the sectors after `s`, up to the head. */
+  private countAfter(s: number): number {
+    let total = 0;
+    for (let x = s; x !== this.head; ) {
+      x = (x + 1) % this.sectors;
+      total += this.count[x];
+    }
+    return total;
+  }
+
+  // ---- reading ----
+
+  private moveReader(s: number): void {
+    this.readSector = s;
+    this.readOffset = HEADER_BYTES;
+    this.readIndex = 0;
+    this.readFrame = undefined;
+  }
+
+  /** The frame at the reader's position, moving over garbage and into the next sector as needed. */
+  private currentFrame(): Frame | undefined {
+    for (;;) {
+      if (this.readFrame !== undefined) return this.readFrame;
+      const s = this.readSector;
+      if (s < 0) return undefined;
+      if (this.readOffset >= this.end[s]) {
+        if (s === this.head) return undefined;
+        this.moveReader((s + 1) % this.sectors);
+        continue;
+      }
+      this.readOffset = this.frameAt(s, this.readOffset);
+      this.readIndex = 0;
+      if (this.readFrame === undefined) this.readOffset = this.end[s];
+    }
+  }
+
+  /**
+   * Parses the frame at `offset` in sector `s` into readFrame or, past garbage, the next valid one
+   * (as scanSector would); returns where it starts.
+   */
+  private frameAt(s: number, offset: number): number {
+    const base = s * this.size;
+    const limit = this.end[s];
+    this.readFrame = undefined;
+    if (limit - offset < RELEASE_BYTES) return offset;
+    const head = this.flash.read(base + offset, 3);
+    const length = head[1] | (head[2] << 8);
+    if (length >= RELEASE_BYTES && length <= limit - offset) {
+      this.readFrame = parseFrame(this.flash.read(base + offset, length), 0, length);
+      if (this.readFrame !== undefined) return offset;
+    }
+    const rest = this.flash.read(base + offset, limit - offset);
+    const at = findFrame(rest, 1, rest.length);
+    if (at < 0) return offset;
+    this.readFrame = parseFrame(rest, at, rest.length);
+    return offset + at;
+  }
+
+  // ---- recovery ----
+
+  private recover(): void {
+    const n = this.sectors;
+    const floors = new Float64Array(n);
+    const schemas = new Float64Array(n);
+    let mostErases = 0;
+    for (let s = 0; s < n; s++) {
+      const h = parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
+      this.state[s] = h.state === "open" ? OPEN : h.state === "spare" ? SPARE : DIRTY;
+      this.erases[s] = h.erases;
+      this.generation[s] = h.generation;
+      this.end[s] = HEADER_BYTES;
+      floors[s] = h.floor;
+      schemas[s] = h.schema;
+      if (h.erases > mostErases) mostErases = h.erases;
+      if (this.state[s] === OPEN && (this.head < 0 || h.generation > this.generation[this.head])) this.head = s;
+    }
+    // An erase count a damaged header lost: assume the most any sector has had.
+    for (let s = 0; s < n; s++) if (this.erases[s] < 0) this.erases[s] = mostErases;
+
+    const held = new Float64Array(n);
+    if (this.head >= 0) this.recoverLog(floors, schemas, held);
+    this.lastGeneration = this.head >= 0 ? this.generation[this.head] : -1;
+
+    const next = (this.head + 1) % n;
+    let dropped = 0;
+    if (this.state[next] === OPEN) {
+      // Only a torn erase leaves the oldest sector right after the head (its readings under the
+      // head's floor): it becomes the spare again.
+      dropped = held[next];
+      this.floor = Math.max(this.floor, this.last[next]);
+      this.tail = (next + 1) % n;
+      held[next] = 0;
+    }
+    if (this.state[next] !== SPARE) this.prepare(next);
+
+    this.readSector = this.head;
+    this.readOffset = this.head >= 0 ? this.end[this.head] : 0;
+    if (this.head >= 0) {
+      for (let s = this.head, i = 0; i < n; i++, s = (s + n - 1) % n) {
+        this.unloadedCount += held[s];
+        if (held[s] > 0) this.moveReader(s);
+        if (s === this.tail) break;
+      }
+    }
+    this.recoveredCount = this.unloadedCount + dropped;
+    if (dropped > 0) this.options.onDrop(0, dropped);
+  }
+
+  /** Finds the log (the head and the sectors before it, generations consecutive) and reads it. */
+  private recoverLog(floors: Float64Array, schemas: Float64Array, held: Float64Array): void {
+    const n = this.sectors;
+    let length = 1;
+    this.tail = this.head;
+    while (length < n) {
+      const p = (this.tail + n - 1) % n;
+      if (this.state[p] !== OPEN || this.generation[p] !== this.generation[this.tail] - 1) break;
+      this.tail = p;
+      length++;
+    }
+    for (let s = 0; s < n; s++) {
+      if (this.state[s] === OPEN && (s - this.tail + n) % n >= length) this.state[s] = DIRTY;
+    }
+
+    const first = new Float64Array(n).fill(-1);
+    let floor = 0;
+    let foreignTop = -1;
+    for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
+      floor = Math.max(floor, floors[s]);
+      if (schemas[s] !== this.schema) foreignTop = s;
+      const scan = scanSector(this.flash.read(s * this.size, this.size), (frame) => {
+        if (frame.release) {
+          floor = Math.max(floor, frame.seq);
+          return;
+        }
+        if (first[s] < 0) first[s] = frame.seq;
+        this.count[s] += frame.values.length;
+        this.last[s] = Math.max(this.last[s], frame.seq + frame.values.length);
+      });
+      this.end[s] = scan.end;
+      this.corrupt += scan.corrupt;
+      this.nextSeq = Math.max(this.nextSeq, this.last[s]);
+    }
+    // Appending under another schema would muddle the head: close it. (A torn tail already
+    // closes it: scanning garbage to the sector's end leaves no room.)
+    if (schemas[this.head] !== this.schema) this.end[this.head] = this.size;
+    this.floor = floor;
+    this.durableFloor = floor;
+    if (foreignTop >= 0) {
+      // Readings up to the last one written under another variable list cannot be mapped.
+      const before = this.heldFrom(floor, first, held, length);
+      this.floor = Math.max(floor, this.last[foreignTop]);
+      this.foreign = before - this.heldFrom(this.floor, first, held, length);
+    } else {
+      this.heldFrom(floor, first, held, length);
+    }
+    this.nextSeq = Math.max(this.nextSeq, this.floor);
+  }
+
+  /** Fills `held` with each log sector's readings at or after `floor`; returns their sum. */
+  private heldFrom(floor: number, first: Float64Array, held: Float64Array, length: number): number {
+    let total = 0;
+    for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % this.sectors) {
+      let k = 0;
+      if (this.last[s] <= floor) k = 0;
+      else if (first[s] >= floor) k = this.count[s];
+      else {
+        scanSector(this.flash.read(s * this.size, this.size), (frame) => {
+          if (frame.release) return;
+          for (let j = 0; j < frame.values.length; j++) if (frame.seq + j >= floor) k++;
+        });
+      }
+      held[s] = k;
+      total += k;
+    }
+    return total;
+  }
+}

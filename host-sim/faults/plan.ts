@@ -1,0 +1,100 @@
+// What goes wrong in one run of the fault campaign, drawn from a seed so a run replays exactly:
+// the device's partition and ring, a timeline of "weather" periods for the link (good, offline,
+// refused, resets, timeouts, 5xx, 429, 413, HTML, garbage, truncated or 10 MB answers,
+// acknowledgements lost after the server stored the data, 401s), sporadic faults in good weather,
+// power cuts armed at random flash operations, and wall-clock jumps.
+
+import { SeededRandom } from "../../firmware/simulated/prng.js";
+
+export type TransportFault =
+  | "refused"
+  | "reset"
+  | "timeout"
+  | "5xx"
+  | "429"
+  | "413"
+  | "html"
+  | "garbage"
+  | "truncated"
+  | "huge"
+  | "ack-lost";
+
+export const TRANSPORT_FAULTS: readonly TransportFault[] = [
+  "refused",
+  "reset",
+  "timeout",
+  "5xx",
+  "429",
+  "413",
+  "html",
+  "garbage",
+  "truncated",
+  "huge",
+  "ack-lost",
+];
+
+/** The link's state for a while: good, Wi-Fi gone, the token refused (401), or a transport fault. */
+export type Weather = "good" | "offline" | "auth" | TransportFault;
+
+export interface Period {
+  /** Run time (ms from the run's start) the period begins; it lasts until the next one. */
+  at: number;
+  weather: Weather;
+}
+
+export interface CutPlan {
+  at: number;
+  /** The cut strikes this many flash operations after `at`, at this byte of that operation. */
+  afterOps: number;
+  atByte: number;
+}
+
+export interface RunPlan {
+  seed: number;
+  durationMs: number;
+  sectors: number;
+  bufferCapacity: number;
+  sampleIntervalMs: number;
+  periods: Period[];
+  /** In good weather, the chance that a request meets a transport fault anyway. */
+  sporadic: number;
+  cuts: CutPlan[];
+  jumps: Array<{ at: number; deltaMs: number }>;
+}
+
+const MINUTE = 60_000;
+
+function pick<T>(random: SeededRandom, items: readonly T[]): T {
+  return items[random.below(items.length)];
+}
+
+export function planRun(seed: number, hours: number): RunPlan {
+  const random = new SeededRandom(seed);
+  const durationMs = Math.round(hours * 60 * MINUTE);
+  const periods: Period[] = [];
+  const bad: Weather[] = ["offline", "auth", ...TRANSPORT_FAULTS];
+  for (let at = 0; at < durationMs; at += (5 + random.below(40)) * MINUTE) {
+    periods.push({ at, weather: random.next() < 0.45 ? "good" : pick(random, bad) });
+  }
+  const cuts: CutPlan[] = [];
+  const cutCount = random.below(Math.ceil(hours * 1.5) + 1);
+  for (let i = 0; i < cutCount; i++) {
+    cuts.push({ at: random.below(durationMs), afterOps: random.below(300), atByte: random.below(random.next() < 0.5 ? 16 : 4096) });
+  }
+  const jumps: Array<{ at: number; deltaMs: number }> = [];
+  const jumpCount = random.below(3);
+  for (let i = 0; i < jumpCount; i++) {
+    jumps.push({ at: random.below(durationMs), deltaMs: (random.next() < 0.5 ? -1 : 1) * (1000 + random.below(10 * MINUTE)) });
+  }
+  return {
+    seed,
+    durationMs,
+    sectors: pick(random, [6, 10, 16, 32]),
+    bufferCapacity: pick(random, [64, 256, 1024]),
+    sampleIntervalMs: pick(random, [5_000, 10_000]),
+    periods,
+    sporadic: 0.05 + random.next() * 0.15,
+    cuts: cuts.sort((a, b) => a.at - b.at),
+    jumps: jumps.sort((a, b) => a.at - b.at),
+  };
+}

@@ -1,0 +1,128 @@
+// The journal's on-flash format: the CRC is the standard CRC-32, every value comes back exactly,
+// a frame is small, and any damage (a flipped bit anywhere, a cut) makes it refused, never misread.
+
+import { describe, expect, it } from "vitest";
+import { crc32 } from "../../firmware/core/crc.js";
+import {
+  encodeData,
+  encodeErased,
+  encodeOpened,
+  encodeRelease,
+  findFrame,
+  HEADER_BYTES,
+  parseFrame,
+  parseHeader,
+  PHASE_TWO,
+  readingBytes,
+} from "../../firmware/core/frame.js";
+import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "../../firmware/core/ring.js";
+import { SeededRandom } from "../../firmware/simulated/prng.js";
+
+const T = Date.UTC(2026, 10, 26, 12, 0, 0, 123);
+
+function roundTrip(values: ReadingValue[]): ReadingValue[] {
+  const variables = values.map((_, i) => i % 256);
+  const bytes = encodeData(1234, T, FLAG_GROUPED, variables, values, 0, values.length);
+  const frame = parseFrame(bytes, 0, bytes.length);
+  expect(frame).toBeDefined();
+  expect(frame?.variables).toEqual(variables);
+  return frame?.values ?? [];
+}
+
+describe("crc32", () => {
+  it("is the standard CRC-32", () => {
+    const text = new TextEncoder().encode("123456789");
+    expect(crc32(text, 0, text.length)).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0), 0, 0)).toBe(0);
+  });
+});
+
+describe("data frames", () => {
+  it("carry numbers exactly, whatever they are", () => {
+    const random = new SeededRandom(7);
+    const values: number[] = [0, -0, 1, -1, 127, -128, 128, 32767, -32768, 8388607, -8388608, 2147483647, -2147483648, 2 ** 40, 1e300, -1e-300, 5e-324];
+    values.push(21.53, 50.12, 101325, 0.1, 0.2, 1.0000001, 12.3456789, 99999.99, -40.25);
+    for (let i = 0; i < 2000; i++) {
+      values.push((random.next() - 0.5) * 10 ** Math.floor(random.next() * 12 - 4));
+      values.push(Math.round((random.next() - 0.5) * 1e6) / 10 ** Math.floor(random.next() * 8));
+    }
+    for (let i = 0; i < values.length; i += 200) {
+      const chunk = values.slice(i, i + 200);
+      expect(roundTrip(chunk)).toEqual(chunk);
+    }
+  });
+
+  it("carry booleans and strings (any Unicode) exactly", () => {
+    const values: ReadingValue[] = [true, false, "", "ok", "naïve ☃ 𝄞 \u0000 \"quoted\" \\", "x".repeat(1000)];
+    expect(roundTrip(values)).toEqual(values);
+  });
+
+  it("carry the sample's seq, time and flags", () => {
+    const bytes = encodeData(2 ** 40 + 5, 2 ** 48 - 1, FLAG_UPTIME | FLAG_GROUPED, [3, 4], [1.5, true], 0, 2);
+    expect(parseFrame(bytes, 0, bytes.length)).toMatchObject({ release: false, seq: 2 ** 40 + 5, time: 2 ** 48 - 1, flags: FLAG_UPTIME | FLAG_GROUPED });
+  });
+
+  it("are small: a 3-variable sample (temperature, humidity, pressure) takes 33 bytes", () => {
+    const bytes = encodeData(0, T, FLAG_GROUPED, [0, 1, 2], [21.53, 48.07, 101325], 0, 3);
+    expect(bytes.length).toBe(33);
+    expect(readingBytes(21.53) + readingBytes(48.07) + readingBytes(101325)).toBe(13);
+    expect(readingBytes(Math.PI)).toBe(10);
+    expect(readingBytes(true)).toBe(2);
+  });
+
+  it("are refused after any single flipped bit, and when cut short", () => {
+    const bytes = encodeData(77, T, FLAG_GROUPED, [0, 1, 2], [21.53, "on", false], 0, 3);
+    for (let i = 0; i < bytes.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = bytes.slice();
+        damaged[i] ^= 1 << bit;
+        expect(parseFrame(damaged, 0, damaged.length)).toBeUndefined();
+      }
+    }
+    for (let n = 0; n < bytes.length; n++) {
+      const torn = new Uint8Array(bytes.length).fill(0xff);
+      torn.set(bytes.subarray(0, n));
+      expect(parseFrame(torn, 0, torn.length)).toBeUndefined();
+    }
+  });
+});
+
+describe("release frames and scanning", () => {
+  it("encode a floor and are found past garbage", () => {
+    const release = encodeRelease(123_456_789);
+    expect(release.length).toBe(13);
+    const buffer = new Uint8Array(64).fill(0xff);
+    buffer.set([0xd5, 0x40, 0x00, 1, 2, 3, 0xa9, 7], 0);
+    buffer.set(release, 20);
+    expect(findFrame(buffer, 0, buffer.length)).toBe(20);
+    expect(parseFrame(buffer, 20, buffer.length)).toMatchObject({ release: true, seq: 123_456_789 });
+    expect(findFrame(buffer, 21, buffer.length)).toBe(-1);
+  });
+});
+
+describe("sector headers", () => {
+  it("go from blank to spare to open, each by writing erased bytes only", () => {
+    const sector = new Uint8Array(HEADER_BYTES).fill(0xff);
+    expect(parseHeader(sector).state).toBe("blank");
+    sector.set(encodeErased(41), 0);
+    expect(parseHeader(sector)).toMatchObject({ state: "spare", erases: 41 });
+    const opened = encodeOpened(9, 2 ** 40, 0xdeadbeef);
+    expect(opened.length).toBe(HEADER_BYTES - PHASE_TWO);
+    sector.set(opened, PHASE_TWO);
+    expect(parseHeader(sector)).toMatchObject({ state: "open", erases: 41, generation: 9, floor: 2 ** 40, schema: 0xdeadbeef });
+  });
+
+  it("say dirty when either half is damaged", () => {
+    const sector = new Uint8Array(HEADER_BYTES).fill(0xff);
+    sector.set(encodeErased(1), 0);
+    sector.set(encodeOpened(1, 0, 0), PHASE_TWO);
+    for (const at of [2, PHASE_TWO + 3]) {
+      const damaged = sector.slice();
+      damaged[at] ^= 0x01;
+      expect(parseHeader(damaged).state).toBe("dirty");
+    }
+    const torn = new Uint8Array(HEADER_BYTES).fill(0xff);
+    torn.set(encodeErased(1).subarray(0, 6), 0);
+    expect(parseHeader(torn).state).toBe("dirty");
+  });
+});
