@@ -91,9 +91,10 @@ interface SensorPlan {
 
 function pick(sample: unknown, path: string[]): unknown {
   let at: unknown = sample;
-  for (const key of path) {
+  // An indexed loop: on XS a for-of allocates an iterator for every reading.
+  for (let i = 0; i < path.length; i++) {
     if (typeof at !== "object" || at === null) return undefined;
-    at = (at as Record<string, unknown>)[key];
+    at = (at as Record<string, unknown>)[path[i]];
   }
   return at;
 }
@@ -116,6 +117,8 @@ export class Agent {
   private readonly timebase: TimeBase;
   private readonly plans: SensorPlan[];
   private readonly grouped: boolean;
+  /** Waiting records that make an upload worth starting before its interval. */
+  private readonly uploadTrigger: number;
   private token: string;
 
   private state: AgentState = "stopped";
@@ -158,6 +161,7 @@ export class Agent {
     this.encoder = new Encoder(config.variables);
     this.timebase = new TimeBase(ports.clock);
     this.grouped = config.variables.length > 1;
+    this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
     const problems: string[] = [];
     const plans = new Map<string, SensorPlan>();
     config.variables.forEach((v: VariableConfig, i: number) => {
@@ -214,7 +218,8 @@ export class Agent {
       "info",
       `agent: ${this.config.variables.length} variables every ${this.config.sampleIntervalMs} ms to ${this.config.tls ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
     );
-    this.nextSampleAt = now;
+    // The first sample is taken at once, then one every interval.
+    this.nextSampleAt = now - this.config.sampleIntervalMs;
     this.scheduleSample();
     this.scheduleAttempt(this.config.uploadIntervalMs);
   }
@@ -293,7 +298,8 @@ export class Agent {
     const flags = (wall >= 0 ? 0 : FLAG_UPTIME) | (this.grouped ? FLAG_GROUPED : 0);
     this.sampleVariables.length = 0;
     this.sampleValues.length = 0;
-    for (const plan of this.plans) {
+    for (let p = 0; p < this.plans.length; p++) {
+      const plan = this.plans[p];
       let sample: unknown;
       try {
         sample = plan.sensor.sample();
@@ -321,7 +327,7 @@ export class Agent {
       this.dropped.bufferFull += this.sampleValues.length - stored;
       this.fill();
     }
-    if (this.ring.pending >= this.uploadTrigger()) this.flush();
+    if (this.ring.pending >= this.uploadTrigger) this.flush();
   }
 
   private sensorFailed(plan: SensorPlan, why: string): void {
@@ -371,10 +377,6 @@ export class Agent {
     this.dropped.bufferFull += unloaded + this.ring.dropOldest(loaded);
   }
 
-  /** Waiting records that make an upload worth starting before its interval. */
-  private uploadTrigger(): number {
-    return Math.min(this.config.maxBatchRecords, Math.ceil(this.config.bufferCapacity * 0.75));
-  }
 
   // ---- uploading ----
 

@@ -4,7 +4,7 @@
 // The per-variable parts (`{"variable":"x","value":` and `,"unit":"y"`) are built once.
 
 import type { VariableConfig } from "./config.js";
-import { FLAG_GROUPED, KIND_STRING, type Ring } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
 import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 
@@ -19,38 +19,43 @@ export interface Batch {
 export class Encoder {
   private readonly heads: string[];
   private readonly units: string[];
+  /** Within one batch, the last sample's raw time and flags and its formatted tail: one format per sample, not per reading. */
   private lastTime = -1;
-  private lastTimeText = "";
-  private lastGroupText = "";
+  private lastFlags = -1;
+  private lastTail = "";
 
   constructor(variables: ReadonlyArray<VariableConfig>) {
     this.heads = variables.map((v) => '{"variable":' + jsonString(v.name) + ',"value":');
     this.units = variables.map((v) => (v.unit === undefined ? "" : ',"unit":' + jsonString(v.unit)));
   }
 
-  /** One record as JSON. `index` counts from the oldest record in the ring. */
-  record(ring: Ring, index: number, timebase: TimeBase): string {
-    const variable = ring.variableAt(index);
-    const flags = ring.flagsAt(index);
-    const value = ring.valueAt(index);
-    let out = this.heads[variable];
-    out += (flags & 3) === KIND_STRING ? jsonString(value as string) : String(value);
-    out += this.units[variable];
-    const wall = timebase.wallOf(ring.timeAt(index), flags);
+  /** `,"time":...,"group":...}` for a reading stamped `time` with `flags`. */
+  private tail(time: number, flags: number, timebase: TimeBase): string {
+    const sampleFlags = flags & (FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME);
+    if (time === this.lastTime && sampleFlags === this.lastFlags) return this.lastTail;
+    this.lastTime = time;
+    this.lastFlags = sampleFlags;
+    let tail = "";
+    const wall = timebase.wallOf(time, flags);
     if (wall >= 0) {
-      // The readings of one sample share a time: format it once for all of them.
-      if (wall !== this.lastTime) {
-        this.lastTime = wall;
-        this.lastTimeText = ',"time":"' + new Date(wall).toISOString() + '"';
-        this.lastGroupText = ',"group":"' + wall.toString(36) + '"';
-      }
-      out += this.lastTimeText;
-      if (flags & FLAG_GROUPED) out += this.lastGroupText;
+      tail = ',"time":"' + new Date(wall).toISOString() + '"';
+      if (flags & FLAG_GROUPED) tail += ',"group":"' + wall.toString(36) + '"';
     } else if (flags & FLAG_GROUPED) {
       // Without a wall time the sample is still tied together by its uptime.
-      out += ',"group":"u' + ring.timeAt(index).toString(36) + '"';
+      tail = ',"group":"u' + time.toString(36) + '"';
     }
-    return out + "}";
+    this.lastTail = tail + "}";
+    return this.lastTail;
+  }
+
+  /** One record as JSON, from its slot in the ring. */
+  private record(ring: Ring, slot: number, timebase: TimeBase): string {
+    const variable = ring.variableIn(slot);
+    const flags = ring.flagsIn(slot);
+    const kind = flags & KIND_MASK;
+    const value =
+      kind === KIND_NUMBER ? "" + ring.numberIn(slot) : kind === KIND_STRING ? jsonString(ring.valueIn(slot) as string) : "" + ring.valueIn(slot);
+    return this.heads[variable] + value + this.units[variable] + this.tail(ring.timeIn(slot), flags, timebase);
   }
 
   /** The body for the oldest waiting records within `maxBytes` and `maxRecords`. */
@@ -59,11 +64,15 @@ export class Encoder {
     const limit = Math.min(available, maxRecords);
     let body = "[";
     let count = 0;
+    let slot = ring.slotOf(0);
+    // The clock may have been synced since the last batch: format afresh.
+    this.lastTime = -1;
     while (count < limit) {
-      const record = this.record(ring, count, timebase);
+      const record = this.record(ring, slot, timebase);
       if (count > 0 && body.length + record.length + 2 > maxBytes) break;
       body += count > 0 ? "," + record : record;
       count++;
+      slot = ring.nextSlot(slot);
     }
     return { body: body + "]", count, full: count < available };
   }

@@ -19,7 +19,7 @@ export const RECORD_BYTES = 16;
 export const KIND_NUMBER = 0;
 export const KIND_BOOLEAN = 1;
 export const KIND_STRING = 2;
-const KIND_MASK = 3;
+export const KIND_MASK = 3;
 /** Time is milliseconds since boot, to be rebased once the clock is trusted. */
 export const FLAG_UPTIME = 4;
 /** The reading shares its sample with others and is sent with a `group`. */
@@ -100,36 +100,37 @@ export class Ring {
    * here: it is settled with its batch.
    */
   push(variable: number, value: ReadingValue, timeMs: number, flags: number): number {
+    let kind = KIND_NUMBER;
+    let stored: number;
     let stringLength = 0;
-    if (typeof value === "string") {
+    if (typeof value === "number") stored = value;
+    else if (typeof value === "boolean") {
+      kind = KIND_BOOLEAN;
+      stored = value ? 1 : 0;
+    } else {
+      kind = KIND_STRING;
       stringLength = codePointLength(value);
       if (this.stringChars + stringLength > this.stringBudget) return PUSH_REFUSED_STRING;
+      stored = this.nextStringKey;
     }
     let result = PUSH_STORED;
     if (this.size === this.capacity) {
       if (this.whenFull === "drop-newest") return PUSH_DROPPED_ONE;
       if (this.dropOldest(1) === 1) result = PUSH_DROPPED_ONE;
     }
-    const slot = (this.tail + this.size) % this.capacity;
-    let kind = KIND_NUMBER;
-    let stored: number;
-    if (typeof value === "number") {
-      stored = value;
-    } else if (typeof value === "boolean") {
-      kind = KIND_BOOLEAN;
-      stored = value ? 1 : 0;
-    } else {
-      kind = KIND_STRING;
-      stored = this.nextStringKey;
-      this.nextStringKey = (this.nextStringKey + 1) % TWO_POW_32;
-      this.strings.set(stored, value);
+    if (kind === KIND_STRING) {
+      this.nextStringKey = (stored + 1) % TWO_POW_32;
+      this.strings.set(stored, value as string);
       this.stringChars += stringLength;
     }
+    let slot = this.tail + this.size;
+    if (slot >= this.capacity) slot -= this.capacity;
     this.f64[slot * 2] = stored;
     this.u32[slot * 4 + 2] = timeMs % TWO_POW_32;
-    this.u16[slot * 8 + 6] = Math.floor(timeMs / TWO_POW_32);
-    this.u8[slot * 16 + 14] = variable;
-    this.u8[slot * 16 + 15] = (flags & ~KIND_MASK) | kind;
+    this.u16[slot * 8 + 6] = timeMs / TWO_POW_32;
+    const byte = slot * 16;
+    this.u8[byte + 14] = variable;
+    this.u8[byte + 15] = (flags & ~KIND_MASK) | kind;
     this.size++;
     return result;
   }
@@ -158,8 +159,14 @@ export class Ring {
     return dropped;
   }
 
-  private slotOf(index: number): number {
-    return (this.tail + index) % this.capacity;
+  /** The slot of the record `index` places from the oldest; walk on with `nextSlot`. */
+  slotOf(index: number): number {
+    const slot = this.tail + index;
+    return slot >= this.capacity ? slot - this.capacity : slot;
+  }
+
+  nextSlot(slot: number): number {
+    return slot + 1 === this.capacity ? 0 : slot + 1;
   }
 
   private evictOldest(): void {
@@ -170,30 +177,49 @@ export class Ring {
       if (s !== undefined) this.stringChars -= codePointLength(s);
       this.strings.delete(key);
     }
-    this.tail = (this.tail + 1) % this.capacity;
+    this.tail = this.nextSlot(slot);
     this.size--;
   }
 
-  variableAt(index: number): number {
-    return this.u8[this.slotOf(index) * 16 + 14];
+  variableIn(slot: number): number {
+    return this.u8[slot * 16 + 14];
   }
 
-  flagsAt(index: number): number {
-    return this.u8[this.slotOf(index) * 16 + 15];
+  flagsIn(slot: number): number {
+    return this.u8[slot * 16 + 15];
   }
 
-  timeAt(index: number): number {
-    const slot = this.slotOf(index);
+  timeIn(slot: number): number {
     return this.u16[slot * 8 + 6] * TWO_POW_32 + this.u32[slot * 4 + 2];
   }
 
-  valueAt(index: number): ReadingValue {
-    const slot = this.slotOf(index);
+  /** The value of a number record, without the kind dispatch of `valueIn`. */
+  numberIn(slot: number): number {
+    return this.f64[slot * 2];
+  }
+
+  valueIn(slot: number): ReadingValue {
     const raw = this.f64[slot * 2];
     const kind = this.u8[slot * 16 + 15] & KIND_MASK;
     if (kind === KIND_NUMBER) return raw;
     if (kind === KIND_BOOLEAN) return raw !== 0;
     return this.strings.get(raw) as string;
+  }
+
+  variableAt(index: number): number {
+    return this.variableIn(this.slotOf(index));
+  }
+
+  flagsAt(index: number): number {
+    return this.flagsIn(this.slotOf(index));
+  }
+
+  timeAt(index: number): number {
+    return this.timeIn(this.slotOf(index));
+  }
+
+  valueAt(index: number): ReadingValue {
+    return this.valueIn(this.slotOf(index));
   }
 
   /** Puts the oldest `n` waiting records on the wire. Only one batch may be on the wire. */
@@ -206,7 +232,13 @@ export class Ring {
   /** The batch was acknowledged: releases it and returns how many records it delivered. */
   acknowledge(): number {
     const delivered = this.flightSize;
-    for (let i = 0; i < this.flight; i++) this.evictOldest();
+    if (this.strings.size === 0) {
+      // No string to free: release the whole batch at once.
+      this.tail = this.slotOf(this.flight);
+      this.size -= this.flight;
+    } else {
+      for (let i = 0; i < this.flight; i++) this.evictOldest();
+    }
     this.flight = 0;
     this.evictedFromFlight = 0;
     return delivered;

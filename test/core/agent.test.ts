@@ -36,7 +36,7 @@ describe("Agent: a normal day", () => {
     device.agent.start();
     const s = await device.run(2 * HOUR);
     expect(broken).toEqual([]);
-    expect(s.sampled).toBe(2 * 3600 * 3);
+    expect(s.sampled).toBe((2 * 3600 + 1) * 3);
     expect(s.droppedTotal).toBe(0);
     expect(s.delivered + s.buffered).toBe(s.sampled);
     expect(s.buffered).toBeLessThan(3 * 60 + 3);
@@ -46,7 +46,7 @@ describe("Agent: a normal day", () => {
     expect(s.requests).toBeLessThanOrEqual(125);
     expect(s.requests).toBe(s.acknowledged);
     const first = device.tago.stored.slice(0, 3);
-    const t0 = new Date(START_WALL + 1000).toISOString();
+    const t0 = new Date(START_WALL).toISOString();
     expect(first.map((r) => [r.variable, r.unit, r.time])).toEqual([
       ["temperature", "°C", t0],
       ["humidity", "%", t0],
@@ -105,7 +105,7 @@ describe("Agent: the transport down for hours", () => {
     device.tago.rule = () => "store";
     s = await device.run(10 * 60_000);
     expect(invariantHolds(s)).toBe(true);
-    expect(device.tago.stored[0].time).toBe(new Date(START_WALL + 1000).toISOString());
+    expect(device.tago.stored[0].time).toBe(new Date(START_WALL).toISOString());
   });
 
   it("does not try while the network is down", async () => {
@@ -320,7 +320,7 @@ describe("Agent: time trust", () => {
     expect(s.clockTrusted).toBe(true);
     expect(s.delivered).toBeGreaterThanOrEqual(3 * 600);
     const times = device.tago.stored.filter((r) => r.variable === "temperature").map((r) => Date.parse(r.time as string));
-    times.slice(0, 900).forEach((t, i) => expect(t).toBe(START_WALL + (i + 1) * 1000));
+    times.slice(0, 900).forEach((t, i) => expect(t).toBe(START_WALL + i * 1000));
   });
 
   it("sends no time at all rather than a 1970 or pre-2024 one", async () => {
@@ -350,12 +350,13 @@ describe("Agent: sensors and values", () => {
       ],
     });
     device.agent.start();
+    // Samples at 0 s, 1 s, ... 100 s.
     let s = await device.run(100_000);
-    expect(s.sensorErrors).toBe(100);
-    expect(s.sampled).toBe(100);
+    expect(s.sensorErrors).toBe(101);
+    expect(s.sampled).toBe(101);
     broken = false;
     s = await device.run(10_000);
-    expect(s.sampled).toBe(100 + 30);
+    expect(s.sampled).toBe(101 + 30);
     expect(device.logger.lines.filter((l) => l.message.includes("I2C NACK"))).toHaveLength(1);
     expect(device.logger.text()).toContain("sht3x: reading again");
   });
@@ -376,8 +377,9 @@ describe("Agent: sensors and values", () => {
     });
     device.agent.start();
     const s = await device.run(4 * 60_000 + 500);
-    expect(s.sampled).toBe(720);
-    expect(s.dropped.nonFinite).toBe(180);
+    // 241 samples (0 s to 240 s) of three variables.
+    expect(s.sampled).toBe(723);
+    expect(s.dropped.nonFinite).toBe(181);
     expect(s.dropped.stringTooLong).toBe(120);
     expect(invariantHolds(s)).toBe(true);
     const stored = device.tago.stored;

@@ -54,7 +54,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
     expect(out.stderr).toMatch(/curl -s --cacert \S+ca\.pem -H @\S+curl-headers\.txt/);
     expect(out.code).toBe(0);
     const summary = lastJson(out.stdout);
-    expect(summary.sampled).toBe(3600 * 3);
+    expect(summary.sampled).toBe((3600 + 1) * 3);
     expect(summary.sampled).toBe(summary.delivered + summary.dropped + summary.buffered);
     expect(summary.dropped).toBe(0);
     expect(summary.storedRecords).toBe(summary.delivered);

@@ -32,7 +32,8 @@ describe("Agent + journal: outages", () => {
     device.boot();
     let s = await device.run(3 * HOUR);
     expect(s.delivered).toBe(0);
-    expect(s.buffered).toBe(3 * 360 * 3);
+    // Samples at 0 s, 10 s, ... 3 h.
+    expect(s.buffered).toBe((3 * 360 + 1) * 3);
     expect(s.droppedTotal).toBe(0);
     expect(s.journal?.held).toBe(s.buffered);
 
@@ -48,7 +49,7 @@ describe("Agent + journal: outages", () => {
     expect(device.ledger.slice(0, -s.buffered).every((e) => counts.has(keyOf(e)))).toBe(true);
     // In sample order, each with the time it was taken.
     const temperatures = device.stored().filter((r) => r.variable === "temperature");
-    temperatures.forEach((r, i) => expect(Date.parse(r.time as string)).toBe(WORLD_START + (i + 1) * 10_000));
+    temperatures.forEach((r, i) => expect(Date.parse(r.time as string)).toBe(WORLD_START + i * 10_000));
 
     // The same outage on the RAM ring alone keeps only the newest 64.
     const clock = new VirtualClock({ wallStartMs: WORLD_START, trusted: true });
@@ -60,7 +61,7 @@ describe("Agent + journal: outages", () => {
     );
     ramOnly.start();
     while (clock.runNext(3 * HOUR)) await new Promise<void>((r) => setImmediate(r));
-    expect(ramOnly.snapshot().dropped.bufferFull).toBe(3 * 360 * 3 - 64);
+    expect(ramOnly.snapshot().dropped.bufferFull).toBe((3 * 360 + 1) * 3 - 64);
     expect(ramOnly.snapshot().journal).toBeUndefined();
   });
 
@@ -69,12 +70,12 @@ describe("Agent + journal: outages", () => {
     device.rule = () => refused();
     device.boot();
     const before = await device.run(HOUR);
-    expect(before.buffered).toBe(1080);
+    expect(before.buffered).toBe(1083);
     device.powerCycle(5 * 60_000);
     let s = device.agent.snapshot();
-    expect(s.journal).toMatchObject({ recovered: 1080, corruptSkipped: 0, held: 1080 });
-    expect(s.sampled).toBe(1080);
-    expect(s.buffered).toBe(1080);
+    expect(s.journal).toMatchObject({ recovered: 1083, corruptSkipped: 0, held: 1083 });
+    expect(s.sampled).toBe(1083);
+    expect(s.buffered).toBe(1083);
     s = await device.run(HOUR);
     device.rule = () => "store";
     s = await device.run(HOUR);
@@ -84,7 +85,7 @@ describe("Agent + journal: outages", () => {
     const missing = device.ledger.filter((e) => counts.get(keyOf(e)) !== 1);
     expect(missing.length).toBeLessThanOrEqual(s.buffered);
     expect(device.ledger.length - device.stored().length).toBe(s.buffered);
-    expect(device.logger.text()).toContain("journal: 1080 readings recovered from flash, 0 torn or corrupt frames skipped");
+    expect(device.logger.text()).toContain("journal: 1083 readings recovered from flash, 0 torn or corrupt frames skipped");
   });
 
   it("sends readings from a boot that never learnt the time without a time, and never a pre-2024 one", async () => {
@@ -92,7 +93,7 @@ describe("Agent + journal: outages", () => {
     device.boot(false);
     let s = await device.run(20 * 60_000);
     expect(s.state).toBe("waiting-for-clock");
-    expect(s.buffered).toBe(360);
+    expect(s.buffered).toBe(363);
     device.powerCycle(60_000, true);
     s = await device.run(30 * 60_000);
     expect(device.unbalanced).toEqual([]);
@@ -100,10 +101,10 @@ describe("Agent + journal: outages", () => {
     const stored = device.stored();
     const fromFirstBoot = new Set(device.ledger.filter((e) => e.boot === 1).map(keyOf));
     const old = stored.filter((r) => fromFirstBoot.has(keyOf(r)));
-    expect(old).toHaveLength(360);
+    expect(old).toHaveLength(363);
     expect(old.every((r) => r.time === undefined)).toBe(true);
     // Still grouped by sample, apart from the new boot's groups.
-    expect(new Set(old.map((r) => r.group)).size).toBe(120);
+    expect(new Set(old.map((r) => r.group)).size).toBe(121);
     const fresh = stored.filter((r) => !fromFirstBoot.has(keyOf(r)));
     expect(fresh.length).toBeGreaterThan(500);
     for (const r of fresh) expect(Date.parse(r.time as string)).toBeGreaterThanOrEqual(Date.UTC(2024, 0, 1));
@@ -215,7 +216,7 @@ describe("Agent + journal: full and configuration", () => {
     while (clock.runNext(HOUR)) await new Promise<void>((r) => setImmediate(r));
     let s = agent.snapshot();
     expect(s.droppedTotal).toBe(0);
-    expect(s.buffered).toBe(360);
+    expect(s.buffered).toBe(361);
     // The ring holds 40 characters of strings at most, so batches are small: the rest wait in flash.
     tago.rule = () => "store";
     while (clock.runNext(2 * HOUR)) await new Promise<void>((r) => setImmediate(r));

@@ -114,7 +114,7 @@ describe("scenario outcomes", () => {
   it("normal-day: a day at 10 s with 3 variables goes out in about one request a minute, nothing dropped", () => {
     const { xs } = runs["normal-day"];
     const s = xs.snapshot;
-    expect(s.sampled).toBe(8640 * 3);
+    expect(s.sampled).toBe((8640 + 1) * 3);
     expect(s.droppedTotal).toBe(0);
     expect(s.buffered).toBeLessThanOrEqual(18);
     expect(s.requests).toBe(s.acknowledged);
@@ -122,7 +122,7 @@ describe("scenario outcomes", () => {
     expect(s.requests).toBeLessThanOrEqual(1441);
     const times = delivered(xs).map(timeOf);
     expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
-    expect(times[0]).toBe(WALL_START_MS + SAMPLE_MS);
+    expect(times[0]).toBe(WALL_START_MS);
   });
 
   it("outage-backoff: refused for 3 hours, retries back off with full jitter under the cap, then the backlog drains", () => {
@@ -179,7 +179,7 @@ describe("scenario outcomes", () => {
   function missingReadings(r: ScenarioResult, untilMs: number): number[] {
     const sent = new Set(delivered(r).map(key));
     const out: number[] = [];
-    for (let t = WALL_START_MS + SAMPLE_MS, n = 0; t <= untilMs; t += SAMPLE_MS) {
+    for (let t = WALL_START_MS, n = 0; t <= untilMs; t += SAMPLE_MS) {
       for (const variable of VARIABLE_ORDER) {
         if (!sent.has(`${variable}@${new Date(t).toISOString()}`)) out.push(n);
         n++;
@@ -189,7 +189,7 @@ describe("scenario outcomes", () => {
   }
 
   /** Wall time of the sample a reading position belongs to. */
-  const sampleTime = (position: number): number => WALL_START_MS + SAMPLE_MS * (Math.floor(position / 3) + 1);
+  const sampleTime = (position: number): number => WALL_START_MS + SAMPLE_MS * Math.floor(position / 3);
 
   function checkFullRing(name: string): { first: number; last: number; recoveredMs: number } {
     const { xs } = runs[name];
@@ -253,8 +253,8 @@ describe("scenario outcomes", () => {
     expect(xs.snapshot.droppedTotal).toBe(0);
     const first = records(xs.exchanges[0]);
     const bootWallMs = SYNC.wallMs - SYNC.atMs;
-    expect(first[0].time).toBe(new Date(bootWallMs + SAMPLE_MS).toISOString());
+    expect(first[0].time).toBe(new Date(bootWallMs).toISOString());
     const times = delivered(xs).map(timeOf);
-    times.forEach((t, i) => expect(t).toBe(bootWallMs + SAMPLE_MS * (Math.floor(i / 3) + 1)));
+    times.forEach((t, i) => expect(t).toBe(bootWallMs + SAMPLE_MS * Math.floor(i / 3)));
   });
 });
