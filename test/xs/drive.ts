@@ -5,7 +5,7 @@
 import type { VirtualClock } from "../../host-sim/virtual-clock.js";
 
 /** Microtask turns after each timer: more than any chain in the agent or its fakes needs. */
-const TURNS = 8;
+export const TURNS = 8;
 
 export async function runUntil(clock: VirtualClock, endMs: number): Promise<void> {
   while (clock.runNext(endMs)) {

@@ -2,6 +2,8 @@
 // and a look at which host globals the engine offers.
 
 import { serveCommands } from "./command-host.js";
+import { runJournalScenario } from "./journal-scenario.js";
+import { JOURNAL_SCENARIOS } from "./journal-scenarios.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -13,6 +15,11 @@ serveCommands({
     const spec = SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no scenario named ${String(name)}`);
     return runScenario(spec);
+  },
+  journal: (name) => {
+    const spec = JOURNAL_SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no journal scenario named ${String(name)}`);
+    return runJournalScenario(spec);
   },
   globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
 });

@@ -1,0 +1,266 @@
+// XS conformance of the flash journal: the agent core with its journal on the portable NOR-flash
+// emulator, bundled with the scenarios, runs on the real XS engine (xsnap, in its own process) and
+// on Node from the very same bundle, through outages, reboots and a power cut. Every request,
+// log line, snapshot (the journal's recovered and corrupt counters among them) and the flash's
+// final bytes (hashed here, in the host) must be identical, and each scenario's outcome must be
+// the one the journal promises: nothing journaled is lost.
+
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "./bundle.js";
+import { command, replyValue } from "./command-host.js";
+import { runOnNode, runOnXs } from "./engines.js";
+import type { JournalExchange, JournalScenarioResult } from "./journal-scenario.js";
+import { JOURNAL_OUTAGE, JOURNAL_RING, JOURNAL_SCENARIOS, JOURNAL_VARIABLES, POWER_CUT, REBOOT } from "./journal-scenarios.js";
+import { TOKEN, WALL_START_MS } from "./scenarios.js";
+
+const NAMES = Object.keys(JOURNAL_SCENARIOS);
+const EARLIEST_MS = Date.parse("2024-01-01T00:00:00Z");
+const RESPONSE_DELAY_MS = 50; // ScriptedHttp's default
+const SAMPLE_MS = 10_000;
+/** Scenarios where readings of an earlier boot that never learnt the time may go out without one. */
+const UNTIMED_ALLOWED = new Set(["journal-reboot"]);
+
+interface Runs {
+  xs: JournalScenarioResult;
+  node: JournalScenarioResult;
+}
+const runs: Record<string, Runs> = {};
+
+beforeAll(async () => {
+  const code = await bundle("test/xs/xs-entry.ts");
+  const commands = NAMES.map((name) => command("journal", name));
+  const [xs, node] = await Promise.all([runOnXs(code, [commands.map((c) => ({ command: c }))]), runOnNode(code, commands)]);
+  NAMES.forEach((name, i) => {
+    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
+  });
+});
+
+interface DataRecord {
+  variable: string;
+  value: unknown;
+  unit?: string;
+  time?: string;
+  group?: string;
+}
+
+/** One reading a sensor gave, in sampling order (the journal's order). */
+interface Reading {
+  variable: string;
+  value: unknown;
+  boot: number;
+  /** World time of its sample. */
+  atMs: number;
+  trusted: boolean;
+  atCut: boolean;
+}
+
+const sha256 = (hex: string): string => createHash("sha256").update(Buffer.from(hex, "hex")).digest("hex");
+const records = (e: JournalExchange): DataRecord[] => JSON.parse(e.body) as DataRecord[];
+const acknowledged = (r: JournalScenarioResult): JournalExchange[] =>
+  r.exchanges.filter((e) => typeof e.outcome === "number" && e.outcome >= 200 && e.outcome < 300);
+const delivered = (r: JournalScenarioResult): DataRecord[] => acknowledged(r).flatMap(records);
+const isoOf = (atMs: number): string => new Date(WALL_START_MS + atMs).toISOString();
+const last = <T>(list: readonly T[]): T => list[list.length - 1];
+
+function pick(sample: unknown, field: string): unknown {
+  let at = sample;
+  for (const key of field.split(".")) at = (at as Record<string, unknown>)[key];
+  return at;
+}
+
+/** Every reading the sensors gave, in the order the agent took (and journaled) them. */
+function readings(r: JournalScenarioResult): Reading[] {
+  return r.ledger.flatMap((entry) =>
+    JOURNAL_VARIABLES.filter((v) => v.sensor === entry.sensor).map((v) => ({
+      variable: v.name,
+      value: pick(entry.sample, v.field),
+      boot: entry.boot,
+      atMs: entry.atMs,
+      trusted: entry.trusted,
+      atCut: entry.atCut,
+    })),
+  );
+}
+
+/** Readings sampled in the power cut's step, which may never have reached the flash. */
+const cutReadings = (r: JournalScenarioResult, boot: number): number => readings(r).filter((x) => x.boot === boot && x.atCut).length;
+
+/**
+ * Every reading that must have arrived did, exactly once and with its value: all but those cut
+ * and the newest ones still buffered at the end. Readings `untimed` says lost their time arrive
+ * without one, in sampling order; all others carry the wall time of their sample.
+ */
+function checkNothingLost(r: JournalScenarioResult, untimed: (x: Reading) => boolean = () => false): void {
+  const kept = readings(r).filter((x) => !x.atCut);
+  const due = kept.slice(0, kept.length - last(r.boots).last.buffered);
+  const sent = delivered(r);
+  expect(sent.length).toBe(due.length);
+  const timed = new Map<string, unknown>();
+  for (const record of sent) if (record.time !== undefined) timed.set(`${record.variable}@${record.time}`, record.value);
+  const dueTimed = due.filter((x) => !untimed(x));
+  expect(timed.size).toBe(dueTimed.length);
+  expect(dueTimed.filter((x) => timed.get(`${x.variable}@${isoOf(x.atMs)}`) !== x.value)).toEqual([]);
+  const sentUntimed = sent.filter((record) => record.time === undefined).map((record) => [record.variable, record.value]);
+  expect(sentUntimed).toEqual(due.filter(untimed).map((x) => [x.variable, x.value]));
+}
+
+describe.each(NAMES)("%s", (name) => {
+  it("sends byte-identical bodies, logs the same lines and leaves byte-identical flash on XS and on Node", () => {
+    const { xs, node } = runs[name];
+    const xsBodies = xs.exchanges.map((e) => e.body);
+    const nodeBodies = node.exchanges.map((e) => e.body);
+    expect(xsBodies.length).toBeGreaterThan(0);
+    expect(xsBodies.length).toBe(nodeBodies.length);
+    expect(xsBodies.findIndex((body, i) => body !== nodeBodies[i])).toBe(-1);
+    expect(xs.exchanges).toEqual(node.exchanges);
+    expect(xs.logs).toEqual(node.logs);
+    expect(xs.ledger).toEqual(node.ledger);
+    expect(xs.boots).toEqual(node.boots);
+    expect(xs.probes).toEqual(node.probes);
+    const { sectorCount, sectorSize } = JOURNAL_SCENARIOS[name].flash;
+    expect(xs.flash.hex.length).toBe(sectorCount * sectorSize * 2);
+    expect(sha256(xs.flash.hex)).toBe(sha256(node.flash.hex));
+    expect({ ...xs.flash, hex: "" }).toEqual({ ...node.flash, hex: "" });
+    expect(xs.flash.operations).toBeGreaterThan(0);
+  });
+
+  it("accounts for every reading in every boot, and a reboot recovers everything the last boot buffered", () => {
+    const { xs } = runs[name];
+    xs.boots.forEach((boot, i) => {
+      const { first, last: end } = boot;
+      expect(first.journal?.recovered).toBe(first.sampled);
+      expect(first.buffered).toBe(first.sampled);
+      expect(first.delivered + first.droppedTotal).toBe(0);
+      // A cut sample's readings were counted as sampled but never reached the journal.
+      expect(end.sampled - cutReadings(xs, i)).toBe(end.delivered + end.droppedTotal + end.buffered);
+      if (boot.endedBy === "stop") expect(end.journal?.held).toBe(end.buffered);
+      if (i > 0) expect(first.journal?.recovered).toBe(xs.boots[i - 1].last.buffered);
+    });
+    const taken = xs.boots.reduce((n, b) => n + b.last.sampled - b.first.sampled, 0);
+    expect(taken).toBe(readings(xs).length);
+    const sent = delivered(xs);
+    expect(sent.length).toBe(xs.boots.reduce((n, b) => n + b.last.delivered, 0));
+    expect(new Set(sent.map((record) => `${record.variable}@${record.time ?? record.group}`)).size).toBe(sent.length);
+  });
+
+  it("sends ASCII JSON with the token, trusted times only (or none, for a past boot's uptime)", () => {
+    const { xs } = runs[name];
+    for (const exchange of xs.exchanges) {
+      expect(exchange.body).toMatch(/^[\x20-\x7e]*$/);
+      expect(exchange.headers).toEqual([
+        ["Content-Type", "application/json"],
+        ["Device-Token", TOKEN],
+      ]);
+      for (const record of records(exchange)) {
+        expect(typeof record.variable).toBe("string");
+        if (record.time === undefined && UNTIMED_ALLOWED.has(name)) {
+          expect(record.group).toMatch(/^u[0-9a-z]+$/);
+          continue;
+        }
+        expect(record.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(Date.parse(record.time ?? "")).toBeGreaterThanOrEqual(EARLIEST_MS);
+      }
+    }
+  });
+});
+
+describe("journal scenario outcomes", () => {
+  it("journal-outage: five hours refused with a 64-record RAM ring: the journal holds it all, then everything arrives in order", () => {
+    const { xs } = runs["journal-outage"];
+    const all = readings(xs);
+    // At the outage's end: all it sampled is held in flash, far more than the ring, nothing dropped.
+    const [probe] = xs.probes;
+    expect(probe.atMs).toBe(JOURNAL_OUTAGE.toMs - 1);
+    const s = probe.snapshot;
+    const duringOutage = all.filter((x) => x.atMs >= JOURNAL_OUTAGE.fromMs && x.atMs < JOURNAL_OUTAGE.toMs).length;
+    expect(duringOutage).toBeGreaterThanOrEqual(5 * 360 * 3 - 3);
+    expect(s.buffered).toBeGreaterThanOrEqual(duringOutage);
+    expect(s.buffered).toBeGreaterThan(80 * JOURNAL_RING);
+    expect(s.journal?.held).toBe(s.buffered);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.sampled).toBe(s.delivered + s.buffered);
+    // The journal still had room: it had not yet come round to erase every sector once.
+    expect(s.journal?.erases).toBeLessThan(JOURNAL_OUTAGE.sectors);
+
+    const [boot] = xs.boots;
+    const end = boot.last;
+    expect(end.droppedTotal).toBe(0);
+    expect(end.sampled).toBe(all.length);
+    expect(end.sampled).toBe(end.delivered + end.buffered);
+    expect(end.buffered).toBeLessThanOrEqual(18);
+    expect(end.journal).toMatchObject({ recovered: 0, corruptSkipped: 0, held: end.buffered });
+    checkNothingLost(xs);
+    // In sampling order.
+    const times = delivered(xs).map((record) => Date.parse(record.time ?? ""));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
+    // Retries resumed within the backoff cap, and the backlog was gone within half an hour.
+    const firstAck = acknowledged(xs).find((e) => e.atMs >= JOURNAL_OUTAGE.toMs);
+    expect(firstAck?.atMs).toBeLessThanOrEqual(JOURNAL_OUTAGE.toMs + 300_000 + RESPONSE_DELAY_MS);
+    const lastOfOutage = isoOf(all.filter((x) => x.atMs < JOURNAL_OUTAGE.toMs).map((x) => x.atMs).reduce((a, b) => Math.max(a, b)));
+    const drained = acknowledged(xs).find((e) => records(e).some((record) => record.time === lastOfOutage));
+    expect(drained?.atMs).toBeLessThan(JOURNAL_OUTAGE.toMs + 30 * 60_000);
+  });
+
+  it("journal-reboot: a reboot mid-outage loses nothing journaled; the first boot's uptime readings go out without a time", () => {
+    const { xs } = runs["journal-reboot"];
+    const [first, second] = xs.boots;
+    expect(xs.boots.map((b) => b.endedBy)).toEqual(["stop", "stop"]);
+    expect(second.atMs).toBe(REBOOT.firstBootMs + REBOOT.offMs);
+    const all = readings(xs);
+    const ofFirst = all.filter((x) => x.boot === 0);
+    // Nothing got through in the first boot: all it sampled was journaled, and all of it recovered.
+    expect(first.last.delivered).toBe(0);
+    expect(first.last.buffered).toBe(ofFirst.length);
+    expect(second.first.journal).toMatchObject({ recovered: ofFirst.length, corruptSkipped: 0, foreignSkipped: 0, held: ofFirst.length });
+    expect(xs.logs).toContain(`1 0 info journal: ${ofFirst.length} readings recovered from flash, 0 torn or corrupt frames skipped`);
+    expect(acknowledged(xs).every((e) => e.atMs >= REBOOT.outageToMs)).toBe(true);
+    expect(second.last.droppedTotal).toBe(0);
+    expect(second.last.buffered).toBeLessThanOrEqual(18);
+
+    // Before SNTP the first boot stamped readings with its uptime, which no later clock can place.
+    const uptimeOnly = (x: Reading): boolean => x.boot === 0 && !x.trusted;
+    const untimedReadings = all.filter(uptimeOnly);
+    expect(untimedReadings.length).toBeGreaterThanOrEqual((REBOOT.firstSyncMs / SAMPLE_MS - 1) * 3);
+    expect(all.some((x) => x.boot === 0 && x.trusted)).toBe(true);
+    // The second boot's own readings before its SNTP are rebased to exact times.
+    expect(all.filter((x) => x.boot === 1 && !x.trusted).length).toBeGreaterThanOrEqual((REBOOT.secondSyncMs / SAMPLE_MS - 1) * 3);
+    checkNothingLost(xs, uptimeOnly);
+
+    // Still grouped by sample, in groups of their own.
+    const sent = delivered(xs);
+    const untimed = sent.filter((record) => record.time === undefined);
+    expect(untimed.length).toBe(untimedReadings.length);
+    const groups = new Set(untimed.map((record) => record.group));
+    expect(groups.size).toBe(untimedReadings.length / 3);
+    expect(sent.some((record) => record.time !== undefined && groups.has(record.group))).toBe(false);
+  });
+
+  it("journal-power-cut: a cut mid-write tears one frame; the reboot skips it, counted, and loses nothing else", () => {
+    const { xs } = runs["journal-power-cut"];
+    const [first, second] = xs.boots;
+    expect(xs.boots.map((b) => b.endedBy)).toEqual(["cut", "stop"]);
+    // The cut struck a data frame (not a header or release, 12 to 18 bytes) at byte 12.
+    const match = /^power cut: write of (\d+) bytes at (\d+) cut at byte (\d+)$/.exec(first.cut ?? "");
+    expect(match).not.toBeNull();
+    expect(Number(match?.[1])).toBeGreaterThanOrEqual(20 + 3 * 2);
+    expect(Number(match?.[3])).toBe(POWER_CUT.atByte);
+    // It struck the first sample after the armed time: that sample's three readings are lost.
+    const cut = readings(xs).filter((x) => x.atCut);
+    expect(cut.map((x) => x.variable)).toEqual(JOURNAL_VARIABLES.map((v) => v.name));
+    expect(cut[0].atMs).toBeGreaterThanOrEqual(POWER_CUT.atMs);
+    expect(cut[0].atMs).toBeLessThan(POWER_CUT.atMs + SAMPLE_MS);
+    expect(second.atMs).toBe(cut[0].atMs + POWER_CUT.offMs);
+
+    // Recovery skipped the torn frame, counted, and found every reading journaled before it.
+    expect(second.first.journal).toMatchObject({ recovered: first.last.buffered, corruptSkipped: 1, foreignSkipped: 0 });
+    expect(first.last.buffered).toBeGreaterThan(JOURNAL_RING);
+    expect(xs.logs).toContain(`1 0 info journal: ${first.last.buffered} readings recovered from flash, 1 torn or corrupt frames skipped`);
+    expect(second.last.journal?.corruptSkipped).toBe(1);
+    expect(first.last.droppedTotal + second.last.droppedTotal).toBe(0);
+    expect(second.last.buffered).toBeLessThanOrEqual(18);
+    checkNothingLost(xs);
+    const sent = new Set(delivered(xs).map((record) => `${record.variable}@${record.time}`));
+    expect(cut.filter((x) => sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
+  });
+});

@@ -1,0 +1,80 @@
+// The conformance scenarios of the flash journal, as data plus scripted servers. Portable: bundled
+// into the XS worker and run by Node from the same bundle. The constants the checks need are
+// exported with them.
+
+import { ACK, type Answer } from "../support/scripted-http.js";
+import type { JournalScenarioSpec } from "./journal-scenario.js";
+import { TOKEN, WALL_START_MS } from "./scenarios.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The variables and where each sample of the simulated board carries them. */
+export const JOURNAL_VARIABLES = [
+  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
+  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
+  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
+];
+
+/** A RAM ring far smaller than any outage here: the journal has to hold the rest. */
+export const JOURNAL_RING = 64;
+
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: JOURNAL_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
+
+function acknowledge(body: string | undefined): Answer {
+  return ACK((JSON.parse(body ?? "[]") as unknown[]).length);
+}
+
+const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
+
+/** Refused from `fromMs` to `toMs` (world time), acknowledged otherwise. */
+function outage(fromMs: number, toMs: number): JournalScenarioSpec["answer"] {
+  return (request, _index, worldMs) => (worldMs >= fromMs && worldMs < toMs ? REFUSED : acknowledge(request.body));
+}
+
+/** journal-outage: five hours refused, on 32 sectors of 4 KB (room for about eight hours). */
+export const JOURNAL_OUTAGE = { fromMs: 1 * HOUR, toMs: 6 * HOUR, sectors: 32 };
+
+/** journal-reboot: refused until 2.5 h; boot 1 learns the time 20 min after boot, boot 2 45 s after. */
+export const REBOOT = {
+  outageToMs: 2.5 * HOUR,
+  firstBootMs: 90 * MINUTE,
+  firstSyncMs: 20 * MINUTE,
+  secondSyncMs: 45_000,
+  offMs: 2 * MINUTE,
+  sectors: 16,
+};
+
+/** journal-power-cut: refused from 20 min to 2 h; the cut strikes the first flash write after 50 min 5 s, at byte 12. */
+export const POWER_CUT = { outageFromMs: 20 * MINUTE, outageToMs: 2 * HOUR, atMs: 50 * MINUTE + 5_000, atByte: 12, offMs: MINUTE, sectors: 16 };
+
+export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = {
+  "journal-outage": {
+    config: BASE,
+    flash: { sectorCount: JOURNAL_OUTAGE.sectors, sectorSize: 4096, seed: 1 },
+    wallStartMs: WALL_START_MS,
+    boots: [{ durationMs: 10 * HOUR }],
+    offMs: 0,
+    probesMs: [JOURNAL_OUTAGE.toMs - 1],
+    answer: outage(JOURNAL_OUTAGE.fromMs, JOURNAL_OUTAGE.toMs),
+  },
+  "journal-reboot": {
+    config: BASE,
+    flash: { sectorCount: REBOOT.sectors, sectorSize: 4096, seed: 2 },
+    wallStartMs: WALL_START_MS,
+    boots: [
+      { durationMs: REBOOT.firstBootMs, syncAfterMs: REBOOT.firstSyncMs },
+      { durationMs: 4 * HOUR, syncAfterMs: REBOOT.secondSyncMs },
+    ],
+    offMs: REBOOT.offMs,
+    answer: outage(0, REBOOT.outageToMs),
+  },
+  "journal-power-cut": {
+    config: BASE,
+    flash: { sectorCount: POWER_CUT.sectors, sectorSize: 4096, seed: 3 },
+    wallStartMs: WALL_START_MS,
+    boots: [{ durationMs: 2 * HOUR, cut: { atMs: POWER_CUT.atMs, afterOps: 0, atByte: POWER_CUT.atByte } }, { durationMs: 3 * HOUR }],
+    offMs: POWER_CUT.offMs,
+    answer: outage(POWER_CUT.outageFromMs, POWER_CUT.outageToMs),
+  },
+};
