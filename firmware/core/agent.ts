@@ -436,7 +436,7 @@ export class Agent {
     ];
     if (!config.tls) {
       headers.push(["_ssl", "false"]);
-      this.ports.logger.log("warn", "upload: plain HTTP (tls=false): readings and token are not encrypted");
+      this.ports.logger.log("warn", "upload: plain HTTP (tls=false): readings and credentials cross the network unencrypted");
     }
     let exchange: HttpExchange;
     try {

@@ -10,14 +10,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "./bundle.js";
 import { command, replyValue } from "./command-host.js";
 import { runOnNode, runOnXs } from "./engines.js";
-import type { JournalExchange, JournalScenarioResult } from "./journal-scenario.js";
+import type { JournalScenarioResult } from "./journal-scenario.js";
 import { JOURNAL_OUTAGE, JOURNAL_RING, JOURNAL_SCENARIOS, JOURNAL_VARIABLES, POWER_CUT, REBOOT } from "./journal-scenarios.js";
 import { TOKEN, WALL_START_MS } from "./scenarios.js";
+import { acknowledged, delivered, EARLIEST_MS, expectSameOnBoth, records, RESPONSE_DELAY_MS, SAMPLE_MS } from "./results.js";
 
 const NAMES = Object.keys(JOURNAL_SCENARIOS);
-const EARLIEST_MS = Date.parse("2024-01-01T00:00:00Z");
-const RESPONSE_DELAY_MS = 50; // ScriptedHttp's default
-const SAMPLE_MS = 10_000;
 /** Scenarios where readings of an earlier boot that never learnt the time may go out without one. */
 const UNTIMED_ALLOWED = new Set(["journal-reboot"]);
 
@@ -36,14 +34,6 @@ beforeAll(async () => {
   });
 });
 
-interface DataRecord {
-  variable: string;
-  value: unknown;
-  unit?: string;
-  time?: string;
-  group?: string;
-}
-
 /** One reading a sensor gave, in sampling order (the journal's order). */
 interface Reading {
   variable: string;
@@ -56,10 +46,6 @@ interface Reading {
 }
 
 const sha256 = (hex: string): string => createHash("sha256").update(Buffer.from(hex, "hex")).digest("hex");
-const records = (e: JournalExchange): DataRecord[] => JSON.parse(e.body) as DataRecord[];
-const acknowledged = (r: JournalScenarioResult): JournalExchange[] =>
-  r.exchanges.filter((e) => typeof e.outcome === "number" && e.outcome >= 200 && e.outcome < 300);
-const delivered = (r: JournalScenarioResult): DataRecord[] => acknowledged(r).flatMap(records);
 const isoOf = (atMs: number): string => new Date(WALL_START_MS + atMs).toISOString();
 const last = <T>(list: readonly T[]): T => list[list.length - 1];
 
@@ -108,13 +94,7 @@ function checkNothingLost(r: JournalScenarioResult, untimed: (x: Reading) => boo
 describe.each(NAMES)("%s", (name) => {
   it("sends byte-identical bodies, logs the same lines and leaves byte-identical flash on XS and on Node", () => {
     const { xs, node } = runs[name];
-    const xsBodies = xs.exchanges.map((e) => e.body);
-    const nodeBodies = node.exchanges.map((e) => e.body);
-    expect(xsBodies.length).toBeGreaterThan(0);
-    expect(xsBodies.length).toBe(nodeBodies.length);
-    expect(xsBodies.findIndex((body, i) => body !== nodeBodies[i])).toBe(-1);
-    expect(xs.exchanges).toEqual(node.exchanges);
-    expect(xs.logs).toEqual(node.logs);
+    expectSameOnBoth(xs, node);
     expect(xs.ledger).toEqual(node.ledger);
     expect(xs.boots).toEqual(node.boots);
     expect(xs.probes).toEqual(node.probes);
