@@ -1,14 +1,15 @@
-// The endpoint's TLS identity: a local CA and a leaf for 127.0.0.1 and localhost signed by it, both
-// RSA 2048 with SHA-256 so the Moddable TLS stack can use them. Made on first run, reused after
-// (keys as PKCS#8 PEM in the data dir). A missing, expired or foreign leaf is re-issued from the
-// same CA, so clients that already trust ca.pem keep working; the CA itself is only ever replaced
-// when its own files are gone.
+// The endpoint's TLS identity: a local CA and a leaf signed by it for 127.0.0.1, localhost and any
+// extra names (names.ts), both RSA 2048 with SHA-256 so the Moddable TLS stack can use them. Made
+// on first run, reused after (keys as PKCS#8 PEM in the data dir). A missing, expired or foreign
+// leaf, or one for another set of names, is re-issued from the same CA, so clients that already
+// trust ca.pem keep working; the CA itself is only ever replaced when its own files are gone.
 
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { webcrypto } from "node:crypto";
+import { createPublicKey, webcrypto } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_NAMES, type LeafName, leafNameKey, leafNames, parseLeafName, sameNames } from "./names.js";
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -32,6 +33,8 @@ export interface TlsIdentity {
   key: string;
   /** The chain the server sends: leaf then CA. */
   cert: string;
+  /** What the leaf's subjectAltName covers: 127.0.0.1, localhost, then the extra names. */
+  names: string[];
 }
 
 interface Files {
@@ -90,7 +93,7 @@ async function createCa(f: Files): Promise<x509.X509Certificate> {
   return ca;
 }
 
-async function createLeaf(f: Files, ca: x509.X509Certificate): Promise<void> {
+async function createLeaf(f: Files, ca: x509.X509Certificate, names: readonly LeafName[]): Promise<void> {
   const caKey = await webcrypto.subtle.importKey(
     "pkcs8",
     x509.PemConverter.decodeFirst(readFileSync(f.caKey, "utf8")),
@@ -114,10 +117,7 @@ async function createLeaf(f: Files, ca: x509.X509Certificate): Promise<void> {
         true,
       ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: "ip", value: "127.0.0.1" },
-        { type: "dns", value: "localhost" },
-      ]),
+      new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: n.type, value: n.value }))),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey),
     ],
@@ -126,19 +126,52 @@ async function createLeaf(f: Files, ca: x509.X509Certificate): Promise<void> {
   writeFileSync(f.leafPem, leaf.toString("pem") + "\n");
 }
 
-async function leafUsable(f: Files, ca: x509.X509Certificate): Promise<boolean> {
-  if (!existsSync(f.leafPem) || !existsSync(f.leafKey)) return false;
+/** The names in a leaf's subjectAltName; undefined when it has none we understand. */
+function namesOf(leaf: x509.X509Certificate): LeafName[] | undefined {
+  const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
+  if (san === null) return undefined;
+  const names: LeafName[] = [];
+  for (const n of san.names.items) {
+    if (n.type !== "ip" && n.type !== "dns") return undefined;
+    names.push(parseLeafName(n.value));
+  }
+  return names;
+}
+
+/** The existing leaf's names when it can be kept, undefined when it must be re-issued. */
+async function usableLeaf(
+  f: Files,
+  ca: x509.X509Certificate,
+  wanted: readonly LeafName[] | undefined,
+): Promise<LeafName[] | undefined> {
+  if (!existsSync(f.leafPem) || !existsSync(f.leafKey)) return undefined;
   try {
     const leaf = new x509.X509Certificate(readFileSync(f.leafPem, "utf8"));
     // Signed by this CA (an old leaf from a replaced CA fails here) and valid today.
-    return await leaf.verify({ publicKey: ca.publicKey, date: new Date() });
+    if (!(await leaf.verify({ publicKey: ca.publicKey, date: new Date() }))) return undefined;
+    const names = namesOf(leaf);
+    if (names === undefined) return undefined;
+    // The key file belongs to this leaf (a run stopped between writing the two would leave a pair
+    // TLS refuses).
+    const spki = createPublicKey(readFileSync(f.leafKey, "utf8")).export({ type: "spki", format: "der" });
+    if (!spki.equals(Buffer.from(leaf.publicKey.rawData))) return undefined;
+    if (wanted !== undefined) return sameNames(names, wanted) ? names : undefined;
+    // No names asked for: keep any leaf that still covers the defaults.
+    const has = new Set(names.map(leafNameKey));
+    return DEFAULT_NAMES.every((d) => has.has(leafNameKey(d))) ? names : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** The CA and leaf in `dataDir` (which must exist), created or re-issued as needed. */
-export async function loadOrCreateIdentity(dataDir: string): Promise<TlsIdentity> {
+/**
+ * The CA and leaf in `dataDir` (which must exist), created or re-issued as needed. `names` are the
+ * leaf's extra names (validated; a LeafNameError names a bad entry): a leaf for any other set is
+ * re-issued from the same CA. Without `names` the current leaf is kept whatever extra names it
+ * has, and a new one covers only 127.0.0.1 and localhost.
+ */
+export async function loadOrCreateIdentity(dataDir: string, names?: readonly string[]): Promise<TlsIdentity> {
+  const wanted = names === undefined ? undefined : leafNames(names);
   const f = files(dataDir);
   let ca: x509.X509Certificate;
   if (existsSync(f.caPem) && existsSync(f.caKey)) {
@@ -147,7 +180,11 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<TlsIdentity
   } else {
     ca = await createCa(f);
   }
-  if (!(await leafUsable(f, ca))) await createLeaf(f, ca);
+  let current = await usableLeaf(f, ca, wanted);
+  if (current === undefined) {
+    current = wanted ?? [...DEFAULT_NAMES];
+    await createLeaf(f, ca, current);
+  }
   const caPem = readFileSync(f.caPem, "utf8");
   return {
     caPem,
@@ -155,5 +192,6 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<TlsIdentity
     caDerPath: f.caDer,
     key: readFileSync(f.leafKey, "utf8"),
     cert: readFileSync(f.leafPem, "utf8") + caPem,
+    names: current.map((n) => n.value),
   };
 }

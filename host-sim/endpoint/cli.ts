@@ -1,16 +1,21 @@
 // `npm run tago-local`: the local TagoIO-compatible endpoint from the command line. Prints where it
-// listens, the CA files to trust and the device token it accepts (once, at start: it is the local
-// test device's token the user asked for), then one line per request unless --quiet. Bad options
-// exit with code 2; Ctrl-C or SIGTERM close it cleanly.
+// listens, the CA files to trust, the names the server certificate covers and the device token it
+// accepts (redacted, like every token; the local device's is kept whole in a file of the data dir),
+// then one line per request unless --quiet. Listening beyond loopback (--listen) warns on stderr and lists the
+// LAN URLs. Bad options exit with code 2; Ctrl-C or SIGTERM close it cleanly.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { redactToken, tokenProblem } from "../../firmware/core/config.js";
+import { DEFAULT_NAMES, LeafNameError, lanNotes, leafNames, parseLeafName } from "./names.js";
 import { PLANS } from "./ratelimit.js";
 import type { RequestLogEntry } from "./server.js";
 
 const DEFAULT_PORT = 8443;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function port(text: string): number {
   const n = Number(text);
@@ -19,7 +24,7 @@ function port(text: string): number {
 }
 
 function token(text: string, previous: string[]): string[] {
-  if (!UUID.test(text)) throw new InvalidArgumentError("must be a UUID (36 characters, like a TagoIO device token).");
+  if (tokenProblem(text) !== undefined) throw new InvalidArgumentError("must be a UUID (36 characters, like a TagoIO device token).");
   return [...previous, text];
 }
 
@@ -29,9 +34,45 @@ function param(text: string, previous: Array<{ key: string; value: string }>): A
   return [...previous, { key: text.slice(0, at), value: text.slice(at + 1) }];
 }
 
+function name(text: string, previous: string[]): string[] {
+  try {
+    parseLeafName(text);
+  } catch (error) {
+    if (error instanceof LeafNameError) throw new InvalidArgumentError(`${error.reason}.`);
+    throw error;
+  }
+  return [...previous, text];
+}
+
+/** An IP address (IPv6 with or without brackets) or a host name; returned without brackets. */
+function listenAddress(text: string): string {
+  const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  if (isIP(bare) !== 0) return bare;
+  try {
+    parseLeafName(bare);
+  } catch {
+    throw new InvalidArgumentError("must be an IP address (like 0.0.0.0 or 192.168.1.20) or a host name.");
+  }
+  return bare;
+}
+
 function logLine(e: RequestLogEntry): string {
   const records = e.records === undefined ? "" : ` records=${e.records}`;
   return `${new Date().toISOString()} ${e.method} ${e.path} ${e.status}${records}`;
+}
+
+const TOKEN_FILE = "device-token";
+
+/** The local device's token: kept in a file of the data dir (owner-only), made up on first run. */
+function localToken(file: string): string {
+  if (existsSync(file)) {
+    const kept = readFileSync(file, "utf8").trim();
+    if (tokenProblem(kept) === undefined) return kept;
+  }
+  const made = randomUUID();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, made + "\n", { mode: 0o600 });
+  return made;
 }
 
 const program = new Command("tago-local")
@@ -43,11 +84,29 @@ const program = new Command("tago-local")
   .addOption(
     new Option("-p, --port <port>", "port to listen on; 0 picks a free one").argParser(port).default(DEFAULT_PORT),
   )
-  .option("--host <address>", "address to listen on (the certificate covers 127.0.0.1 and localhost)", "127.0.0.1")
+  .addOption(
+    new Option(
+      "--listen <address>",
+      "address to listen on; 0.0.0.0 (or ::) serves the LAN too, so a board on the network can connect " +
+        "(it is then reachable by anyone there)",
+    )
+      .argParser(listenAddress)
+      .default("127.0.0.1"),
+  )
+  .addOption(
+    new Option(
+      "--name <ip-or-dns>",
+      "an extra address or DNS name for the server certificate (it always covers 127.0.0.1 and localhost), " +
+        "like this machine's LAN address for a board to verify; repeatable. Another set of names re-issues " +
+        "the certificate from the same CA",
+    )
+      .argParser(name)
+      .default([], "none"),
+  )
   .addOption(
     new Option("-t, --token <uuid>", "device token to accept; repeat for more devices")
       .argParser(token)
-      .default([], "a new random UUID, printed at start"),
+      .default([], `the one in <data-dir>/${TOKEN_FILE}, made up on first run`),
   )
   .option(
     "-d, --data-dir <dir>",
@@ -73,7 +132,8 @@ const program = new Command("tago-local")
 program.parse();
 const options = program.opts<{
   port: number;
-  host: string;
+  listen: string;
+  name: string[];
   token: string[];
   dataDir: string;
   plan: keyof typeof PLANS;
@@ -81,10 +141,11 @@ const options = program.opts<{
   quiet?: boolean;
 }>();
 
-const generated = options.token.length === 0;
-const tokens = generated ? [randomUUID()] : options.token;
 const dataDir = resolve(options.dataDir);
+const tokenFile = join(dataDir, TOKEN_FILE);
+const tokens = options.token.length > 0 ? options.token : [localToken(tokenFile)];
 const limits = PLANS[options.plan];
+const listen = options.listen;
 
 try {
   // Loaded only now (it pulls in SQLite and the certificate code), so usage errors answer fast.
@@ -93,16 +154,25 @@ try {
     dataDir,
     devices: tokens.map((t) => ({ token: t, params: options.param })),
     port: options.port,
-    host: options.host,
+    host: listen,
+    names: options.name,
     rateLimits: limits,
     onRequest: options.quiet ? undefined : (entry) => console.log(logLine(entry)),
   });
   console.log(`TagoIO local endpoint listening at ${endpoint.url}`);
   console.log(`  CA to trust:   ${endpoint.caPemPath} (PEM), ${endpoint.caDerPath} (DER)`);
   console.log(`  Node clients:  NODE_EXTRA_CA_CERTS=${endpoint.caPemPath}`);
+  console.log(`  cert names:    ${endpoint.names.join(", ")}`);
+  const interfaces = Object.values(networkInterfaces()).flatMap((list) => list ?? []);
+  const lan = lanNotes(listen, endpoint.port, endpoint.names.map(parseLeafName), interfaces);
+  for (const u of lan.urls) {
+    const missing = u.named ? "" : ` (not in the certificate: add --name ${u.name})`;
+    console.log(`  on the LAN:    ${u.url}${missing}`);
+  }
   console.log(`  data dir:      ${dataDir}`);
-  const note = generated ? " (generated; pass --token to choose one)" : "";
-  for (const t of tokens) console.log(`  device token:  ${t}${note}`);
+  // Never printed whole, like any token: the local one is read from its file.
+  const where = options.token.length > 0 ? "" : ` (whole in ${tokenFile})`;
+  for (const t of tokens) console.log(`  device token:  ${redactToken(t)}${where}`);
   console.log(
     `  rate limits:   ${options.plan} plan, per minute: POST /data ${limits.postData}, GET /data ${limits.getData}, ` +
       `GET /device/params ${limits.getParams}, GET /info ${limits.info}`,
@@ -117,6 +187,10 @@ try {
       () => process.exit(1),
     );
   };
+  if (lan.warning !== undefined) console.error(`warning: ${lan.warning}`);
+  else if (leafNames(options.name).length > DEFAULT_NAMES.length) {
+    console.error(`note: listening on ${listen} only; add --listen 0.0.0.0 (or the LAN address) for a board on the network.`);
+  }
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 } catch (error) {

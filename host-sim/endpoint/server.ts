@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { readBody } from "./body.js";
 import { loadOrCreateIdentity } from "./certs.js";
 import { parseDataQuery } from "./data-query.js";
+import { leafNames } from "./names.js";
 import { CalendarMinuteLimiter, PLANS, type RateLimits, type RateRoute } from "./ratelimit.js";
 import { type DeviceRow, Store } from "./store.js";
 import { validateData } from "./validate.js";
@@ -39,8 +40,14 @@ export interface EndpointOptions {
   devices: EndpointDevice[];
   /** Default 0 (ephemeral). */
   port?: number;
-  /** Default "127.0.0.1". */
+  /** Address to listen on; default "127.0.0.1". "0.0.0.0" or "::" serve the LAN too. */
   host?: string;
+  /**
+   * Extra names for the leaf certificate besides 127.0.0.1 and localhost: IPv4/IPv6 addresses and
+   * DNS names (a bad entry throws a LeafNameError naming it). A leaf for another set of names is
+   * re-issued from the same CA. Omitted: keep the current leaf's names (a new leaf has none extra).
+   */
+  names?: string[];
   /** Wall clock in ms for rate windows and server time stamps; default Date.now. */
   now?: () => number;
   /** Per calendar minute, profile-wide; defaults are TagoIO's Free plan. */
@@ -71,6 +78,8 @@ export interface Endpoint {
   caPem: string;
   caPemPath: string;
   caDerPath: string;
+  /** What the leaf certificate covers: 127.0.0.1, localhost, then the extra names. */
+  names: string[];
   /** Everything stored, oldest (first received) first, for tests and the CLI. */
   records(token?: string): StoredRecord[];
   /** What the server answered since start. */
@@ -130,6 +139,7 @@ function checkOptions(o: EndpointOptions): void {
   for (const d of o.devices) {
     if (typeof d.token !== "string" || d.token === "") throw new TypeError("every device needs a token");
   }
+  if (o.names !== undefined) leafNames(o.names);
 }
 
 export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
@@ -142,7 +152,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   }
   const limiter = new CalendarMinuteLimiter(limits, now);
   mkdirSync(options.dataDir, { recursive: true });
-  const identity = await loadOrCreateIdentity(options.dataDir);
+  const identity = await loadOrCreateIdentity(options.dataDir, options.names);
   const store = new Store(options.dataDir, now);
   let closed = false;
   try {
@@ -295,7 +305,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     throw error;
   });
   const address = server.address() as AddressInfo;
-  // Listening on every interface: name the loopback address, the one the leaf certificate covers.
+  // Listening on every interface: name the loopback address, one the leaf certificate always covers.
   const unspecified = address.address === "0.0.0.0" || address.address === "::";
   const host = unspecified ? "127.0.0.1" : address.family === "IPv6" ? `[${address.address}]` : address.address;
 
@@ -305,6 +315,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     caPem: identity.caPem,
     caPemPath: identity.caPemPath,
     caDerPath: identity.caDerPath,
+    names: identity.names,
     records(token?: string): StoredRecord[] {
       if (token === undefined) return store.records();
       const device = store.device(token);

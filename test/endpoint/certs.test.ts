@@ -1,15 +1,16 @@
 // The endpoint's certificates: made on first run, trusted through the CA file by node:tls and
-// node:https with verification on, covering 127.0.0.1 and localhost, reused and re-issued.
+// node:https with verification on, covering 127.0.0.1, localhost and extra names, reused, and
+// re-issued from the same CA when lost or when the names change.
 
 import { X509Certificate, randomUUID } from "node:crypto";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { join } from "node:path";
-import { connect, type DetailedPeerCertificate } from "node:tls";
+import { checkServerIdentity, connect, type DetailedPeerCertificate } from "node:tls";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { loadOrCreateIdentity } from "../../host-sim/endpoint/certs.js";
 import { startEndpoint } from "../../host-sim/endpoint/server.js";
-import { tempDir } from "./helpers.js";
+import { seededDir, start, tempDir } from "./helpers.js";
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365 * DAY_MS;
@@ -26,6 +27,25 @@ function handshake(port: number, host: string, ca?: string | Buffer): Promise<De
     socket.on("error", reject);
   });
 }
+
+/**
+ * Connects to 127.0.0.1 and verifies the chain against `ca` and the leaf against `ip` with Node's
+ * own checkServerIdentity, as a client that dialled that address would (SNI cannot carry an IP).
+ */
+function handshakeAsIp(port: number, ip: string, ca: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { port, host: "127.0.0.1", ca, checkServerIdentity: (_host, cert) => checkServerIdentity(ip, cert) },
+      () => {
+        socket.end();
+        resolve();
+      },
+    );
+    socket.on("error", reject);
+  });
+}
+
+const files = (dir: string, ...names: string[]): Buffer[] => names.map((n) => readFileSync(join(dir, n)));
 
 describe("certificates", () => {
   it("creates a CA and a leaf on first run that verify with the CA file, for 127.0.0.1 and localhost", async () => {
@@ -102,5 +122,92 @@ describe("certificates", () => {
     rmSync(join(dir, "ca.der"));
     expect((await loadOrCreateIdentity(dir)).caPem).toBe(first.caPem);
     expect(new X509Certificate(readFileSync(join(dir, "ca.der"))).raw.equals(new X509Certificate(first.caPem).raw)).toBe(true);
+  });
+
+  it("names extra IPv4, IPv6 and DNS names in the leaf, and clients that dial them verify it", async () => {
+    const names = ["192.168.1.20", "devbox.lan", "FD00:0::20", "DevBox.Local."];
+    const { endpoint, dataDir } = await start({ names });
+    expect(endpoint.names).toEqual(["127.0.0.1", "localhost", "192.168.1.20", "devbox.lan", "fd00::20", "devbox.local"]);
+    const leaf = new X509Certificate(readFileSync(join(dataDir, "leaf.pem")));
+    expect(leaf.subjectAltName).toBe(
+      "IP Address:127.0.0.1, DNS:localhost, IP Address:192.168.1.20, DNS:devbox.lan, IP Address:FD00:0:0:0:0:0:0:20, DNS:devbox.local",
+    );
+
+    // SNI and Node's default host check with an extra DNS name, verification against ca.pem.
+    const peer = await handshake(endpoint.port, "devbox.lan", endpoint.caPem);
+    expect(peer.subjectaltname).toBe(leaf.subjectAltName);
+    await handshake(endpoint.port, "devbox.local", endpoint.caPem);
+    await handshake(endpoint.port, "localhost", endpoint.caPem);
+    await handshakeAsIp(endpoint.port, "192.168.1.20", endpoint.caPem);
+    await handshakeAsIp(endpoint.port, "fd00::20", endpoint.caPem);
+    // Names it does not carry are still refused.
+    await expect(handshake(endpoint.port, "other.lan", endpoint.caPem)).rejects.toMatchObject({
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+    await expect(handshakeAsIp(endpoint.port, "192.168.1.21", endpoint.caPem)).rejects.toMatchObject({
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+  });
+
+  it("re-issues the leaf from the same CA when the names change, and only then", async () => {
+    const dir = await seededDir();
+    const ca = files(dir, "ca.pem", "ca.der", "ca-key.pem");
+    const plain = await loadOrCreateIdentity(dir);
+    expect(plain.names).toEqual(["127.0.0.1", "localhost"]);
+
+    const lan = await loadOrCreateIdentity(dir, ["192.168.1.20", "devbox.lan"]);
+    expect(lan.names).toEqual(["127.0.0.1", "localhost", "192.168.1.20", "devbox.lan"]);
+    expect(lan.cert).not.toBe(plain.cert);
+    expect(lan.key).not.toBe(plain.key);
+    // The CA files are untouched: clients keep trusting ca.pem / ca.der.
+    expect(files(dir, "ca.pem", "ca.der", "ca-key.pem")).toEqual(ca);
+    expect(lan.caPem).toBe(plain.caPem);
+    const caCert = new X509Certificate(plain.caPem);
+    expect(new X509Certificate(lan.cert).verify(caCert.publicKey)).toBe(true);
+
+    // The same set again (another order, spelling or with the defaults repeated): kept as is.
+    expect(await loadOrCreateIdentity(dir, ["DevBox.Lan", "localhost", "192.168.1.20"])).toEqual(lan);
+    // No names asked for (the simulator's own endpoint, the fault campaign): the leaf is kept.
+    expect(await loadOrCreateIdentity(dir)).toEqual(lan);
+
+    // A different set, then none: re-issued each time, always from the same CA.
+    const other = await loadOrCreateIdentity(dir, ["192.168.1.21"]);
+    expect(other.names).toEqual(["127.0.0.1", "localhost", "192.168.1.21"]);
+    expect(other.cert).not.toBe(lan.cert);
+    const back = await loadOrCreateIdentity(dir, []);
+    expect(back.names).toEqual(["127.0.0.1", "localhost"]);
+    expect(back.cert).not.toBe(other.cert);
+    expect(new X509Certificate(back.cert).subjectAltName).toBe("IP Address:127.0.0.1, DNS:localhost");
+    for (const identity of [other, back]) expect(new X509Certificate(identity.cert).verify(caCert.publicKey)).toBe(true);
+    expect(files(dir, "ca.pem", "ca.der", "ca-key.pem")).toEqual(ca);
+
+    // A leaf whose key file is not its own (a run stopped between the two writes) is re-issued.
+    writeFileSync(join(dir, "leaf-key.pem"), other.key);
+    const repaired = await loadOrCreateIdentity(dir, []);
+    expect(repaired.cert).not.toBe(back.cert);
+    expect(repaired.key).not.toBe(other.key);
+    expect(repaired.caPem).toBe(plain.caPem);
+  });
+
+  it("refuses a bad name with a message that names it, before touching the data dir", async () => {
+    const dataDir = join(tempDir(), "not-created");
+    const bad: Array<[string, RegExp]> = [
+      ["foo_bar", /"foo_bar".*DNS label "foo_bar"/],
+      ["192.168.1", /"192\.168\.1".*not a valid IPv4 address/],
+      ["0.0.0.0", /"0\.0\.0\.0".*every address/],
+      ["fe80::1%eth0", /"fe80::1%eth0".*zone/],
+      ["devbox.lan:8443", /"devbox\.lan:8443".*without a port/],
+      ["*.lan", /"\*\.lan".*wildcards/],
+      ["", /"".*empty/],
+    ];
+    for (const [name, message] of bad) {
+      await expect(startEndpoint({ dataDir, devices: [], names: ["devbox.lan", name] }), name).rejects.toThrow(message);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+    await expect(loadOrCreateIdentity(tempDir(), ["a..b"])).rejects.toMatchObject({
+      name: "LeafNameError",
+      entry: "a..b",
+      message: expect.stringContaining('certificate name "a..b" is not usable'),
+    });
   });
 });

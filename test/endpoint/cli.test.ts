@@ -2,8 +2,8 @@
 // run that serves requests, logs them without the token and stops cleanly on SIGTERM.
 
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { X509Certificate, randomUUID } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,9 +64,10 @@ describe("tago-local command line", () => {
   it("--help explains every option and exits 0", async () => {
     const { code, stdout } = await run(["--help"]);
     expect(code).toBe(0);
-    for (const option of ["--port", "--host", "--token", "--data-dir", "--plan", "--param", "--quiet", "--help"]) {
+    for (const option of ["--port", "--listen <address>", "--name <ip-or-dns>", "--token", "--data-dir", "--plan", "--param", "--quiet", "--help"]) {
       expect(stdout).toContain(option);
     }
+    expect(stdout).toContain('default: "127.0.0.1"');
     expect(stdout).toContain("default: 8443");
     expect(stdout).toContain('default: ".tago-local"');
   });
@@ -77,6 +78,8 @@ describe("tago-local command line", () => {
       [["--port", "70000"], "--port"],
       [["--token", "not-a-uuid"], "--token"],
       [["--param", "novalue"], "--param"],
+      [["--name", "devbox.lan", "--name", "foo_bar"], `argument 'foo_bar' is invalid. DNS label "foo_bar"`],
+      [["--listen", "bad_host"], "--listen"],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     results.forEach(({ code, stderr }, i) => {
@@ -89,7 +92,7 @@ describe("tago-local command line", () => {
   it("serves requests, logs one line each without the token, and stops cleanly on SIGTERM", async () => {
     const dataDir = await seededDir();
     const token = randomUUID();
-    const child = launch(["--port", "0", "--token", token, "--data-dir", dataDir, "--param", "interval=60"]);
+    const child = launch(["--port", "0", "--listen", "127.0.0.1", "--token", token, "--data-dir", dataDir, "--param", "interval=60"]);
     const output = { text: "" };
     child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
     const banner = await waitFor(child, output, /rate limits:.*\n/);
@@ -98,7 +101,10 @@ describe("tago-local command line", () => {
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(banner).toContain(join(dataDir, "ca.pem"));
     expect(banner).toContain(join(dataDir, "ca.der"));
-    expect(banner.split(token).length - 1).toBe(1);
+    expect(banner).toContain(`  device token:  ****${token.slice(-4)}\n`);
+    expect(banner).not.toContain(token);
+    expect(banner).toContain("  cert names:    127.0.0.1, localhost\n");
+    expect(banner).not.toContain("on the LAN");
 
     const ca = readFileSync(join(dataDir, "ca.pem"));
     expect(await postData(url, ca, token, [{ variable: "a", value: 1 }, { variable: "b", value: 2 }])).toBe(200);
@@ -109,26 +115,42 @@ describe("tago-local command line", () => {
       expect.stringMatching(/^\S+Z POST \/data 200 records=2$/),
       expect.stringMatching(/^\S+Z POST \/data 401$/),
     ]);
-    expect(log.split(token).length - 1).toBe(1);
+    expect(log).not.toContain(token);
 
     child.kill("SIGTERM");
     const code = await new Promise((resolve) => child.on("close", resolve));
     expect(code).toBe(0);
   });
 
-  it("generates and prints a token when none is given, and logs nothing with --quiet", async () => {
+  it("makes up a token when none is given, keeps it in the data dir, prints it redacted, names the certificate's names, and logs nothing with --quiet", async () => {
     const dataDir = await seededDir();
-    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet"]);
+    const caBefore = readFileSync(join(dataDir, "ca.pem"), "utf8");
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet", "--listen", "127.0.0.1", "--name", "DevBox.lan", "--name", "192.168.1.20"]);
     const output = { text: "" };
+    let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const banner = await waitFor(child, output, /rate limits:.*\n/);
-    const token = /device token:\s+([0-9a-f-]{36}) \(generated/.exec(banner)?.[1] ?? "";
+    // The leaf was re-issued for the new names from the CA the client already trusts.
+    expect(banner).toContain("  cert names:    127.0.0.1, localhost, devbox.lan, 192.168.1.20\n");
+    expect(readFileSync(join(dataDir, "ca.pem"), "utf8")).toBe(caBefore);
+    expect(new X509Certificate(readFileSync(join(dataDir, "leaf.pem"))).subjectAltName).toBe(
+      "IP Address:127.0.0.1, DNS:localhost, DNS:devbox.lan, IP Address:192.168.1.20",
+    );
+    const tokenFile = join(dataDir, "device-token");
+    const token = readFileSync(tokenFile, "utf8").trim();
     expect(token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(banner).toContain(`  device token:  ****${token.slice(-4)} (whole in ${tokenFile})\n`);
+    expect(banner).not.toContain(token);
     const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
     expect(await postData(url, readFileSync(join(dataDir, "ca.pem")), token, { variable: "a", value: 1 })).toBe(200);
 
     child.kill("SIGINT");
     expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
     expect(output.text).toBe(banner);
+    // Names for the LAN while listening on loopback only: a hint, no warning.
+    expect(stderr).toMatch(/^note: listening on 127\.0\.0\.1 only; add --listen 0\.0\.0\.0/);
+    expect(stderr).not.toContain("warning");
   });
 });
