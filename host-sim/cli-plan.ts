@@ -1,17 +1,27 @@
 // From command-line options to a run plan: where the device posts (a local endpoint, TagoIO, or any
-// endpoint), the raw agent configuration, the trust anchor, the clock and the output. Every problem
+// endpoint), the raw agent configuration, the trust anchor, the clock, the flash and the output. Every problem
 // is collected, the configuration's own (validateConfig) included, so one error lists them all.
 // No problem message ever contains the token.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
 import type { LogLevel } from "../firmware/ports.js";
 import { LOG_LEVELS } from "./console-logger.js";
 import { withDefaultVariables, type DeviceTime } from "./device.js";
 import { parseDuration } from "./duration.js";
+import { flashFileGeometry, type FlashGeometry } from "./flash-file.js";
 import type { NodeHttpOptions } from "./node-http.js";
 
 export const DEFAULT_DATA_DIR = ".tago-local";
+/** The flash file of a local real-time run, in its data dir. */
+export const DEFAULT_FLASH_FILE = "flash.bin";
+export const DEFAULT_FLASH_BYTES = 256 * 1024;
+export const DEFAULT_SECTOR_BYTES = 4096;
+/** The journal's least: 3 sectors of 256 bytes. */
+const MIN_SECTORS = 3;
+const MIN_SECTOR_BYTES = 256;
+const MAX_FLASH_BYTES = 64 * 1024 * 1024;
 export const TOKEN_ENV = "TAGOIO_DEVICE_TOKEN";
 const TRUST_HINT = "give --ca <file> (the server's root CA, PEM)";
 /** Stands in for the token a local run generates, so the rest of the configuration can be checked first. */
@@ -38,6 +48,10 @@ export interface CliOptions {
   sampleInterval?: string;
   uploadInterval?: string;
   buffer?: string;
+  /** A file, false for --no-flash, undefined for the default. */
+  flash?: string | false;
+  flashSize?: string;
+  flashSector?: string;
   set?: string[];
   seed: string;
   sensorFailureRate?: string;
@@ -50,12 +64,22 @@ export type Target =
   | { kind: "tagoio" }
   | { kind: "endpoint"; url: string };
 
+/**
+ * The flash the journal lives on: none (RAM ring only), in memory (gone at exit), or a file kept
+ * write-through (an existing file keeps its own geometry).
+ */
+export type FlashPlan =
+  | { kind: "none" }
+  | ({ kind: "memory" } & FlashGeometry)
+  | ({ kind: "file"; path: string; exists: boolean } & FlashGeometry);
+
 export interface Plan {
   target: Target;
   /** Raw agent configuration; for a local target the endpoint adds token, host, port and tls. */
   config: Record<string, unknown>;
   tls: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
   time: DeviceTime;
+  flash: FlashPlan;
   durationMs: number | undefined;
   seed: number;
   sensorFailureRate: number | undefined;
@@ -153,6 +177,65 @@ function timeOf(o: CliOptions, target: Target, problems: Problems): DeviceTime {
   return { mode: "virtual", startWallMs, syncAfterMs: durationOf("--sync-after", o.syncAfter, problems) };
 }
 
+/** Bytes as people type them: 262144, 256k, 256KB, 1m (k and m are 1024 and 1024²). */
+export function parseBytes(text: string): number | undefined {
+  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(text.trim());
+  if (m === null) return undefined;
+  const unit = (m[2] ?? "b").toLowerCase()[0];
+  return Number(m[1]) * (unit === "k" ? 1024 : unit === "m" ? 1024 * 1024 : 1);
+}
+
+function bytesOf(flag: string, text: string | undefined, fallback: number, problems: Problems): number {
+  if (text === undefined) return fallback;
+  const n = parseBytes(text);
+  if (n === undefined) problems.push(`${flag}: ${JSON.stringify(text)} is not a size in bytes (e.g. 262144, 256k, 1m)`);
+  return n ?? fallback;
+}
+
+function kb(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024}k` : `${bytes}`;
+}
+
+/**
+ * Where the journal lives: --flash <file>, else the data dir's flash.bin for a local run in real
+ * time (what a restart recovers), else in memory; --no-flash or journal=false: nowhere.
+ */
+function flashOf(o: CliOptions, target: Target, time: DeviceTime, journal: boolean, problems: Problems): FlashPlan {
+  const sizeGiven = o.flashSize !== undefined || o.flashSector !== undefined;
+  if (o.flash === false || !journal) {
+    if (typeof o.flash === "string") problems.push("--flash: the journal is off (journal=false)");
+    if (sizeGiven) problems.push(`--flash-size/--flash-sector: no flash with ${o.flash === false ? "--no-flash" : "journal=false"}`);
+    return { kind: "none" };
+  }
+  const path = typeof o.flash === "string" ? o.flash : target.kind === "local" && time.mode === "real" ? join(target.dataDir, DEFAULT_FLASH_FILE) : undefined;
+  let existing: FlashGeometry | undefined;
+  try {
+    existing = path === undefined ? undefined : flashFileGeometry(path);
+  } catch (e) {
+    problems.push(`--flash: ${e instanceof Error ? e.message : String(e)}; give another file (or delete this one: its journal is lost)`);
+  }
+  if (existing !== undefined) {
+    const bytes = existing.sectorSize * existing.sectorCount;
+    const sector = bytesOf("--flash-sector", o.flashSector, existing.sectorSize, problems);
+    const size = bytesOf("--flash-size", o.flashSize, bytes, problems);
+    if (sector !== existing.sectorSize || size !== bytes) {
+      problems.push(
+        `--flash-size/--flash-sector: ${path} already holds a flash of ${kb(bytes)} in ${existing.sectorSize}-byte sectors; ` +
+          "leave them out to use it, or give another --flash file",
+      );
+    }
+    return { kind: "file", path: path as string, exists: true, ...existing };
+  }
+  const sectorSize = bytesOf("--flash-sector", o.flashSector, DEFAULT_SECTOR_BYTES, problems);
+  const size = bytesOf("--flash-size", o.flashSize, DEFAULT_FLASH_BYTES, problems);
+  if (sectorSize < MIN_SECTOR_BYTES) problems.push(`--flash-sector: at least ${MIN_SECTOR_BYTES} bytes`);
+  else if (size % sectorSize !== 0) problems.push(`--flash-size: ${size} bytes is not a whole number of ${sectorSize}-byte sectors`);
+  else if (size / sectorSize < MIN_SECTORS) problems.push(`--flash-size: at least ${MIN_SECTORS} sectors (${MIN_SECTORS * sectorSize} bytes)`);
+  else if (size > MAX_FLASH_BYTES) problems.push(`--flash-size: at most ${kb(MAX_FLASH_BYTES)}`);
+  const geometry = { sectorSize, sectorCount: Math.max(1, Math.floor(size / sectorSize)) };
+  return path === undefined ? { kind: "memory", ...geometry } : { kind: "file", path, exists: false, ...geometry };
+}
+
 /** The agent's settings into `config`: the handy flags, then --set key=value. */
 function settingsOf(o: CliOptions, config: Record<string, unknown>, problems: Problems): void {
   const handy: Record<string, number | string | undefined> = {
@@ -183,6 +266,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
   settingsOf(o, config, problems);
   const checked = validateConfig(withDefaultVariables({ ...config, token: target.kind === "local" ? LOCAL_TOKEN_STAND_IN : token }));
   if (!checked.ok) problems.push(...checked.problems);
+  const flash = flashOf(o, target, time, !checked.ok || checked.config.journal, problems);
 
   const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);
   if (seed === undefined) problems.push(`--seed: ${JSON.stringify(o.seed)} is not a whole number`);
@@ -203,6 +287,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
       config,
       tls,
       time,
+      flash,
       durationMs,
       seed: seed ?? 1,
       sensorFailureRate,

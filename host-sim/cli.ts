@@ -1,18 +1,33 @@
 // The command line (`npm start`): one simulated device running the agent core against a local
 // TagoIO-compatible endpoint (the default), the real TagoIO (--token) or any endpoint (--endpoint),
-// in real time or on a virtual clock (--virtual --duration). Human output (status line, logs,
-// hints) goes to stderr; stdout carries only results, the last line being one JSON summary.
+// in real time or on a virtual clock (--virtual --duration), journaling to a flash file kept
+// write-through (a local real-time run: <data-dir>/flash.bin, so a restart recovers what was not
+// yet delivered), to a flash in memory (virtual runs and other targets), or to none (--no-flash).
+// Human output (status line, logs, hints) goes to stderr; stdout carries only results, the last
+// line being one JSON summary.
 // Exit codes: 0 done and sampled = delivered + dropped + buffered; 1 that invariant broke or the
 // run failed; 2 bad options or configuration (every problem listed, never the token).
 
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../firmware/core/agent.js";
 import { REGIONS } from "../firmware/core/config.js";
-import { DEFAULT_DATA_DIR, makePlan, SETTABLE_KEYS, TOKEN_ENV, type CliOptions, type Plan, type Target } from "./cli-plan.js";
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_FLASH_FILE,
+  makePlan,
+  SETTABLE_KEYS,
+  TOKEN_ENV,
+  type CliOptions,
+  type FlashPlan,
+  type Plan,
+  type Target,
+} from "./cli-plan.js";
 import { ConsoleLogger, LOG_LEVELS, redactSecrets } from "./console-logger.js";
 import { SimulatedDevice } from "./device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
+import { FileFlash } from "./flash-file.js";
 import { loadOrCreateDevice, writeCurlHeaders } from "./local-identity.js";
+import { NorFlash } from "./nor-flash.js";
 import { summarize } from "./run-summary.js";
 import { formatStatus, StatusLine } from "./status-line.js";
 
@@ -46,6 +61,14 @@ function program(): Command {
     .option("--upload-interval <time>", "uploadIntervalMs as a duration, e.g. 60s")
     .option("--buffer <records>", "bufferCapacity: readings the RAM ring holds")
     .option(
+      "--flash <file>",
+      `journal to a flash kept in this file, written through at every write (default: <data-dir>/${DEFAULT_FLASH_FILE} ` +
+        "for the local endpoint in real time, so a restart recovers what was not delivered; else a flash in memory)",
+    )
+    .option("--no-flash", "no flash journal: readings wait in the RAM ring only")
+    .option("--flash-size <bytes>", "size of a new flash, e.g. 256k, 1m (default 256k; an existing file keeps its own)")
+    .option("--flash-sector <bytes>", "erase sector of a new flash (default 4k)")
+    .option(
       "--set <key=value>",
       `any agent setting, repeatable; keys: ${SETTABLE_KEYS.join(", ")}` +
         ` (variables as JSON: [{"name","unit","sensor","field"}])`,
@@ -61,6 +84,7 @@ function program(): Command {
 Examples:
   npm start                                             local endpoint in ${DEFAULT_DATA_DIR}, real time
   npm start -- --virtual --duration 24h --sample-interval 1s
+  npm start -- --virtual --duration 2h --flash run.bin  run again: delivers what run.bin holds
   npm start -- --token <uuid> --region eu-w1            the real TagoIO
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
 
@@ -90,11 +114,27 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
   return { endpoint, token: identity.token, config, tls };
 }
 
+function kib(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KB` : `${bytes} bytes`;
+}
+
+/** The flash the plan asks for (a file is created or opened now), and a line saying what it is. */
+function openFlash(plan: FlashPlan, seed: number): { flash: NorFlash | undefined; line: string } {
+  if (plan.kind === "none") return { flash: undefined, line: "No flash journal: readings wait in the RAM ring only.\n" };
+  const geometry = `${kib(plan.sectorSize * plan.sectorCount)}, ${plan.sectorCount} sectors of ${kib(plan.sectorSize)}`;
+  if (plan.kind === "memory") {
+    return { flash: new NorFlash({ ...plan, seed }), line: `Flash journal: in memory (${geometry}), gone at exit; --flash <file> keeps it.\n` };
+  }
+  const flash = FileFlash.open(plan.path, { ...plan, seed });
+  return { flash, line: `Flash journal: ${plan.path} (${geometry}${plan.exists ? "" : ", new"}), written through at every write.\n` };
+}
+
 async function run(plan: Plan): Promise<number> {
   const started = performance.now();
   let device: SimulatedDevice | undefined;
   let status: StatusLine | undefined;
-  const wallNow = () => device?.trueWallMs() ?? Date.now();
+  const bootWallMs = plan.time.mode === "virtual" ? plan.time.startWallMs : undefined;
+  const wallNow = () => device?.trueWallMs() ?? bootWallMs ?? Date.now();
   const logger = new ConsoleLogger({
     level: plan.logLevel,
     now: wallNow,
@@ -114,9 +154,12 @@ async function run(plan: Plan): Promise<number> {
         : `Posting to ${plan.target.url}\n`,
     );
   }
+  // Errors from here on end the process, which closes the flash file: everything is in it already.
+  const { flash, line } = openFlash(plan.flash, plan.seed);
+  process.stderr.write(line);
 
   try {
-    device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls });
+    device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash });
   } catch (e) {
     await endpoint?.close();
     if (!(e instanceof ConfigError)) throw e;
@@ -139,6 +182,7 @@ async function run(plan: Plan): Promise<number> {
   running.stop();
   status.stop();
   status = undefined;
+  if (flash instanceof FileFlash) flash.close();
 
   if (endpoint !== undefined && plan.printData) {
     for (const record of endpoint.records(token)) process.stdout.write(JSON.stringify(record) + "\n");
@@ -148,6 +192,7 @@ async function run(plan: Plan): Promise<number> {
     deviceMs: running.clock.monotonicMs(),
     wallMs: performance.now() - started,
     storedRecords: endpoint?.records(token).length,
+    flash: flash === undefined ? undefined : { file: flash instanceof FileFlash ? flash.path : null, bytes: flash.byteLength },
   });
   await endpoint?.close();
   process.off("SIGINT", onSignal);

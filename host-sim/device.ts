@@ -1,15 +1,21 @@
 // A simulated device: the portable agent on Node ports (real or virtual time, the simulated SHT3x
-// and BMP280, the node:https client). In virtual time it runs as fast as it goes: the next timer
-// fires at once unless an exchange is on the wire; then device time stands still until the answer
-// has been handled, so a virtual request timeout can never fire (the port's real timeout still
-// applies) and events keep exactly the order they would have in real time.
+// and BMP280, the node:https client, optionally a NOR flash for the journal). In virtual time it
+// runs as fast as it goes: the next timer fires at once unless an exchange is on the wire; then
+// device time stands still until the answer has been handled, so a virtual request timeout can
+// never fire (the port's real timeout still applies) and events keep exactly the order they would
+// have in real time.
+// Boots: the device outlives its agent. `reboot` (and, in virtual time, a power cut armed on the
+// flash striking the agent's work) ends the boot: a new clock (uptime from 0), a new agent on the
+// same flash, network and HTTPS client, after time off that true (wall) time runs on through.
+// Power cuts are caught by the virtual-time driver only: in real time, arm none.
 
-import { Agent } from "../firmware/core/agent.js";
+import { Agent, type Snapshot } from "../firmware/core/agent.js";
 import { validateConfig } from "../firmware/core/config.js";
-import type { Clock, Logger, Ports, Sensor, Timers } from "../firmware/ports.js";
+import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../firmware/ports.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
 import { SwitchableNetwork } from "./network.js";
 import { NodeHttpClient, type NodeHttpOptions } from "./node-http.js";
+import { NorFlash, PowerCut } from "./nor-flash.js";
 import { hostRandom } from "./random.js";
 import { RealClock, RealTimers } from "./real-time.js";
 import { TrackingHttp } from "./tracking-http.js";
@@ -17,6 +23,8 @@ import { VirtualClock } from "./virtual-clock.js";
 
 /** Timer callbacks run between two yields to the event loop when no exchange is on the wire. */
 const TIMERS_PER_YIELD = 10_000;
+/** Sets each boot's sensor and jitter seeds apart from the previous boot's. */
+const BOOT_SEED_STRIDE = 7919;
 
 export const DEFAULT_VARIABLES = [
   { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
@@ -49,69 +57,125 @@ export interface DeviceOptions {
   sensors?: (clock: Clock) => Sensor[];
   /** Trust settings for the HTTPS client (verifyTls comes from the configuration). */
   tls?: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
+  /** The flash the agent journals to (unless the configuration says journal=false); it outlives boots. */
+  flash?: NorFlash;
+  /** Wraps the HTTPS client, e.g. to inject faults; the device still tracks and closes the client. */
+  http?: (client: HttpClient) => HttpClient;
+  /** The agent's random source in boot `boot` (from 1); by default seeded from `seed` in virtual time. */
+  random?: (boot: number) => Random;
+  /**
+   * A power cut ended a boot (virtual time): what it ended, for the host's books. Returns how the
+   * device comes back (by default at once, with a trusted clock).
+   */
+  onPowerCut?: (cut: PowerCutEvent) => BootOptions | void;
+}
+
+/** How a device comes back from a reboot or a power cut (virtual time). */
+export interface BootOptions {
+  /** True time the device stays off (default 0). */
+  offMs?: number;
+  /** Boot with an untrusted 1970 clock that SNTP syncs this much device time later. */
+  syncAfterMs?: number;
+}
+
+export interface PowerCutEvent {
+  /**
+   * What it struck: "recovery" the journal's recovery as the agent was made; "timer" the agent's
+   * own work (a timer's callback or start(): a sample being journaled); "answer" the handling of
+   * an HTTP answer (a release after an acknowledgement, which the cut may undo).
+   */
+  during: "recovery" | "timer" | "answer";
+  /** The boot it ended (from 1). */
+  boot: number;
+  /** True wall time when it struck. */
+  wallMs: number;
+  /** The ended boot's last snapshot; undefined when it struck during recovery (no agent yet). */
+  snapshot: Snapshot | undefined;
+}
+
+/** One boot: its clock, timers and agent. */
+interface Boot {
+  clock: Clock;
+  timers: Timers;
+  virtualClock: VirtualClock | undefined;
+  /** True wall time at uptime 0. */
+  wallStartMs: number;
+  agent: Agent | undefined;
 }
 
 export class SimulatedDevice {
-  readonly agent: Agent;
-  readonly clock: Clock;
   readonly network = new SwitchableNetwork();
-  /** Set in virtual time: tests may sync or jump it. */
-  readonly virtualClock: VirtualClock | undefined;
-  private readonly wallStartMs: number;
+  readonly flash: NorFlash | undefined;
+  private readonly options: DeviceOptions;
+  private readonly config: Record<string, unknown>;
+  private readonly seed: number;
   private readonly http: TrackingHttp;
   private readonly transport: NodeHttpClient;
+  private current!: Boot;
+  private bootCount = 0;
+  private started = false;
   private stopped = false;
   private signalStop!: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.signalStop = resolve));
 
-  /** Builds the ports and the agent; throws ConfigError listing every configuration problem. */
+  /** Builds the ports and boots the agent; throws ConfigError listing every configuration problem. */
   constructor(options: DeviceOptions) {
-    const time = options.time;
-    let timers: Timers;
-    if (time.mode === "virtual") {
-      const synced = time.syncAfterMs === undefined;
-      const clock = new VirtualClock({ wallStartMs: synced ? time.startWallMs : 0, trusted: synced });
-      if (!synced) clock.set(() => clock.sync(this.trueWallMs()), time.syncAfterMs ?? 0);
-      this.virtualClock = clock;
-      this.clock = clock;
-      this.wallStartMs = time.startWallMs;
-      timers = clock;
-    } else {
-      this.clock = new RealClock();
-      this.wallStartMs = Date.now() - this.clock.monotonicMs();
-      timers = new RealTimers();
-    }
-    const seed = options.seed ?? 1;
-    const raw = withDefaultVariables(options.config);
-    // Parsed here only to hand verifyTls to the transport; Agent.create below reports the problems.
-    const checked = validateConfig(raw);
+    this.options = options;
+    this.flash = options.flash;
+    this.seed = options.seed ?? 1;
+    this.config = withDefaultVariables(options.config);
+    // Parsed here only to hand verifyTls to the transport; Agent.create reports the problems.
+    const checked = validateConfig(this.config);
     this.transport = new NodeHttpClient({ logger: options.logger, verifyTls: !checked.ok || checked.config.verifyTls, ...options.tls });
-    this.http = new TrackingHttp(this.transport);
-    const ports: Ports = {
-      clock: this.clock,
-      timers,
-      http: this.http,
-      sensors: (options.sensors ?? ((clock) => simulatedSensors({ clock, seed, failureRate: options.sensorFailureRate })))(this.clock),
-      network: this.network,
-      logger: options.logger,
-      // The sensors use seed and seed + 1; the agent's jitter gets its own stream.
-      random: hostRandom(time.mode === "virtual" ? seed + 2 : undefined),
-    };
+    this.http = new TrackingHttp(options.http === undefined ? this.transport : options.http(this.transport));
+    const time = options.time;
     try {
-      this.agent = Agent.create(raw, ports);
+      this.powerOn(time.mode === "virtual" ? time.startWallMs : Date.now(), { syncAfterMs: time.mode === "virtual" ? time.syncAfterMs : undefined });
     } catch (e) {
       this.transport.close();
       throw e;
     }
   }
 
+  /** This boot's agent. */
+  get agent(): Agent {
+    return this.current.agent as Agent;
+  }
+
+  /** This boot's clock (uptime from 0 at each boot). */
+  get clock(): Clock {
+    return this.current.clock;
+  }
+
+  /** This boot's clock in virtual time (tests may sync or jump it); undefined in real time. */
+  get virtualClock(): VirtualClock | undefined {
+    return this.current.virtualClock;
+  }
+
+  /** Boots so far, this one included (from 1). */
+  get boots(): number {
+    return this.bootCount;
+  }
+
   /** The true wall time now (device time in virtual runs), for the endpoint and the logs. */
   trueWallMs(): number {
-    return this.wallStartMs + this.clock.monotonicMs();
+    return this.current.wallStartMs + this.current.clock.monotonicMs();
   }
 
   start(): void {
-    this.agent.start();
+    if (this.started) return;
+    this.started = true;
+    this.guarded("timer", () => this.agent.start());
+  }
+
+  /**
+   * Ends this boot as a clean power-off would (the agent stops: a batch on the wire stays
+   * buffered) and boots again on the same flash, after `offMs` of true time in virtual runs.
+   */
+  reboot(options: BootOptions = {}): void {
+    if (this.stopped) return;
+    this.agent.stop();
+    this.powerOn(this.trueWallMs() + this.offMs(options), options);
   }
 
   /**
@@ -119,15 +183,19 @@ export class SimulatedDevice {
    * (undefined: until stopped, real time only). Ends early when the device is stopped.
    */
   async runFor(durationMs: number | undefined): Promise<void> {
-    const clock = this.virtualClock;
-    if (clock === undefined || durationMs === undefined) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const elapsed = durationMs === undefined ? [] : [new Promise((resolve) => (timer = setTimeout(resolve, durationMs)))];
-      await Promise.race([...elapsed, this.stopSignal]);
-      clearTimeout(timer);
-      return;
-    }
-    const end = clock.monotonicMs() + durationMs;
+    if (this.virtualClock !== undefined && durationMs !== undefined) return this.runUntil(this.trueWallMs() + durationMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const elapsed = durationMs === undefined ? [] : [new Promise((resolve) => (timer = setTimeout(resolve, durationMs)))];
+    await Promise.race([...elapsed, this.stopSignal]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Virtual time: runs until true wall time `wallMs`, through power cuts and the time off they
+   * cost (at once when the device is off until later). Ends early when the device is stopped.
+   */
+  async runUntil(wallMs: number): Promise<void> {
+    if (this.virtualClock === undefined) throw new Error("runUntil: only in virtual time");
     let sinceYield = 0;
     while (!this.stopped) {
       if (this.http.inFlight > 0 || sinceYield >= TIMERS_PER_YIELD) {
@@ -135,12 +203,16 @@ export class SimulatedDevice {
         // One macrotask turn: the agent's handling of the answer (promise reactions) runs first.
         await new Promise((resolve) => setImmediate(resolve));
         sinceYield = 0;
+        if (this.flash?.poweredOff === true && !this.stopped) this.powerCut("answer");
         continue;
       }
-      if (!clock.runNext(end)) break;
+      const clock = this.current.virtualClock as VirtualClock;
+      let ran = false;
+      if (this.guarded("timer", () => (ran = clock.runNext(wallMs - this.current.wallStartMs)))) continue;
+      if (!ran) break;
       sinceYield++;
     }
-    if (!this.stopped) clock.advanceTo(end);
+    if (!this.stopped) this.current.virtualClock?.advanceTo(wallMs - this.current.wallStartMs);
   }
 
   /** Stops the agent (a batch on the wire stays buffered), ends a running `runFor`, closes sockets. */
@@ -150,5 +222,72 @@ export class SimulatedDevice {
     this.agent.stop();
     this.signalStop();
     this.transport.close();
+  }
+
+  private offMs(options: BootOptions): number {
+    return this.current.virtualClock === undefined ? 0 : Math.max(0, options.offMs ?? 0);
+  }
+
+  /** Runs the agent's work; a power cut in it (the flash is off) ends the boot there. True when one did. */
+  private guarded(during: "timer", work: () => void): boolean {
+    try {
+      work();
+    } catch (e) {
+      if (!(e instanceof PowerCut) || this.flash?.poweredOff !== true) throw e;
+    }
+    // Thrown, or caught by the agent (which would go on against a dead flash): the boot ends here.
+    if (this.flash?.poweredOff !== true) return false;
+    this.powerCut(during);
+    return true;
+  }
+
+  private powerCut(during: PowerCutEvent["during"]): void {
+    const agent = this.current.agent;
+    const snapshot = agent?.snapshot();
+    agent?.stop();
+    const cut: PowerCutEvent = { during, boot: this.bootCount, wallMs: this.trueWallMs(), snapshot };
+    const next = this.options.onPowerCut?.(cut) ?? {};
+    this.powerOn(cut.wallMs + this.offMs(next), next);
+  }
+
+  /** Boots at true time `wallStartMs` (a new clock and agent); a power cut while booting boots again. */
+  private powerOn(wallStartMs: number, options: BootOptions): void {
+    this.bootCount++;
+    this.flash?.powerOn();
+    const boot = this.makeBoot(wallStartMs, options.syncAfterMs);
+    this.current = boot;
+    const seed = this.seed + (this.bootCount - 1) * BOOT_SEED_STRIDE;
+    const virtual = boot.virtualClock !== undefined;
+    const ports: Ports = {
+      clock: boot.clock,
+      timers: boot.timers,
+      http: this.http,
+      sensors: (this.options.sensors ?? ((clock) => simulatedSensors({ clock, seed, failureRate: this.options.sensorFailureRate })))(boot.clock),
+      network: this.network,
+      logger: this.options.logger,
+      // The sensors use seed and seed + 1; the agent's jitter gets its own stream.
+      random: this.options.random?.(this.bootCount) ?? hostRandom(virtual ? seed + 2 : undefined),
+      flash: this.flash,
+    };
+    try {
+      boot.agent = Agent.create(this.config, ports);
+    } catch (e) {
+      if (!(e instanceof PowerCut) || this.flash?.poweredOff !== true) throw e;
+      this.powerCut("recovery");
+      return;
+    }
+    if (this.started && !this.stopped) this.guarded("timer", () => boot.agent?.start());
+  }
+
+  private makeBoot(wallStartMs: number, syncAfterMs: number | undefined): Boot {
+    if (this.options.time.mode === "real") {
+      const clock = new RealClock();
+      return { clock, timers: new RealTimers(), virtualClock: undefined, wallStartMs: Date.now() - clock.monotonicMs(), agent: undefined };
+    }
+    const synced = syncAfterMs === undefined;
+    const clock = new VirtualClock({ wallStartMs: synced ? wallStartMs : 0, trusted: synced });
+    // SNTP answers: the true time of this boot.
+    if (!synced) clock.set(() => clock.sync(wallStartMs + clock.monotonicMs()), syncAfterMs);
+    return { clock, timers: clock, virtualClock: clock, wallStartMs, agent: undefined };
   }
 }

@@ -3,6 +3,7 @@
 // above the status line so the two never run into each other.
 
 import type { Snapshot } from "../firmware/core/agent.js";
+import type { JournalStats } from "../firmware/core/journal.js";
 import { formatDuration } from "./duration.js";
 
 const TTY_REDRAW_MS = 250;
@@ -15,7 +16,23 @@ export interface StatusStream {
   write(text: string): unknown;
 }
 
-/** One line: device time, state and the counters, then when the last upload was and the next try. */
+/** 512 B, 12.3 KB, 4.5 MB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The journal's figures: readings held on flash, recovered at start, corrupt frames skipped, wear this run. */
+export function formatJournal(j: JournalStats): string {
+  const foreign = j.foreignSkipped > 0 ? `, other variables ${j.foreignSkipped}` : "";
+  return `journal held ${j.held}, recovered ${j.recovered}, corrupt ${j.corruptSkipped}${foreign}, written ${formatBytes(j.bytesWritten)}, erased ${j.erases}`;
+}
+
+/**
+ * One line: device time, state and the counters, then when the last upload was and the next try,
+ * the flash journal's figures when there is one, and the last error.
+ */
 export function formatStatus(s: Snapshot, deviceMs: number): string {
   const parts = [
     `[${formatDuration(deviceMs)}] ${s.state}`,
@@ -26,6 +43,7 @@ export function formatStatus(s: Snapshot, deviceMs: number): string {
     `last upload ${s.lastUploadMs === null ? "never" : formatDuration(deviceMs - s.lastUploadMs) + " ago"}`,
   ];
   if (s.nextAttemptInMs !== null) parts.push(`next try in ${formatDuration(s.nextAttemptInMs)}`);
+  if (s.journal !== undefined) parts.push(formatJournal(s.journal));
   if (s.lastError !== null && s.state !== "idle" && s.state !== "uploading") parts.push(`last error ${s.lastError}`);
   return parts.join(" | ");
 }

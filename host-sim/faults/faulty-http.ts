@@ -46,8 +46,6 @@ function stored(result: HttpResult): boolean {
 
 export class FaultyHttp implements HttpClient {
   weather: Weather = "good";
-  /** The boot sending, for the batches' record. */
-  boot = 0;
   readonly injected: Partial<Record<TransportFault, number>> = {};
   readonly batches: SentBatch[] = [];
   private readonly inner: HttpClient;
@@ -58,9 +56,12 @@ export class FaultyHttp implements HttpClient {
   sporadic: number;
   /** The proxy's body limit behind 413s. */
   private readonly bodyLimit: number;
+  /** The boot sending, for the batches' record. */
+  private readonly boot: () => number;
 
-  constructor(inner: HttpClient, hostile: HostileServer, refusedPort: number, random: SeededRandom, sporadic: number) {
+  constructor(inner: HttpClient, hostile: HostileServer, refusedPort: number, random: SeededRandom, sporadic: number, boot: () => number) {
     this.inner = inner;
+    this.boot = boot;
     this.hostile = hostile;
     this.refusedPort = refusedPort;
     this.random = random;
@@ -69,7 +70,7 @@ export class FaultyHttp implements HttpClient {
   }
 
   request(request: HttpRequest): HttpExchange {
-    const batch: SentBatch = { boot: this.boot, records: sentRecords(request.body), outcome: "not-stored" };
+    const batch: SentBatch = { boot: this.boot(), records: sentRecords(request.body), outcome: "not-stored" };
     this.batches.push(batch);
     const fault = this.faultFor(request);
     if (fault !== undefined) this.injected[fault] = (this.injected[fault] ?? 0) + 1;

@@ -72,6 +72,16 @@ export class Ledger {
   markCut(from: number): void {
     for (let i = from; i < this.entries.length; i++) this.entries[i].atCut = true;
   }
+
+  /**
+   * A power cut struck the agent's work at true time `at` in `boot`: the readings of the sample
+   * taken at that instant (one sample per instant; the newest entries) were being journaled.
+   */
+  markSampleCut(at: number, boot: number): void {
+    let from = this.entries.length;
+    while (from > 0 && this.entries[from - 1].at === at && this.entries[from - 1].boot === boot) from--;
+    this.markCut(from);
+  }
 }
 
 export interface AssessInput {

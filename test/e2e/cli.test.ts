@@ -70,7 +70,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
   it("--help explains every option and exits 0", async () => {
     const out = await cli(["--help"]);
     expect(out.code).toBe(0);
-    for (const option of ["--token", "--region", "--endpoint", "--ca", "--insecure-plain-http", "--virtual", "--duration", "--set", "--sample-interval", "--print-data"]) {
+    for (const option of ["--token", "--region", "--endpoint", "--ca", "--insecure-plain-http", "--virtual", "--duration", "--set", "--sample-interval", "--print-data", "--flash", "--no-flash", "--flash-size", "--flash-sector"]) {
       expect(out.stdout).toContain(option);
     }
     expect(out.stdout).toContain("maxRequestsPerMinute");

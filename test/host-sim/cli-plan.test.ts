@@ -1,7 +1,11 @@
-// Command-line options to a run plan: targets, trust, clock, and every problem listed at once.
+// Command-line options to a run plan: targets, trust, clock, flash, and every problem listed at once.
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { makePlan, type CliOptions } from "../../host-sim/cli-plan.js";
+import { makePlan, parseBytes, type CliOptions } from "../../host-sim/cli-plan.js";
+import { FileFlash } from "../../host-sim/flash-file.js";
 
 const TOKEN = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
 const base: CliOptions = { seed: "1", statusEvery: "10s", logLevel: "info" };
@@ -60,5 +64,46 @@ describe("makePlan", () => {
     });
     expect(list).toHaveLength(9);
     expect(list.join("\n")).not.toContain(secret);
+  });
+
+  it("flash: <data-dir>/flash.bin for a local real-time run, in memory for virtual runs and other targets, none with --no-flash", () => {
+    const geometry = { sectorSize: 4096, sectorCount: 64 };
+    const dir = mkdtempSync(join(tmpdir(), "plan-flash-"));
+    try {
+      expect(plan({ dataDir: dir }).flash).toEqual({ kind: "file", path: join(dir, "flash.bin"), exists: false, ...geometry });
+      expect(plan({ virtual: true, duration: "1h" }).flash).toEqual({ kind: "memory", ...geometry });
+      expect(plan({ token: TOKEN }).flash).toEqual({ kind: "memory", ...geometry });
+      expect(plan({ virtual: true, duration: "1h", flash: join(dir, "v.bin"), flashSize: "1m", flashSector: "8k" }).flash).toEqual({
+        kind: "file", path: join(dir, "v.bin"), exists: false, sectorSize: 8192, sectorCount: 128,
+      });
+      expect(plan({ flash: false }).flash).toEqual({ kind: "none" });
+      expect(plan({ set: ["journal=false"] }).flash).toEqual({ kind: "none" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("flash: an existing file keeps its geometry; sizes that do not fit, or fit no journal, are refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-flash-"));
+    try {
+      const file = join(dir, "old.bin");
+      FileFlash.open(file, { sectorCount: 8, sectorSize: 1024 }).close();
+      expect(plan({ flash: file }).flash).toEqual({ kind: "file", path: file, exists: true, sectorSize: 1024, sectorCount: 8 });
+      expect(plan({ flash: file, flashSize: "8k" }).flash).toMatchObject({ exists: true });
+      expect(problems({ flash: file, flashSize: "16k" })[0]).toContain(`${file} already holds a flash of 8k in 1024-byte sectors`);
+      writeFileSync(join(dir, "junk.bin"), "not a flash");
+      expect(problems({ flash: join(dir, "junk.bin") })[0]).toContain("is not a flash file");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(problems({ virtual: true, duration: "1h", flashSize: "10000" })).toEqual(["--flash-size: 10000 bytes is not a whole number of 4096-byte sectors"]);
+    expect(problems({ virtual: true, duration: "1h", flashSize: "8k" })).toEqual(["--flash-size: at least 3 sectors (12288 bytes)"]);
+    expect(problems({ virtual: true, duration: "1h", flashSector: "128" })).toEqual(["--flash-sector: at least 256 bytes"]);
+    expect(problems({ virtual: true, duration: "1h", flashSize: "lots" })[0]).toContain('--flash-size: "lots" is not a size in bytes');
+    expect(problems({ flash: false, flashSize: "1m" })).toEqual(["--flash-size/--flash-sector: no flash with --no-flash"]);
+    expect(problems({ flash: "x.bin", set: ["journal=false"] })).toEqual(["--flash: the journal is off (journal=false)"]);
+    expect([parseBytes("262144"), parseBytes("256k"), parseBytes("256 KB"), parseBytes("1m"), parseBytes("2MiB"), parseBytes("1.5k")]).toEqual([
+      262_144, 262_144, 262_144, 1_048_576, 2_097_152, undefined,
+    ]);
   });
 });

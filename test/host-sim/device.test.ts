@@ -1,10 +1,14 @@
 // The virtual-time driver with a real network in between: device time stands still while an
 // exchange is on the wire (so no virtual timeout fires), while the port's real timeout still holds.
+// And boots: a power cut armed on the flash ends the boot where it strikes, a reboot ends it
+// cleanly; either way the next agent recovers the journal from the same flash.
 
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, expect, it } from "vitest";
-import { SimulatedDevice } from "../../host-sim/device.js";
+import { SimulatedDevice, type DeviceOptions, type PowerCutEvent } from "../../host-sim/device.js";
+import { NorFlash } from "../../host-sim/nor-flash.js";
+import { invariantHolds } from "../../host-sim/run-summary.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
 
 const TOKEN = "0f1e2d3c-4b5a-4968-8776-655443322110";
@@ -38,8 +42,9 @@ async function slowServer(delayMs: number, observe: (phase: "received" | "answer
   return (server.address() as AddressInfo).port;
 }
 
-function device(port: number, config: Record<string, unknown> = {}): SimulatedDevice {
+function device(port: number, config: Record<string, unknown> = {}, more: Partial<DeviceOptions> = {}): SimulatedDevice {
   const d = new SimulatedDevice({
+    ...more,
     config: { token: TOKEN, host: "127.0.0.1", port, sampleIntervalMs: 1000, requestTimeoutMs: 1000, ...config },
     time: { mode: "virtual", startWallMs: Date.UTC(2026, 0, 1) },
     logger: { log: () => undefined },
@@ -76,4 +81,64 @@ it("still ends an exchange at the port's real timeout", async () => {
   expect(s.requests).toBe(1);
   expect(s.failures.timeout).toBe(1);
   expect(s.buffered).toBe(s.sampled);
+});
+
+const MINUTE = 60_000;
+
+it("a power cut at a flash write ends the boot there; the next boot recovers every reading journaled", async () => {
+  const flash = new NorFlash({ sectorCount: 16, seed: 5 });
+  const cuts: PowerCutEvent[] = [];
+  const d = device(await slowServer(0), {}, {
+    flash,
+    onPowerCut: (cut) => {
+      cuts.push(cut);
+      return { offMs: 10 * MINUTE, syncAfterMs: MINUTE };
+    },
+  });
+  d.network.set(false);
+  d.start();
+  await d.runFor(5 * MINUTE);
+  const before = d.agent.snapshot();
+  expect(before.sampled).toBeGreaterThan(0);
+  expect(before.buffered).toBe(before.sampled);
+
+  // The next flash operation (the next sample's frame) is cut half-way.
+  flash.armCut(0, 5);
+  await d.runFor(30_000);
+  expect(cuts).toHaveLength(1);
+  const cut = cuts[0];
+  expect(cut).toMatchObject({ during: "timer", boot: 1, wallMs: Date.UTC(2026, 0, 1) + 5 * MINUTE + 1000 });
+  // The sample being journaled is lost with the power; nothing before it.
+  expect(cut.snapshot).toMatchObject({ sampled: before.sampled + 3, buffered: before.buffered });
+  expect(d.boots).toBe(2);
+  // Off for ten minutes: the thirty seconds asked for were spent off; boot 2 is at uptime 0.
+  expect(d.trueWallMs()).toBe(cut.wallMs + 10 * MINUTE);
+  expect(d.clock.monotonicMs()).toBe(0);
+  expect(d.clock.wallTrusted()).toBe(false);
+  expect(d.agent.snapshot().journal).toMatchObject({ recovered: before.buffered, held: before.buffered });
+
+  d.network.set(true);
+  await d.runFor(5 * MINUTE);
+  const s = d.agent.snapshot();
+  expect(d.clock.wallTrusted()).toBe(true);
+  expect(s.delivered).toBeGreaterThan(before.buffered);
+  expect(s.buffered).toBeLessThan(3 * 60);
+  expect(invariantHolds(s)).toBe(true);
+});
+
+it("reboot() ends the boot cleanly: a new clock and agent on the same flash, after the time off", async () => {
+  const flash = new NorFlash({ sectorCount: 16 });
+  const d = device(await slowServer(0), {}, { flash });
+  d.network.set(false);
+  d.start();
+  await d.runFor(2 * MINUTE);
+  const before = d.agent.snapshot();
+  const wall = d.trueWallMs();
+  d.reboot({ offMs: MINUTE });
+  expect(d.boots).toBe(2);
+  expect(d.trueWallMs()).toBe(wall + MINUTE);
+  expect(d.agent.snapshot()).toMatchObject({ state: "idle", sampled: before.buffered, journal: { recovered: before.buffered } });
+  d.network.set(true);
+  await d.runFor(2 * MINUTE);
+  expect(d.agent.snapshot().delivered).toBeGreaterThanOrEqual(before.buffered);
 });

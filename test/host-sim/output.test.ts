@@ -1,10 +1,12 @@
-// The human-facing output: durations, log lines (levels, stamps, redaction) and the status line.
+// The human-facing output: durations, log lines (levels, stamps, redaction), the status line and
+// the run summary (with the journal's figures when there is one).
 
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
 import { ConsoleLogger } from "../../host-sim/console-logger.js";
 import { formatDuration, parseDuration } from "../../host-sim/duration.js";
-import { formatStatus, StatusLine } from "../../host-sim/status-line.js";
+import { summarize } from "../../host-sim/run-summary.js";
+import { formatBytes, formatStatus, StatusLine } from "../../host-sim/status-line.js";
 
 describe("durations", () => {
   it("parses what people type and formats compactly", () => {
@@ -54,6 +56,16 @@ describe("status line", () => {
     );
   });
 
+  it("shows the flash journal's figures when there is one", () => {
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    expect(formatStatus({ ...snapshot, journal }, 65_000)).toBe(
+      "[1m05s] backing-off | sampled 30 | buffered 9 | delivered 20 | dropped 1 | last upload 15s ago | next try in 4s" +
+        " | journal held 9, recovered 540, corrupt 1, written 12.3 KB, erased 3 | last error timeout: no answer",
+    );
+    expect(formatStatus({ ...snapshot, journal: { ...journal, foreignSkipped: 6 } }, 65_000)).toContain("corrupt 1, other variables 6, written");
+    expect([formatBytes(512), formatBytes(12_600), formatBytes(5_000_000)]).toEqual(["512 B", "12.3 KB", "4.8 MB"]);
+  });
+
   it("redraws in place on a TTY, keeping log lines above it", () => {
     let out = "";
     const line = new StatusLine({ isTTY: true, columns: 80, write: (t) => (out += t) }, () => "status", 10_000);
@@ -70,5 +82,19 @@ describe("status line", () => {
     line.print("a log line");
     line.stop();
     expect(out).toBe("a log line\nstatus\n");
+  });
+});
+
+describe("run summary", () => {
+  const run = { mode: "virtual" as const, deviceMs: 60_000, wallMs: 12.4 };
+
+  it("carries the journal's figures and where the flash lives, only with a journal", () => {
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    expect(summarize({ ...snapshot, journal }, { ...run, flash: { file: "f.bin", bytes: 262_144 } }).journal).toEqual({
+      file: "f.bin", flashBytes: 262_144, sectors: 64, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, held: 9, bytesWritten: 12_600, erases: 3,
+    });
+    const plain = summarize(snapshot, run);
+    expect("journal" in plain).toBe(false);
+    expect(plain).toMatchObject({ sampled: 30, delivered: 20, dropped: 1, buffered: 9, wallMs: 12, invariantHolds: true });
   });
 });
