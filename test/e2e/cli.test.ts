@@ -2,49 +2,12 @@
 // options and configuration (exit 2, every problem, never the token), a TLS failure that says what
 // to give, and a clean stop on SIGTERM.
 
-import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, type TestContext } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEndpoint } from "../../host-sim/endpoint/server.js";
-import type { RunSummary } from "../../host-sim/run-summary.js";
-import { tempDataDir, TOKEN } from "./harness.js";
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A data dir removed when the test ends (tests here run concurrently, each child in its own dir). */
-async function tempDir(test: TestContext): Promise<string> {
-  const dir = await tempDataDir();
-  test.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Runs the CLI; `whenStderr` (text, kill) lets a test act on what it prints. */
-function cli(args: string[], whenStderr?: (text: string, kill: () => void) => void): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.TAGOIO_DEVICE_TOKEN;
-    const child = spawn(process.execPath, ["--import", "tsx", "host-sim/cli.ts", ...args], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      whenStderr?.(stderr, () => child.kill("SIGTERM"));
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function lastJson(stdout: string): RunSummary {
-  const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as RunSummary;
-}
+import { cli, summaryOf, tempDir } from "./cli-process.js";
+import { TOKEN } from "./harness.js";
 
 describe.concurrent("npm start (host-sim/cli.ts)", () => {
   it("--virtual --duration 1h runs against its local endpoint and ends with a JSON summary", async (test) => {
@@ -53,7 +16,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
     expect(out.stderr).toContain("Local TagoIO endpoint: https://127.0.0.1:");
     expect(out.stderr).toMatch(/curl -s --cacert \S+ca\.pem -H @\S+curl-headers\.txt/);
     expect(out.code).toBe(0);
-    const summary = lastJson(out.stdout);
+    const summary = summaryOf(out);
     expect(summary.sampled).toBe((3600 + 1) * 3);
     expect(summary.sampled).toBe(summary.delivered + summary.dropped + summary.buffered);
     expect(summary.dropped).toBe(0);
@@ -63,7 +26,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
     expect(typeof summary.wallMs).toBe("number");
 
     // A second run in the same data dir is the same device: its data accumulates.
-    const again = lastJson((await cli(["--virtual", "--duration", "10m", "--data-dir", dataDir])).stdout);
+    const again = summaryOf(await cli(["--virtual", "--duration", "10m", "--data-dir", dataDir]));
     expect(again.storedRecords).toBe(summary.delivered + again.delivered);
   });
 
@@ -106,13 +69,13 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
       expect(out.code).toBe(0);
       expect(out.stderr).toMatch(/tls: .*: give --ca <file> \(the server's root CA, PEM\) \(127\.0\.0\.1:\d+, trusting the system roots\)/);
       expect(out.stderr).not.toContain(TOKEN);
-      const summary = lastJson(out.stdout);
+      const summary = summaryOf(out);
       expect(summary.delivered).toBe(0);
       expect(summary.failures.tls).toBeGreaterThan(0);
 
       const trusted = await cli(["--endpoint", endpoint.url, "--token", TOKEN, "--ca", endpoint.caPemPath, "--virtual", "--duration", "5m"]);
       expect(trusted.code).toBe(0);
-      expect(lastJson(trusted.stdout).delivered).toBeGreaterThan(0);
+      expect(summaryOf(trusted).delivered).toBeGreaterThan(0);
     } finally {
       await endpoint.close();
     }
@@ -128,7 +91,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
       }
     });
     expect(out.code).toBe(0);
-    const summary = lastJson(out.stdout);
+    const summary = summaryOf(out);
     expect(summary.mode).toBe("real");
     expect(summary.state).toBe("stopped");
     expect(summary.sampled).toBeGreaterThan(0);

@@ -5,56 +5,20 @@
 // uptime-only ones without (the server stamps their arrival), nothing lost, nothing invented. And
 // the default for a local run in real time: <data-dir>/flash.bin, recovered after a SIGTERM.
 
-import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { describe, expect, it, type TestContext } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Journal } from "../../firmware/core/journal.js";
 import { FLAG_NO_TIME } from "../../firmware/core/ring.js";
 import { DEFAULT_VARIABLES } from "../../host-sim/device.js";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
 import { loadOrCreateDevice } from "../../host-sim/local-identity.js";
 import { NorFlash } from "../../host-sim/nor-flash.js";
-import type { RunSummary } from "../../host-sim/run-summary.js";
-import { MINUTE, START, tempDataDir } from "./harness.js";
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function tempDir(test: TestContext): Promise<string> {
-  const dir = await tempDataDir();
-  test.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function cli(args: string[], whenStderr?: (text: string, kill: () => void) => void): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.TAGOIO_DEVICE_TOKEN;
-    const child = spawn(process.execPath, ["--import", "tsx", "host-sim/cli.ts", ...args], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      whenStderr?.(stderr, () => child.kill("SIGTERM"));
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli, summaryOf, tempDir } from "./cli-process.js";
+import { MINUTE, START } from "./harness.js";
 
 function lines(stdout: string): string[] {
   return stdout.trim().split("\n");
-}
-
-function summaryOf(out: Outcome): RunSummary {
-  const all = lines(out.stdout);
-  return JSON.parse(all[all.length - 1]) as RunSummary;
 }
 
 /** A port nothing listens on: every connection is refused. */
