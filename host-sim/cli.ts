@@ -26,7 +26,7 @@ import { ConsoleLogger, LOG_LEVELS, redactSecrets } from "./console-logger.js";
 import { SimulatedDevice } from "./device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
 import { FileFlash } from "./flash-file.js";
-import { loadOrCreateDevice, writeCurlHeaders } from "./local-identity.js";
+import { loadOrCreateToken, writeCurlHeaders } from "./local-identity.js";
 import { NorFlash } from "./nor-flash.js";
 import { summarize } from "./run-summary.js";
 import { formatStatus, StatusLine } from "./status-line.js";
@@ -98,20 +98,20 @@ failed, 2 bad options or configuration.`,
 /** Starts the local endpoint with the persisted device; returns it and the device's settings. */
 async function startLocal(target: LocalTarget, planned: Record<string, unknown>, wallNow: () => number) {
   const { dataDir, port } = target;
-  const identity = loadOrCreateDevice(dataDir);
-  const endpoint = await startEndpoint({ dataDir, port, devices: [{ token: identity.token, name: identity.name }], now: wallNow }).catch(
+  const token = loadOrCreateToken(dataDir);
+  const endpoint = await startEndpoint({ dataDir, port, devices: [{ token, name: "simulated-device" }], now: wallNow }).catch(
     (e: unknown) => {
       throw new Error(`the local endpoint in ${dataDir} did not start: ${e instanceof Error ? e.message : String(e)}`);
     },
   );
-  const headers = writeCurlHeaders(dataDir, identity.token);
+  const headers = writeCurlHeaders(dataDir, token);
   process.stderr.write(
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
       `Its data: curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'\n`,
   );
-  const config = { ...planned, token: identity.token, host: new URL(endpoint.url).hostname, port: endpoint.port, tls: true };
+  const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, tls: true };
   const tls = { ca: endpoint.caPem, caName: endpoint.caPemPath };
-  return { endpoint, token: identity.token, config, tls };
+  return { endpoint, token, config, tls };
 }
 
 function kib(bytes: number): string {

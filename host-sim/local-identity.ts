@@ -1,39 +1,32 @@
-// The local device's identity on disk: a token made once and kept in <dataDir>/sim-device.json, so
-// a restart posts as the same device and its data accumulates; and a curl header file, so the data
-// can be read with a ready command without the token ever being printed.
+// The local device's identity on disk: a token made once and kept in <dataDir>/device-token
+// (owner-only), shared by `npm start` and `npm run tago-local`, so a restart posts as the same
+// device, its data accumulates, and firmware can be built with `token=$(cat .tago-local/device-token)`;
+// and a curl header file, so the data can be read with a ready command without the token ever
+// being printed.
 
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tokenProblem } from "../firmware/core/config.js";
 
-export interface LocalDevice {
-  token: string;
-  name: string;
-}
+export const TOKEN_FILE = "device-token";
 
 const PRIVATE = { mode: 0o600 } as const;
 
-/** The device in `dataDir` (created with the directory on first use); throws on a damaged file. */
-export function loadOrCreateDevice(dataDir: string): LocalDevice {
+/** The local device's token in `dataDir` (made with the directory on first use); throws on a damaged file. */
+export function loadOrCreateToken(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, "sim-device.json");
+  const file = join(dataDir, TOKEN_FILE);
   if (!existsSync(file)) {
-    const device: LocalDevice = { token: randomUUID(), name: "simulated-device" };
-    writeFileSync(file, JSON.stringify(device, null, 2) + "\n", PRIVATE);
-    return device;
+    const token = randomUUID();
+    writeFileSync(file, token + "\n", PRIVATE);
+    return token;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    parsed = undefined;
-  }
-  const device = parsed as Partial<LocalDevice> | undefined;
-  if (typeof device?.token !== "string" || tokenProblem(device.token) !== undefined) {
+  const token = readFileSync(file, "utf8").trim();
+  if (tokenProblem(token) !== undefined) {
     throw new Error(`${file}: no valid device token in it; delete the file to make a new device`);
   }
-  return { token: device.token, name: typeof device.name === "string" ? device.name : "simulated-device" };
+  return token;
 }
 
 /** Writes the Device-Token header for `curl -H @file`; returns the file's path. */

@@ -5,12 +5,11 @@
 // LAN URLs. Bad options exit with code 2; Ctrl-C or SIGTERM close it cleanly.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { redactToken, tokenProblem } from "../../firmware/core/config.js";
+import { loadOrCreateToken, TOKEN_FILE } from "../local-identity.js";
 import { DEFAULT_NAMES, LeafNameError, lanNotes, leafNames, parseLeafName } from "./names.js";
 import { PLANS } from "./ratelimit.js";
 import type { RequestLogEntry } from "./server.js";
@@ -59,20 +58,6 @@ function listenAddress(text: string): string {
 function logLine(e: RequestLogEntry): string {
   const records = e.records === undefined ? "" : ` records=${e.records}`;
   return `${new Date().toISOString()} ${e.method} ${e.path} ${e.status}${records}`;
-}
-
-const TOKEN_FILE = "device-token";
-
-/** The local device's token: kept in a file of the data dir (owner-only), made up on first run. */
-function localToken(file: string): string {
-  if (existsSync(file)) {
-    const kept = readFileSync(file, "utf8").trim();
-    if (tokenProblem(kept) === undefined) return kept;
-  }
-  const made = randomUUID();
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, made + "\n", { mode: 0o600 });
-  return made;
 }
 
 const program = new Command("tago-local")
@@ -142,8 +127,7 @@ const options = program.opts<{
 }>();
 
 const dataDir = resolve(options.dataDir);
-const tokenFile = join(dataDir, TOKEN_FILE);
-const tokens = options.token.length > 0 ? options.token : [localToken(tokenFile)];
+const tokens = options.token.length > 0 ? options.token : [loadOrCreateToken(dataDir)];
 const limits = PLANS[options.plan];
 const listen = options.listen;
 
@@ -171,7 +155,7 @@ try {
   }
   console.log(`  data dir:      ${dataDir}`);
   // Never printed whole, like any token: the local one is read from its file.
-  const where = options.token.length > 0 ? "" : ` (whole in ${tokenFile})`;
+  const where = options.token.length > 0 ? "" : ` (whole in ${join(dataDir, TOKEN_FILE)})`;
   for (const t of tokens) console.log(`  device token:  ${redactToken(t)}${where}`);
   console.log(
     `  rate limits:   ${options.plan} plan, per minute: POST /data ${limits.postData}, GET /data ${limits.getData}, ` +

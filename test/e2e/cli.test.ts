@@ -96,7 +96,7 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
     expect(summary.state).toBe("stopped");
     expect(summary.sampled).toBeGreaterThan(0);
     expect(summary.invariantHolds).toBe(true);
-    const { token } = JSON.parse(readFileSync(join(dataDir, "sim-device.json"), "utf8")) as { token: string };
+    const token = readFileSync(join(dataDir, "device-token"), "utf8").trim();
     expect(out.stderr + out.stdout).not.toContain(token);
   });
 });

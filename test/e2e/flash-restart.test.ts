@@ -12,7 +12,7 @@ import { Journal } from "../../firmware/core/journal.js";
 import { FLAG_NO_TIME } from "../../firmware/core/ring.js";
 import { DEFAULT_VARIABLES } from "../../host-sim/device.js";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
-import { loadOrCreateDevice } from "../../host-sim/local-identity.js";
+import { loadOrCreateToken } from "../../host-sim/local-identity.js";
 import { NorFlash } from "../../host-sim/nor-flash.js";
 import { cli, summaryOf, tempDir } from "./cli-process.js";
 import { MINUTE, START } from "./harness.js";
@@ -75,7 +75,7 @@ describe.concurrent("npm start with a flash file, across a restart", () => {
   it("delivers after the restart everything journaled during the outage: timed readings with their time, uptime ones without", async (test) => {
     const dataDir = await tempDir(test);
     const flashFile = join(dataDir, "flash.bin");
-    const { token } = loadOrCreateDevice(dataDir);
+    const token = loadOrCreateToken(dataDir);
     const common = ["--virtual", "--flash", flashFile, "--sample-interval", "10s"];
 
     // Boot 1: SNTP only after 10 minutes, every connection refused, stopped after 30 minutes.
