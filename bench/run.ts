@@ -1,10 +1,12 @@
-// `npm run bench`: measures the agent and the baseline on the XS engine, judges the goals, prints
-// the table and writes bench/results.json. Everything but the wall-clock virtual day is
-// deterministic: the same code and engine give the same file.
+// `npm run bench`: measures the agent and the baseline on the XS engine, judges the goals, times a
+// virtual day against the local endpoint, measures the flash journal's wear and recovery, prints
+// it all and writes bench/results.json. Everything but the wall-clock figures (the virtual day,
+// recoveryMs) is deterministic: the same code and engine give the same numbers.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { measure, DEVICE_SLOT_BYTES } from "./measure.js";
 import { judge, table } from "./report.js";
+import { measureFlash } from "./flash.js";
 import { measureVirtualDay } from "./virtual-day.js";
 
 const RESULTS = new URL("./results.json", import.meta.url);
@@ -16,9 +18,11 @@ function xsnapVersion(): string {
 const measured = await measure();
 const goals = judge(measured);
 const day = await measureVirtualDay();
+const flash = await measureFlash();
 
 console.log(table(measured, goals));
 console.log("\nvirtual day (wall clock):", day);
+console.log("\nflash journal (1 Hz, 3 variables, 64 x 4 KB sectors):", flash);
 
 const results = {
   command: "npm run bench",
@@ -33,6 +37,7 @@ const results = {
   ...measured,
   goals,
   virtualDay: day,
+  flashJournal: flash,
 };
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
 console.log(`\nwrote ${RESULTS.pathname}`);
