@@ -40,4 +40,5 @@ boot({
   SNTP,
   Instrumentation,
   hardware,
+  random: { next: () => Math.random() },
 });

@@ -43,6 +43,8 @@ export interface BootModules {
   SNTP: SntpModule;
   Instrumentation: InstrumentationModule;
   hardware: Hardware;
+  /** Jitter for backoff and reconnection: Math.random on the device, seeded in tests. */
+  random: Random;
 }
 
 export type BootResult = { ok: true; agent: Agent; config: AgentConfig; ports: Ports } | { ok: false; problems: string[] };
@@ -66,7 +68,7 @@ export function boot(modules: BootModules): BootResult {
   if (problems.length > 0 || !validation.ok || !trust.ok) return refuse(logger, problems);
   const config = validation.config;
 
-  const random: Random = { next: () => Math.random() };
+  const random = modules.random;
   const wifi =
     host.wifi === undefined ? undefined : new WiFiLink(modules, timers, random, logger, { credentials: host.wifi, ...WIFI_BACKOFF });
   const link = wifi ?? HOST_LINK;

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { boot, type BootModules } from "../../firmware/moddable/boot.js";
 import { ACK } from "../support/scripted-http.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
+import { SeededRandom } from "../../firmware/simulated/prng.js";
 import {
   FakeNet,
   FakeNorFlash,
@@ -37,6 +38,7 @@ function modules(config: Record<string, unknown>, extra: Partial<BootModules> = 
     SNTP: FakeSNTP,
     Instrumentation: { map: () => 0, get: () => 123_456 },
     hardware: { sensors: {}, Flash: FakeNorFlash },
+    random: new SeededRandom(1),
     ...extra,
   };
 }

@@ -4,6 +4,7 @@
 import { serveCommands } from "./command-host.js";
 import { runJournalScenario } from "./journal-scenario.js";
 import { JOURNAL_SCENARIOS } from "./journal-scenarios.js";
+import { MODDABLE_SCENARIOS, runModdableScenario } from "./moddable-scenario.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -20,6 +21,11 @@ serveCommands({
     const spec = JOURNAL_SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no journal scenario named ${String(name)}`);
     return runJournalScenario(spec);
+  },
+  moddable: (name) => {
+    const spec = MODDABLE_SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no Moddable scenario named ${String(name)}`);
+    return runModdableScenario(spec);
   },
   globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
 });

@@ -1,0 +1,186 @@
+// XS conformance of the Moddable ports: boot() from firmware/moddable/boot.ts, with every
+// Moddable module replaced by the portable fakes of moddable-fakes.ts and a configuration shaped
+// as mcconfig gives it (all strings), runs on the real XS engine (xsnap, in its own process) and
+// on Node from the very same bundle. Trace lines, every request as the fake Request saw it and
+// the agent's snapshot must be identical, and the outcome must be the one the ports promise:
+// no request before SNTP, the token header on each, an ASCII JSON body, the response bound, the
+// port's own timeout, a redacted token in every line, every reading accounted for; and with an
+// invalid configuration, every problem traced and no Request ever constructed.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { TOKEN } from "../support/fixtures.js";
+import { bundle } from "./bundle.js";
+import { command, replyValue } from "./command-host.js";
+import { runOnNode, runOnXs } from "./engines.js";
+import type { SeenRequest } from "./moddable-fakes.js";
+import {
+  BIG_BODY_BYTES,
+  BIG_FRAGMENT,
+  INVALID_TOKEN,
+  MAX_RESPONSE_BYTES,
+  MODDABLE_SCENARIOS,
+  PLAN_KINDS,
+  REQUEST_TIMEOUT_MS,
+  SNTP_SECONDS,
+  type ModdableRun,
+} from "./moddable-scenario.js";
+
+const NAMES = Object.keys(MODDABLE_SCENARIOS);
+const runs: Record<string, { xs: ModdableRun; node: ModdableRun }> = {};
+let xsGlobals: Array<[string, string]> = [];
+
+beforeAll(async () => {
+  const code = await bundle("test/xs/xs-entry.ts");
+  const commands = NAMES.map((name) => command("moddable", name));
+  const [xs, node] = await Promise.all([
+    runOnXs(code, [[...commands, command("globals")].map((c) => ({ command: c }))]),
+    runOnNode(code, commands),
+  ]);
+  NAMES.forEach((name, i) => {
+    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
+  });
+  xsGlobals = replyValue(xs[0][NAMES.length].reply ?? "");
+}, 60_000);
+
+/** The flat header list as pairs. */
+function pairs(headers: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < headers.length; i += 2) out.push([headers[i], headers[i + 1]]);
+  return out;
+}
+
+const recordsOf = (request: SeenRequest): Array<Record<string, unknown>> => JSON.parse(request.body) as Array<Record<string, unknown>>;
+
+describe("the Moddable ports on XS", () => {
+  it("ran on the XS engine (no console, no setTimeout there)", () => {
+    expect(Object.fromEntries(xsGlobals)).toMatchObject({ TextEncoder: "function", console: "undefined", setTimeout: "undefined" });
+  });
+
+  it.each(NAMES)("%s: identical trace, requests and snapshot on XS and on Node", (name) => {
+    const { xs, node } = runs[name];
+    expect(xs.trace.length).toBeGreaterThan(0);
+    expect(xs.trace).toEqual(node.trace);
+    expect(xs.requests).toEqual(node.requests);
+    expect(xs.snapshot).toEqual(node.snapshot);
+    expect(xs).toEqual(node);
+  });
+});
+
+describe("device-run: boot() with mcconfig strings, over the fake SDK modules", () => {
+  const run = (): ModdableRun => runs["device-run"].xs;
+
+  it("boots with the journal on flash, watches Wi-Fi (already addressed) and asks SNTP once", () => {
+    const r = run();
+    expect(r.ok).toBe(true);
+    expect(r.problems).toEqual([]);
+    expect(r.wifi).toEqual({ monitors: 1, connects: 0 });
+    expect(r.sntp).toEqual([{ host: "pool.ntp.org", atMs: 0, answeredAtMs: 3_000 }]);
+    expect(r.timeSets).toEqual([SNTP_SECONDS]);
+    expect(r.trace).toContain(`3000 info: clock: set by SNTP to ${new Date(SNTP_SECONDS * 1000).toISOString()}`);
+    expect(r.snapshot?.journal).toBeDefined();
+    expect(r.flash.writes).toBeGreaterThan(0);
+  });
+
+  it("sends no request before SNTP answered, and each over TLS with the Device-Token", () => {
+    const r = run();
+    const synced = r.sntp[0].answeredAtMs ?? Infinity;
+    expect(r.requests.length).toBeGreaterThanOrEqual(PLAN_KINDS.length + 2);
+    for (const request of r.requests) {
+      expect(request.atMs).toBeGreaterThan(synced);
+      expect(request).toMatchObject({ host: "api.tago.io", port: 443, path: "/data", method: "POST", secure: true });
+      expect(pairs(request.headers)).toEqual([
+        ["Host", "api.tago.io"],
+        ["Content-Type", "application/json"],
+        ["Device-Token", TOKEN],
+        ["Content-Length", String(request.body.length)],
+      ]);
+    }
+  });
+
+  it("sends the body as an ASCII JSON array of timed records", () => {
+    for (const request of run().requests) {
+      expect(request.body).toMatch(/^\[[\x20-\x7e]*\]$/);
+      const records = recordsOf(request);
+      expect(records.length).toBeGreaterThan(0);
+      for (const record of records) {
+        expect(["temperature", "humidity", "pressure", "temperature_bmp280"]).toContain(record.variable);
+        expect(typeof record.value).toBe("number");
+        expect(record.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      }
+    }
+  });
+
+  it("met the planned answers in order: ok, -2, 503, oversized 200, silence, then ok", () => {
+    const r = run();
+    const kinds = r.requests.map((q) => q.plan);
+    expect(kinds.slice(0, 5)).toEqual(["reply", "error", "reply", "reply", "silent"]);
+    expect(kinds.slice(5).every((k) => k === "reply")).toBe(true);
+    expect(r.requests[1].messages).toEqual([-2]);
+    expect(r.requests[2].messages.slice(0, 1)).toEqual([1]);
+    expect(r.trace.some((line) => /warn: upload of \d+ readings failed: network: other: no response from api\.tago\.io:443/.test(line))).toBe(true);
+    expect(r.trace.some((line) => /warn: upload of \d+ readings failed: server: Service Unavailable$/.test(line))).toBe(true);
+    expect(r.snapshot?.failures).toMatchObject({ network: 1, server: 1, "not-acknowledged": 1, timeout: 1 });
+  });
+
+  it("cut the oversized body at maxResponseBytes and closed the request without reading the rest", () => {
+    const big = run().requests[3];
+    expect(big.bytesRead).toBe(MAX_RESPONSE_BYTES);
+    expect(big.bytesOffered).toBe(Math.ceil((MAX_RESPONSE_BYTES + 1) / BIG_FRAGMENT) * BIG_FRAGMENT);
+    expect(big.bytesOffered).toBeLessThan(BIG_BODY_BYTES);
+    expect(big.messages).not.toContain(5);
+    expect(big.closed).toBeGreaterThan(0);
+    expect(run().trace.some((line) => line.includes("without a TagoIO success envelope (body over the read bound)"))).toBe(true);
+  });
+
+  it("fired its own timeout on the request that never answered, closed it and counted it", () => {
+    const r = run();
+    const silent = r.requests[4];
+    expect(silent.messages).toEqual([]);
+    expect(silent.closedAtMs).toBe(silent.atMs + REQUEST_TIMEOUT_MS);
+    expect(r.snapshot?.failures.timeout).toBe(1);
+    expect(r.trace).toContain(
+      `${silent.atMs + REQUEST_TIMEOUT_MS} warn: upload of ${recordsOf(silent).length} readings failed: timeout: timeout: no complete answer within ${REQUEST_TIMEOUT_MS} ms`,
+    );
+  });
+
+  it("never traces the token whole", () => {
+    const r = run();
+    expect(r.trace.filter((line) => line.includes(TOKEN))).toEqual([]);
+    expect(r.trace.some((line) => line.includes(`****${TOKEN.slice(-4)}`))).toBe(true);
+  });
+
+  it("accounts for every reading: sampled = delivered + droppedTotal + buffered", () => {
+    const r = run();
+    const s = r.snapshot;
+    if (s === null) throw new Error("no snapshot");
+    expect(s.sampled).toBeGreaterThan(300);
+    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered);
+    expect(s.requests).toBe(r.requests.length);
+    // Acknowledged: the first request and every one after the silent one (the last may be in flight).
+    const acked = r.requests.filter((q, i) => (i === 0 || i >= PLAN_KINDS.length) && q.messages.includes(5));
+    expect(s.acknowledged).toBe(acked.length);
+    expect(s.delivered).toBe(acked.reduce((n, q) => n + recordsOf(q).length, 0));
+    expect(s.droppedTotal).toBe(0);
+  });
+});
+
+describe("invalid-config: a bad token and a bad interval", () => {
+  it("traces every problem, never the token, and constructs no Request, SNTP or Wi-Fi watcher", () => {
+    const r = runs["invalid-config"].xs;
+    expect(r.ok).toBe(false);
+    expect(r.snapshot).toBeNull();
+    expect(r.problems.length).toBe(2);
+    expect(r.problems.some((p) => p.startsWith("token: "))).toBe(true);
+    expect(r.problems.some((p) => p.startsWith("sampleIntervalMs: "))).toBe(true);
+    expect(r.trace).toEqual([
+      ...r.problems.map((p) => `0 error: config: ${p}`),
+      "0 error: agent: not started (2 configuration problems); nothing is sampled or uploaded until the settings are fixed and the firmware rebuilt",
+    ]);
+    expect(r.trace.filter((line) => line.includes(INVALID_TOKEN))).toEqual([]);
+    expect(r.requests).toEqual([]);
+    expect(r.sntp).toEqual([]);
+    expect(r.wifi).toEqual({ monitors: 0, connects: 0 });
+    expect(r.flash).toEqual({ writes: 0, erases: 0 });
+    expect(r.pendingTimers).toBe(0);
+  });
+});
