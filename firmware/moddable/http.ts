@@ -186,10 +186,13 @@ class Exchange {
     const room = this.spec.maxResponseBytes - this.received;
     if (room > 0 && available > 0) {
       const chunk = (this.native as RequestInstance).read(ArrayBuffer, Math.min(room, available));
-      if (chunk instanceof ArrayBuffer && chunk.byteLength > 0) {
-        this.chunks.push(new Uint8Array(chunk));
-        this.received += chunk.byteLength;
+      if (!(chunk instanceof ArrayBuffer)) {
+        // Bytes the module consumed but did not hand over: fail loudly rather than lose them.
+        this.end({ ok: false, error: "other", message: "http: read() returned no ArrayBuffer for the response body" });
+        return;
       }
+      this.chunks.push(new Uint8Array(chunk));
+      this.received += chunk.byteLength;
     }
     if (available > room) this.end({ ok: true, response: this.response(true) });
   }

@@ -117,6 +117,26 @@ describe("ModdableHttpClient response", () => {
     expect(request.closed).toBeGreaterThan(0);
   });
 
+  it("fails loudly, never with an empty body, when the module hands over body bytes that are not an ArrayBuffer", async () => {
+    class ViewRequest extends FakeRequest {
+      override read(type: ArrayBufferConstructor, until: number): unknown {
+        return new Uint8Array(super.read(type, until) as ArrayBuffer);
+      }
+    }
+    FakeRequest.made = [];
+    const timer = new FakeTimer();
+    const client = new ModdableHttpClient(
+      { Request: class extends ViewRequest { constructor(o: RequestOptions) { super(timer, o); } }, SecureSocket: FakeSecureSocket },
+      new ModdableTimers(timer, new MemoryLogger()),
+      SECURE,
+    );
+    const exchange = client.request(post());
+    FakeRequest.made[0].reply({ status: 200, body: textBody('{"status":true,"result":"1 Data Added"}') });
+    timer.advance(1_000);
+    expect(await exchange.result).toMatchObject({ ok: false, error: "other", message: expect.stringMatching(/no ArrayBuffer/) });
+    expect(FakeRequest.made[0].closed).toBeGreaterThan(0);
+  });
+
   it("keeps at most 64 distinct headers", async () => {
     const { timer, client } = setup();
     const exchange = client.request(post());
