@@ -14,7 +14,7 @@ import { classify, FAILURE_CLASSES, type FailureClass, type Verdict } from "./cl
 import { redactToken, tokenProblem, validateConfig, type AgentConfig, type VariableConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, journalProblems, type JournalStats } from "./journal.js";
-import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, PUSH_STORED, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import { TimeBase } from "./timebase.js";
 
@@ -339,14 +339,19 @@ export class Agent {
 
   private record(variable: number, value: ReadingValue, time: number, flags: number): void {
     this.sampled++;
-    if (typeof value === "number" && !Number.isFinite(value)) {
-      this.dropped.nonFinite++;
-      return;
-    }
-    const chars = typeof value === "string" ? codePointLength(value) : 0;
-    if (chars > this.config.maxStringLength) {
-      this.dropped.stringTooLong++;
-      return;
+    let chars = 0;
+    if (typeof value === "number") {
+      // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
+      if (value - value !== 0) {
+        this.dropped.nonFinite++;
+        return;
+      }
+    } else if (typeof value === "string") {
+      chars = codePointLength(value);
+      if (chars > this.config.maxStringLength) {
+        this.dropped.stringTooLong++;
+        return;
+      }
     }
     if (this.journal !== undefined) {
       // A string longer than the whole budget could never enter the ring window.
@@ -358,8 +363,10 @@ export class Agent {
       return;
     }
     const result = this.ring.push(variable, value, time, flags);
-    if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
-    else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+    if (result !== PUSH_STORED) {
+      if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
+      else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+    }
   }
 
   /** Moves journaled readings into the ring while it has room, oldest first. */
