@@ -6,6 +6,7 @@
 // close(); SNTP answers after a delay; Flash has NOR semantics. Portable: no Node, no vitest.
 
 import type { RequestInstance, RequestOptions } from "../../firmware/moddable/http.js";
+import { FakeNorFlash } from "../moddable/fakes.js";
 
 interface TimerEntry {
   at: number;
@@ -238,30 +239,16 @@ export const NET = {
   get: (what: "IP" | "RSSI"): unknown => (what === "IP" ? "10.0.0.2" : -61),
 };
 
-/** `new Flash(partition)` with NOR semantics: a write only clears bits, erase sets 0xFF. */
-export function makeFlashClass(partitions: Record<string, number>, ops: { writes: number; erases: number }) {
-  return class FakeFlash {
-    readonly blockSize = 4096;
-    readonly byteLength: number;
-    private readonly bytes: Uint8Array;
-    constructor(partition: string) {
-      const size = partitions[partition];
-      if (size === undefined) throw new Error("can't find partition");
-      this.byteLength = size;
-      this.bytes = new Uint8Array(size).fill(0xff);
-    }
-    read(offset: number, byteLength: number): ArrayBuffer {
-      return this.bytes.slice(offset, offset + byteLength).buffer;
-    }
-    write(offset: number, byteLength: number, buffer: ArrayBuffer): void {
-      if (!(buffer instanceof ArrayBuffer)) throw new TypeError("write takes an ArrayBuffer");
+/** `new Flash(partition)` with NOR semantics (test/moddable's fake), counting writes and erases. */
+export function makeFlashClass(ops: { writes: number; erases: number }) {
+  return class CountingFlash extends FakeNorFlash {
+    override write(offset: number, byteLength: number, buffer: ArrayBuffer): void {
       ops.writes++;
-      const data = new Uint8Array(buffer, 0, byteLength);
-      for (let i = 0; i < byteLength; i++) this.bytes[offset + i] &= data[i];
+      super.write(offset, byteLength, buffer);
     }
-    erase(sector: number): void {
+    override erase(sector: number): void {
       ops.erases++;
-      this.bytes.fill(0xff, sector * this.blockSize, (sector + 1) * this.blockSize);
+      super.erase(sector);
     }
   };
 }

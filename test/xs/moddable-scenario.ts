@@ -146,7 +146,7 @@ export async function runModdableScenario(spec: ModdableSpec): Promise<ModdableR
     WiFi: makeWiFiClass(wifi),
     SNTP: makeSntpClass(timer, sntp, SNTP_DELAY_MS, SNTP_SECONDS),
     Instrumentation: INSTRUMENTATION,
-    hardware: { sensors: {}, Flash: makeFlashClass({ journal: 16 * 4096 }, flashOps) },
+    hardware: { sensors: {}, Flash: makeFlashClass(flashOps) },
     random: new SeededRandom(7),
   };
 
