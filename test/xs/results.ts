@@ -3,6 +3,7 @@
 
 import { expect } from "vitest";
 import type { Exchange } from "./scenario.js";
+import { TOKEN } from "./scenarios.js";
 
 export const EARLIEST_MS = Date.parse("2024-01-01T00:00:00Z");
 /** ScriptedHttp's default answer delay. */
@@ -38,4 +39,13 @@ export function expectSameOnBoth<E extends Exchange>(xs: WithExchanges<E>, node:
   expect(xsBodies.findIndex((body, i) => body !== nodeBodies[i])).toBe(-1);
   expect(xs.exchanges).toEqual(node.exchanges);
   expect(xs.logs).toEqual(node.logs);
+}
+
+/** What every upload must look like: printable ASCII JSON with exactly the agent's two headers. */
+export function expectAsciiUpload(exchange: Exchange): void {
+  expect(exchange.body).toMatch(/^[\x20-\x7e]*$/);
+  expect(exchange.headers).toEqual([
+    ["Content-Type", "application/json"],
+    ["Device-Token", TOKEN],
+  ]);
 }
