@@ -3,6 +3,9 @@
 // on first run, reused after (keys as PKCS#8 PEM in the data dir). A missing, expired or foreign
 // leaf, or one for another set of names, is re-issued from the same CA, so clients that already
 // trust ca.pem keep working; the CA itself is only ever replaced when its own files are gone.
+// The CA carries an Authority Key Identifier: the Moddable SDK's TLS stack reads it from the CA
+// certificate the server sends and throws without it. A CA made before that is signed again with
+// its own key (same subject, same key, so every copy of the old ca.pem or ca.der still matches).
 
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -73,10 +76,10 @@ function writeSecret(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
 }
 
-async function createCa(f: Files): Promise<x509.X509Certificate> {
-  const keys = await generateKeys();
+/** A self-signed CA over `keys`, named `name`; written as ca.pem and ca.der. */
+async function signCa(f: Files, name: string, keys: webcrypto.CryptoKeyPair): Promise<x509.X509Certificate> {
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    name: CA_NAME,
+    name,
     keys,
     signingAlgorithm: RSA,
     notBefore: new Date(Date.now() - DAY_MS),
@@ -85,22 +88,32 @@ async function createCa(f: Files): Promise<x509.X509Certificate> {
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  writeSecret(f.caKey, await privateKeyPem(keys.privateKey));
   writeFileSync(f.caPem, ca.toString("pem") + "\n");
   writeFileSync(f.caDer, Buffer.from(ca.rawData));
   return ca;
 }
 
+async function createCa(f: Files): Promise<x509.X509Certificate> {
+  const keys = await generateKeys();
+  writeSecret(f.caKey, await privateKeyPem(keys.privateKey));
+  return signCa(f, CA_NAME, keys);
+}
+
+async function importCaKey(f: Files): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(readFileSync(f.caKey, "utf8")), RSA, false, ["sign"]);
+}
+
+/** The same CA (subject and key) signed again, now with an Authority Key Identifier. */
+async function addAuthorityKeyId(f: Files, ca: x509.X509Certificate): Promise<x509.X509Certificate> {
+  const keys = { publicKey: await ca.publicKey.export(RSA, ["verify"]), privateKey: await importCaKey(f) };
+  return signCa(f, ca.subject, keys);
+}
+
 async function createLeaf(f: Files, ca: x509.X509Certificate, names: readonly LeafName[]): Promise<void> {
-  const caKey = await webcrypto.subtle.importKey(
-    "pkcs8",
-    x509.PemConverter.decodeFirst(readFileSync(f.caKey, "utf8")),
-    RSA,
-    false,
-    ["sign"],
-  );
+  const caKey = await importCaKey(f);
   const keys = await generateKeys();
   const leaf = await x509.X509CertificateGenerator.create({
     subject: LEAF_NAME,
@@ -176,7 +189,8 @@ export async function loadOrCreateIdentity(dataDir: string, names?: readonly str
   let ca: x509.X509Certificate;
   if (existsSync(f.caPem) && existsSync(f.caKey)) {
     ca = new x509.X509Certificate(readFileSync(f.caPem, "utf8"));
-    if (!existsSync(f.caDer)) writeFileSync(f.caDer, Buffer.from(ca.rawData));
+    if (ca.getExtension(x509.AuthorityKeyIdentifierExtension) === null) ca = await addAuthorityKeyId(f, ca);
+    else if (!existsSync(f.caDer)) writeFileSync(f.caDer, Buffer.from(ca.rawData));
   } else {
     ca = await createCa(f);
   }

@@ -2,7 +2,9 @@
 // node:https with verification on, covering 127.0.0.1, localhost and extra names, reused, and
 // re-issued from the same CA when lost or when the names change.
 
-import { X509Certificate, randomUUID } from "node:crypto";
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { X509Certificate, randomUUID, webcrypto } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { join } from "node:path";
@@ -122,6 +124,59 @@ describe("certificates", () => {
     rmSync(join(dir, "ca.der"));
     expect((await loadOrCreateIdentity(dir)).caPem).toBe(first.caPem);
     expect(new X509Certificate(readFileSync(join(dir, "ca.der"))).raw.equals(new X509Certificate(first.caPem).raw)).toBe(true);
+  });
+
+  it("gives the CA an Authority Key Identifier equal to its Subject Key Identifier (the Moddable SDK reads it)", async () => {
+    const dir = tempDir();
+    const identity = await loadOrCreateIdentity(dir);
+    const ca = new x509.X509Certificate(identity.caPem);
+    const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    expect(ski).toMatch(/^[0-9a-f]{40}$/);
+    expect(ca.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).toBe(ski);
+    // The CA the server sends is the one in ca.der, which the firmware registers as its anchor.
+    const sent = x509.PemConverter.decode(identity.cert);
+    expect(Buffer.from(sent[sent.length - 1]).equals(readFileSync(join(dir, "ca.der")))).toBe(true);
+  });
+
+  it("signs a CA made without an Authority Key Identifier again with its own key; the old ca.pem still verifies", async () => {
+    const dir = tempDir();
+    const first = await loadOrCreateIdentity(dir);
+    const current = new x509.X509Certificate(first.caPem);
+    // What older versions wrote: the same CA without the extension.
+    const key = await webcrypto.subtle.importKey(
+      "pkcs8",
+      x509.PemConverter.decodeFirst(readFileSync(join(dir, "ca-key.pem"), "utf8")),
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const old = await x509.X509CertificateGenerator.create({
+      subject: current.subject,
+      issuer: current.subject,
+      publicKey: current.publicKey,
+      signingKey: key,
+      signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      notBefore: current.notBefore,
+      notAfter: current.notAfter,
+      extensions: current.extensions.filter((e) => !(e instanceof x509.AuthorityKeyIdentifierExtension)),
+    });
+    const oldPem = old.toString("pem") + "\n";
+    writeFileSync(join(dir, "ca.pem"), oldPem);
+    writeFileSync(join(dir, "ca.der"), Buffer.from(old.rawData));
+
+    const endpoint = await startEndpoint({ dataDir: dir, devices: [] });
+    onTestFinished(() => endpoint.close());
+    const fixed = new x509.X509Certificate(endpoint.caPem);
+    expect(fixed.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).toBe(
+      current.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId,
+    );
+    expect(fixed.subject).toBe(current.subject);
+    expect(Buffer.from(fixed.publicKey.rawData).equals(Buffer.from(current.publicKey.rawData))).toBe(true);
+    expect(new x509.X509Certificate(readFileSync(join(dir, "ca.der"))).equal(fixed)).toBe(true);
+    // The leaf was kept, and a client holding the old CA file still verifies the server.
+    expect(readFileSync(join(dir, "leaf.pem"), "utf8")).toBe(first.cert.slice(0, -first.caPem.length));
+    await handshake(endpoint.port, "127.0.0.1", oldPem);
+    await handshake(endpoint.port, "localhost", endpoint.caPem);
   });
 
   it("names extra IPv4, IPv6 and DNS names in the leaf, and clients that dial them verify it", async () => {
