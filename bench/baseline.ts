@@ -23,6 +23,7 @@ export interface BaselineOptions {
 }
 
 const RETRY_MS = 5_000;
+const utf8 = new TextEncoder();
 
 export class Baseline {
   sampled = 0;
@@ -80,7 +81,7 @@ export class Baseline {
         ["Content-Type", "application/json"],
         ["Device-Token", this.options.token],
       ],
-      body: JSON.stringify(this.queue[0]),
+      body: utf8.encode(JSON.stringify(this.queue[0])),
       timeoutMs: 30_000,
       maxResponseBytes: 2048,
     });

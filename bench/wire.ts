@@ -1,13 +1,13 @@
 // Bytes one request takes on the wire before TLS, as the Moddable SDK's classic http module writes
 // it: request line, Connection: close, the port's headers, Content-Length, Host, a blank line, the
-// body (its UTF-8 bytes). Portable.
+// body. Portable.
 
 import type { HttpRequest } from "../firmware/ports.js";
 
 const utf8 = new TextEncoder();
 
 export function wireBytes(request: HttpRequest): number {
-  const body = request.body === undefined ? 0 : utf8.encode(request.body).byteLength;
+  const body = request.body?.length ?? 0;
   let head = `${request.method} ${request.path} HTTP/1.1\r\nConnection: close\r\n`;
   for (const [name, value] of request.headers) head += `${name}: ${value}\r\n`;
   if (body > 0) head += `Content-Length: ${body}\r\n`;

@@ -40,9 +40,11 @@ export interface RunOptions {
 /** What a heap measurement keeps reachable after its command ends. */
 const held: unknown[] = [];
 
-function minimalBytes(body: string): number {
+/** The same readings as the smallest JSON array of plain objects; the baseline posts one object. */
+function minimalBytes(request: HttpRequest): number {
+  const body = request.body === undefined ? "[]" : new TextDecoder().decode(request.body);
   let bytes = 0;
-  for (const r of JSON.parse(body) as BaselineReading[]) {
+  for (const r of JSON.parse(body.startsWith("[") ? body : `[${body}]`) as BaselineReading[]) {
     bytes += jsonBytes({ variable: r.variable, value: r.value, unit: r.unit, time: r.time, group: r.group });
   }
   return bytes;
@@ -54,7 +56,7 @@ export async function runDevice(options: RunOptions): Promise<RunFigures> {
   const observe = options.measureBytes
     ? (request: HttpRequest) => {
         figures.wireBytes += wireBytes(request);
-        figures.minimalJsonBytes += minimalBytes(request.body?.startsWith("[") ? request.body : `[${request.body}]`);
+        figures.minimalJsonBytes += minimalBytes(request);
       }
     : undefined;
   const http = new AckTransport(observe);

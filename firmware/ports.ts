@@ -33,8 +33,8 @@ export interface HttpRequest {
   path: string;
   /** Name/value pairs in order. The port adds Host, Content-Length and Connection itself. */
   headers: ReadonlyArray<readonly [string, string]>;
-  /** ASCII only, so its length is its byte count on every engine. */
-  body?: string;
+  /** The request body's bytes; the port may keep a view of them until the exchange ends, no longer. */
+  body?: Uint8Array;
   /** The whole exchange (connect, TLS, send, receive) must end within this many milliseconds. */
   timeoutMs: number;
   /** Read at most this many body bytes; stop reading past it and say `truncated`. */

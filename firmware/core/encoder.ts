@@ -1,7 +1,10 @@
-// Readings to a TagoIO `/data` JSON array. Output is ASCII only, so its string length is its byte
-// length on every engine. A batch takes the oldest waiting records, as many as fit the byte and
-// record bounds, and always at least one so the queue can never stall on a single record.
-// The per-variable parts (`{"variable":"x","value":` and `,"unit":"y"`) are built once.
+// Readings to a TagoIO `/data` JSON array, as bytes. Output is ASCII only, so a string's length is
+// its byte length on every engine. A batch takes the oldest waiting records, as many as fit the
+// byte and record bounds, and always at least one so the queue can never stall on a single record.
+// The body is written once into a buffer of the byte bound, a few hundred bytes at a time, never
+// built up as one string: growing a string copies it, so a device would hold the body twice (and
+// churn its heap) just to encode it. The per-variable parts (`{"variable":"x","value":` and
+// `,"unit":"y"`) are built once.
 
 import type { VariableConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
@@ -9,14 +12,19 @@ import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 
 export interface Batch {
-  body: string;
+  /** The JSON array's bytes (a view of the batch's own buffer, which is maxBytes long). */
+  body: Uint8Array;
   /** Records in the body, counted from the oldest waiting record. */
   count: number;
   /** True when more records were waiting than the bounds let in. */
   full: boolean;
 }
 
+/** Records are gathered into a string of about this many characters before they are written as bytes. */
+const FLUSH_CHARS = 512;
+
 export class Encoder {
+  private readonly text = new TextEncoder();
   private readonly heads: string[];
   private readonly units: string[];
   /** Within one batch, the last sample's raw time and flags and its formatted tail: one format per sample, not per reading. */
@@ -58,22 +66,34 @@ export class Encoder {
     return this.heads[variable] + value + this.units[variable] + this.tail(ring.timeIn(slot), flags, timebase);
   }
 
-  /** The body for the oldest waiting records within `maxBytes` and `maxRecords`. */
+  /**
+   * The body for the oldest waiting records within `maxBytes` and `maxRecords`. A single record
+   * longer than `maxBytes` still goes alone (the server's 413 decides), in a buffer of its size.
+   */
   encode(ring: Ring, timebase: TimeBase, maxBytes: number, maxRecords: number): Batch {
     const available = ring.pending;
     const limit = Math.min(available, maxRecords);
-    let body = "[";
-    let count = 0;
     let slot = ring.slotOf(0);
     // The clock may have been synced since the last batch: format afresh.
     this.lastTime = -1;
+    const first = "[" + this.record(ring, slot, timebase);
+    const bytes = new Uint8Array(Math.max(maxBytes, first.length + 1));
+    let written = 0;
+    let pending = first;
+    let count = 1;
+    slot = ring.nextSlot(slot);
     while (count < limit) {
       const record = this.record(ring, slot, timebase);
-      if (count > 0 && body.length + record.length + 2 > maxBytes) break;
-      body += count > 0 ? "," + record : record;
+      if (written + pending.length + record.length + 2 > maxBytes) break;
+      pending += "," + record;
+      if (pending.length >= FLUSH_CHARS) {
+        written += this.text.encodeInto(pending, bytes.subarray(written)).written;
+        pending = "";
+      }
       count++;
       slot = ring.nextSlot(slot);
     }
-    return { body: body + "]", count, full: count < available };
+    written += this.text.encodeInto(pending + "]", bytes.subarray(written)).written;
+    return { body: bytes.subarray(0, written), count, full: count < available };
   }
 }

@@ -16,6 +16,12 @@ declare class TextDecoder {
   decode(input?: ArrayBufferView | ArrayBuffer, options?: TextDecodeOptions): string;
 }
 
+interface TextEncoderEncodeIntoResult {
+  read: number;
+  written: number;
+}
+
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
+  encodeInto(source: string, destination: Uint8Array): TextEncoderEncodeIntoResult;
 }

@@ -1,12 +1,16 @@
 // The HttpClient port on the Moddable `http` Request, over SecureSocket when the request says
 // TLS and over a plain socket only when it says otherwise (the core sends plain HTTP only when
 // the configuration asks, with a warning). One request per exchange (the module always sends
-// `Connection: close`). Request has no timeout of its own: a timer closes it. The body is read
-// in fragments up to `maxResponseBytes` and no further: past the bound the exchange ends as
+// `Connection: close`). Request has no timeout of its own: a timer closes it. The request body
+// is streamed: the module asks for it piece by piece (message 0, with the room the socket has),
+// since a SecureSocket refuses any single write larger than its free space ("can't write all
+// data": about 900 bytes on the simulator, 8 KB on an ESP32). The response body is read in
+// fragments up to `maxResponseBytes` and no further: past the bound the exchange ends as
 // `truncated` and the request is closed without reading the rest.
 // Policy when failing: the result always resolves, never rejects. A constructor that throws, a
-// -2 error message, the timeout and cancel() each end the exchange with a TransportErrorKind;
-// every later callback from the module is ignored.
+// -2 error message, the timeout and cancel() each end the exchange with a TransportErrorKind and
+// a message saying how far it got (before the request went out, while sending the body, or
+// waiting for the answer); every later callback from the module is ignored.
 
 import type {
   HttpClient,
@@ -18,7 +22,6 @@ import type {
   Timers,
   TransportErrorKind,
 } from "../ports.js";
-import { ownBuffer } from "./bytes.js";
 import type { SecureOptions } from "./trust.js";
 
 /** Request options, with the two that typings/http.d.ts lacks: `Socket` and `secure`. */
@@ -29,13 +32,15 @@ export interface RequestOptions {
   method: string;
   /** Flat name/value list: [name, value, name, value, ...]. */
   headers: string[];
-  body?: string | ArrayBuffer;
+  /** `true`: the module asks for the body with message 0 (requestFragment). */
+  body?: true;
   Socket?: unknown;
   secure?: SecureOptions;
 }
 
 export interface RequestInstance {
-  callback(message: number, value?: unknown, etc?: unknown): void;
+  /** For message 0 it returns the next piece of the body, or undefined when there is no more. */
+  callback(message: number, value?: unknown, etc?: unknown): unknown;
   /** Reads up to `until` bytes of the current fragment as an ArrayBuffer (nothing when none waits). */
   read(type: ArrayBufferConstructor, until: number): unknown;
   close(): void;
@@ -48,6 +53,7 @@ export interface RequestModule {
 
 /** Callback messages of Request; typings/http.d.ts says -1 for the error, the module sends -2. */
 export const REQUEST_MESSAGE = {
+  requestFragment: 0,
   status: 1,
   header: 2,
   headersComplete: 3,
@@ -58,6 +64,9 @@ export const REQUEST_MESSAGE = {
 
 /** Distinct response headers kept; a server that sends more is not allowed to grow memory. */
 const MAX_HEADERS = 64;
+
+/** The SDK's TLS session silently drops a write larger than one record's 16 KB. */
+const MAX_RECORD_BYTES = 16384;
 
 export interface HttpModules {
   Request: RequestModule;
@@ -98,6 +107,12 @@ class Exchange {
   private headerCount = 0;
   private readonly chunks: Uint8Array[] = [];
   private received = 0;
+  /** The request body, held once: each piece is a view of it, as large as the socket has room for. */
+  private body: Uint8Array | undefined;
+  /** Body bytes handed to the module so far. */
+  private sent = 0;
+  /** True once the module asked for the body: connected, TLS done, request head written. */
+  private sending = false;
 
   constructor(timers: Timers, spec: HttpRequest) {
     this.timers = timers;
@@ -112,15 +127,17 @@ class Exchange {
       this.end(refusal);
       return;
     }
-    const body = spec.body === undefined ? undefined : bodyOf(spec.body);
     const options: RequestOptions = {
       host: spec.host,
       port: spec.port,
       path: spec.path,
       method: spec.method,
-      headers: flatHeaders(spec, body),
+      headers: flatHeaders(spec),
     };
-    if (body !== undefined) options.body = body;
+    if (spec.body !== undefined) {
+      this.body = spec.body;
+      options.body = true;
+    }
     // Plain HTTP leaves `Socket` out entirely: the module spreads the options over its own
     // defaults, so an explicit undefined would replace its plain socket class.
     if (spec.tls) {
@@ -138,13 +155,25 @@ class Exchange {
       this.end({ ok: false, error: thrownKind(message, spec.tls), message });
       return;
     }
-    this.native.callback = (message: number, value?: unknown, etc?: unknown) => this.onMessage(message, value, etc);
+    this.native.callback = (message, value, etc) => this.onMessage(message, value, etc);
+  }
+
+  /** The next piece of the body, at most `room` bytes; undefined when all of it went. */
+  private piece(room: unknown): Uint8Array | undefined {
+    const body = this.body;
+    this.sending = true;
+    if (body === undefined || this.sent >= body.length) return undefined;
+    const size = Math.min(Math.max(0, Math.floor(Number(room) || 0)), MAX_RECORD_BYTES, body.length - this.sent);
+    const start = this.sent;
+    this.sent += size;
+    return body.subarray(start, start + size);
   }
 
   /** Ends the exchange once: stops the timer, closes the request, resolves the result. */
   end(result: HttpResult): void {
     if (this.done) return;
     this.done = true;
+    this.body = undefined;
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
     const native = this.native;
@@ -156,10 +185,11 @@ class Exchange {
     this.resolve(result);
   }
 
-  private onMessage(message: number, value: unknown, etc: unknown): void {
-    if (this.done) return;
+  private onMessage(message: number, value: unknown, etc: unknown): Uint8Array | undefined {
+    if (this.done) return undefined;
     this.inCallback = true;
     try {
+      if (message === REQUEST_MESSAGE.requestFragment) return this.piece(value);
       if (message === REQUEST_MESSAGE.status) this.status = statusOf(value);
       else if (message === REQUEST_MESSAGE.header) this.header(String(value), String(etc));
       else if (message === REQUEST_MESSAGE.responseFragment) this.fragment(Number(value));
@@ -170,6 +200,7 @@ class Exchange {
     } finally {
       this.inCallback = false;
     }
+    return undefined;
   }
 
   private header(name: string, value: string): void {
@@ -207,16 +238,25 @@ class Exchange {
     return { status: this.status, headers: this.headers, body, truncated };
   }
 
+  /** What a -2 means depends on how far the exchange got. */
   private failure(): HttpResult {
     const spec = this.spec;
+    const server = `${spec.host}:${spec.port}`;
     if (this.status !== 0) {
-      return { ok: false, error: "reset", message: `connection closed after status ${this.status}, before the response ended` };
+      return { ok: false, error: "reset", message: `connection to ${server} closed after status ${this.status}, before the response ended` };
     }
+    const length = spec.body?.length ?? 0;
+    if (this.sending && this.sent < length) {
+      const message = `connection to ${server} failed while sending the request body (${this.sent} of ${length} bytes handed to the socket)`;
+      return { ok: false, error: "reset", message };
+    }
+    if (this.sending) return { ok: false, error: "reset", message: `connection to ${server} closed after the request was sent, before any answer` };
     const hint = spec.tls
       ? "; if the network is up, check that the clock is set and that the server's chain ends at a trust anchor" +
         " of manifests/tls.json (or customCa)"
       : "";
-    const message = `no response from ${spec.host}:${spec.port}: connection, DNS lookup or TLS handshake failed${hint}`;
+    const before = spec.body === undefined ? "before any answer" : "before the request was sent";
+    const message = `no connection to ${server} ${before}: connecting, DNS lookup or TLS handshake failed${hint}`;
     return { ok: false, error: "other", message };
   }
 }
@@ -234,20 +274,13 @@ function refuse(spec: HttpRequest, modules: HttpModules): HttpResult | undefined
   return undefined;
 }
 
-function flatHeaders(spec: HttpRequest, body: string | ArrayBuffer | undefined): string[] {
+/** With a streamed body the module sends no Content-Length of its own. */
+function flatHeaders(spec: HttpRequest): string[] {
   const defaultPort = spec.tls ? 443 : 80;
   const flat = ["Host", spec.port === defaultPort ? spec.host : `${spec.host}:${spec.port}`];
   for (const [name, value] of spec.headers) flat.push(name, value);
-  if (body !== undefined) flat.push("Content-Length", String(typeof body === "string" ? body.length : body.byteLength));
+  if (spec.body !== undefined) flat.push("Content-Length", String(spec.body.length));
   return flat;
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** The module takes a string's length as its byte count: anything not ASCII goes as bytes. */
-function bodyOf(body: string): string | ArrayBuffer {
-  if (!NON_ASCII.test(body)) return body;
-  return ownBuffer(new TextEncoder().encode(body));
 }
 
 /** A status line the module could not parse as a number counts as no status. */

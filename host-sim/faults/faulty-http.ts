@@ -29,8 +29,8 @@ export interface SentBatch {
 /** A real client's wait for an answer that never comes, cut short so the campaign runs fast. */
 const TIMEOUT_MS = 50;
 
-function sentRecords(body: string | undefined): SentRecord[] {
-  const records = JSON.parse(body ?? "[]") as Array<{ variable: string; value: number | string | boolean; time?: string }>;
+function sentRecords(body: Uint8Array | undefined): SentRecord[] {
+  const records = JSON.parse(body === undefined ? "[]" : new TextDecoder().decode(body)) as Array<{ variable: string; value: number | string | boolean; time?: string }>;
   return records.map((r) => ({ key: keyOf(r.variable, r.value), time: r.time }));
 }
 

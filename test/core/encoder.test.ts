@@ -2,7 +2,8 @@
 // byte bound, with `time` only when it can be trusted and `group` tying one sample's readings.
 
 import { describe, expect, it } from "vitest";
-import { Encoder } from "../../firmware/core/encoder.js";
+import { TAGOIO_MAX_BODY_BYTES } from "../../firmware/core/config.js";
+import { Encoder, type Batch } from "../../firmware/core/encoder.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, Ring, type ReadingValue } from "../../firmware/core/ring.js";
 import { codePointLength, jsonString } from "../../firmware/core/text.js";
 import { TimeBase } from "../../firmware/core/timebase.js";
@@ -10,6 +11,7 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { VirtualClock } from "../../host-sim/virtual-clock.js";
 
 const WALL = Date.UTC(2026, 10, 26, 1, 10, 55, 123);
+const text = (batch: Batch): string => new TextDecoder().decode(batch.body);
 const VARIABLES = [
   { name: "temperature", unit: "°C", sensor: "s", field: "t" },
   { name: "status", sensor: "s", field: "s" },
@@ -72,8 +74,10 @@ describe("Encoder", () => {
       const batch = new Encoder(VARIABLES).encode(ring, timebase, 200_000, 8000);
       expect(batch.count).toBe(n);
       expect(batch.full).toBe(false);
-      expect(batch.body).toMatch(/^[\x20-\x7e]*$/);
-      const parsed = JSON.parse(batch.body) as Array<Record<string, unknown>>;
+      const body = text(batch);
+      expect(body).toMatch(/^[\x20-\x7e]*$/);
+      expect(body.length).toBe(batch.body.length);
+      const parsed = JSON.parse(body) as Array<Record<string, unknown>>;
       expect(parsed).toEqual(
         want.map((w) => {
           const v = VARIABLES[w.variable];
@@ -101,11 +105,11 @@ describe("Encoder", () => {
       expect(batch.count).toBeGreaterThanOrEqual(1);
       if (batch.count > 1) expect(batch.body.length).toBeLessThanOrEqual(maxBytes);
       // One more record would not have fit.
-      const next = encoder.encode(ring, timebase, 1e9, batch.count + 1);
+      const next = encoder.encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, batch.count + 1);
       expect(next.body.length).toBeGreaterThan(maxBytes);
       expect(batch.full).toBe(true);
     }
-    expect(encoder.encode(ring, timebase, 1e9, 10).count).toBe(10);
+    expect(encoder.encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 10).count).toBe(10);
   });
 
   it("sends a time only when trusted, rebases uptime exactly, never a time before 2024", () => {
@@ -118,14 +122,14 @@ describe("Encoder", () => {
     ring.push(0, 1, clock.monotonicMs(), FLAG_UPTIME | FLAG_GROUPED);
     ring.push(0, 2, 0, FLAG_NO_TIME);
     ring.push(0, 3, Date.UTC(2023, 5, 1), 0);
-    const before = JSON.parse(encoder.encode(ring, timebase, 1e6, 100).body);
+    const before = JSON.parse(text(encoder.encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 100)));
     expect(before.map((r: { time?: string }) => r.time)).toEqual([undefined, undefined, undefined]);
     expect(before[0].group).toBe("u" + (5000).toString(36));
 
     clock.advanceTo(65_000);
     clock.sync(WALL);
     timebase.observe();
-    const after = JSON.parse(encoder.encode(ring, timebase, 1e6, 100).body);
+    const after = JSON.parse(text(encoder.encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 100)));
     expect(after[0].time).toBe(new Date(WALL - 60_000).toISOString());
     expect(after[0].group).toBe((WALL - 60_000).toString(36));
     expect(after[1].time).toBeUndefined();
@@ -137,7 +141,7 @@ describe("Encoder", () => {
     timebase.observe();
     const ring = new Ring(4, "drop-oldest", 100);
     ring.push(1, "ok", WALL, 0);
-    expect(new Encoder(VARIABLES).encode(ring, timebase, 1e6, 10).body).toBe(
+    expect(text(new Encoder(VARIABLES).encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 10))).toBe(
       `[{"variable":"status","value":"ok","time":"${new Date(WALL).toISOString()}"}]`,
     );
   });

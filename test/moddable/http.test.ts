@@ -1,17 +1,35 @@
+// The HttpClient port over the fake http Request and SecureSocket (test/moddable/fake-http.ts):
+// the request as it goes out on the wire, the body streamed in pieces that fit the socket's room,
+// the response bound, and what each failure says about how far the exchange got.
+
 import { describe, expect, it } from "vitest";
 import { ModdableHttpClient, type RequestOptions } from "../../firmware/moddable/http.js";
 import { ModdableTimers } from "../../firmware/moddable/timers.js";
 import type { HttpRequest, HttpResult } from "../../firmware/ports.js";
 import { MemoryLogger, TOKEN } from "../support/fixtures.js";
-import { FakeRequest, FakeSecureSocket, FakeTimer, requestClass, textBody, type FakeBody } from "./fakes.js";
+import {
+  ESP32_ROOM,
+  FakeRequest,
+  FakeSecureSocket,
+  FakeTimer,
+  requestClass,
+  SIMULATOR_ROOM,
+  textBody,
+  TLS_RECORD_BYTES,
+  type FakeBody,
+  type FakeNetwork,
+  type WireRequest,
+} from "./fakes.js";
 
 const SECURE = { verify: true, protocolVersion: 0x303 };
 const BODY = '[{"variable":"temperature","value":21.5}]';
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const ACK_BODY = '{"status":true,"result":"1 Data Added"}';
 
-function setup(options: { secureSocket?: boolean; Request?: new (o: RequestOptions) => FakeRequest } = {}) {
+function setup(options: { secureSocket?: boolean; Request?: new (o: RequestOptions) => FakeRequest; network?: FakeNetwork } = {}) {
   const timer = new FakeTimer();
   const timers = new ModdableTimers(timer, new MemoryLogger());
-  const Request = options.Request ?? requestClass(timer);
+  const Request = options.Request ?? requestClass(timer, options.network);
   const client = new ModdableHttpClient({ Request, SecureSocket: options.secureSocket === false ? undefined : FakeSecureSocket }, timers, SECURE);
   return { timer, client };
 }
@@ -27,7 +45,7 @@ function post(overrides: Partial<HttpRequest> = {}): HttpRequest {
       ["Content-Type", "application/json"],
       ["Device-Token", TOKEN],
     ],
-    body: BODY,
+    body: bytes(BODY),
     timeoutMs: 30_000,
     maxResponseBytes: 2048,
     ...overrides,
@@ -45,40 +63,70 @@ function counting(length: number): FakeBody {
   return { length, byte: (i) => i % 251 };
 }
 
+/** An ASCII JSON batch of about `bytes` bytes, as the agent sends. */
+function batch(bytes: number): string {
+  const records: string[] = [];
+  let length = 2;
+  for (let i = 0; length < bytes; i++) {
+    const record = JSON.stringify({ variable: "temperature", value: 20 + (i % 100) / 10, time: "2026-11-18T10:00:00.000Z" });
+    records.push(record);
+    length += record.length + 1;
+  }
+  return `[${records.join(",")}]`;
+}
+
+const header = (wire: WireRequest, name: string): string | undefined =>
+  wire.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
 describe("ModdableHttpClient request", () => {
-  it("builds the module's options: flat headers with Host and exact Content-Length, SecureSocket and secure", () => {
-    const { client } = setup();
-    client.request(post());
-    const options = FakeRequest.made[0].options;
-    expect(options).toMatchObject({ host: "api.tago.io", port: 443, path: "/data", method: "POST", body: BODY });
-    expect(options.headers).toEqual([
-      "Host", "api.tago.io",
-      "Content-Type", "application/json",
-      "Device-Token", TOKEN,
-      "Content-Length", String(BODY.length),
+  it("builds the module's options (a streamed body, SecureSocket and secure) and puts an exact request on the wire", async () => {
+    const { timer, client } = setup();
+    const exchange = client.request(post());
+    const request = FakeRequest.made[0];
+    expect(request.options).toMatchObject({ host: "api.tago.io", port: 443, path: "/data", method: "POST", body: true });
+    expect(request.options.Socket).toBe(FakeSecureSocket);
+    expect(request.options.secure).toEqual(SECURE);
+    request.reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(1_000);
+    expect((await exchange.result).ok).toBe(true);
+    const wire = request.wire();
+    expect(wire.requestLine).toBe("POST /data HTTP/1.1");
+    expect(wire.headers).toEqual([
+      ["Connection", "close"],
+      ["Host", "api.tago.io"],
+      ["Content-Type", "application/json"],
+      ["Device-Token", TOKEN],
+      ["Content-Length", String(BODY.length)],
     ]);
-    expect(options.Socket).toBe(FakeSecureSocket);
-    expect(options.secure).toEqual(SECURE);
+    expect(new TextDecoder().decode(wire.body)).toBe(BODY);
   });
 
-  it("sends a body that is not ASCII as bytes, with its byte length", () => {
-    const { client } = setup();
-    const body = '[{"variable":"unit","value":"21 °C"}]';
-    client.request(post({ body }));
-    const options = FakeRequest.made[0].options;
-    const bytes = new TextEncoder().encode(body);
-    expect(options.body).toBeInstanceOf(ArrayBuffer);
-    expect(new Uint8Array(options.body as ArrayBuffer)).toEqual(bytes);
-    expect(options.headers.slice(-2)).toEqual(["Content-Length", String(bytes.byteLength)]);
+  it("sends the body's bytes as they are (here UTF-8 beyond ASCII), with their byte length", async () => {
+    const { timer, client } = setup();
+    const body = bytes('[{"variable":"unit","value":"21 °C"}]');
+    const exchange = client.request(post({ body }));
+    const request = FakeRequest.made[0];
+    request.reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(1_000);
+    expect((await exchange.result).ok).toBe(true);
+    expect(request.wire().body).toEqual(body);
+    expect(header(request.wire(), "Content-Length")).toBe(String(body.byteLength));
   });
 
-  it("plain HTTP (tls=false) goes without SecureSocket and without TLS settings", () => {
-    const { client } = setup();
-    client.request(post({ tls: false, host: "127.0.0.1", port: 8080, headers: [["_ssl", "false"]] }));
-    const options = FakeRequest.made[0].options;
-    expect("Socket" in options).toBe(false);
-    expect("secure" in options).toBe(false);
-    expect(options.headers.slice(0, 4)).toEqual(["Host", "127.0.0.1:8080", "_ssl", "false"]);
+  it("plain HTTP (tls=false) goes over the plain socket, without TLS settings", async () => {
+    const { timer, client } = setup();
+    const exchange = client.request(post({ tls: false, host: "127.0.0.1", port: 8080, headers: [["_ssl", "false"]] }));
+    const request = FakeRequest.made[0];
+    expect("Socket" in request.options).toBe(false);
+    expect("secure" in request.options).toBe(false);
+    request.reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(1_000);
+    expect((await exchange.result).ok).toBe(true);
+    expect(request.wire().headers.slice(0, 3)).toEqual([
+      ["Connection", "close"],
+      ["Host", "127.0.0.1:8080"],
+      ["_ssl", "false"],
+    ]);
   });
 
   it("never sends a TLS request without SecureSocket", async () => {
@@ -96,6 +144,118 @@ describe("ModdableHttpClient request", () => {
   });
 });
 
+describe("ModdableHttpClient request body, streamed through message 0", () => {
+  it.each([
+    ["the simulator", SIMULATOR_ROOM, 3 * SIMULATOR_ROOM + 17],
+    ["the simulator", SIMULATOR_ROOM, 32 * 1024],
+    ["an ESP32", ESP32_ROOM, 2 * ESP32_ROOM + 5],
+    ["an ESP32", ESP32_ROOM, 32 * 1024],
+  ])("with %s's room (%i bytes) a %i-byte body arrives whole, in pieces no larger than the room offered", async (_, room, size) => {
+    const { timer, client } = setup({ network: { room } });
+    const body = batch(size);
+    const exchange = client.request(post({ body: bytes(body) }));
+    const request = FakeRequest.made[0];
+    request.reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(10_000);
+    expect(await exchange.result).toMatchObject({ ok: true, response: { status: 200 } });
+    expect(request.socketError).toBeUndefined();
+    const wire = request.wire();
+    expect(new TextDecoder().decode(wire.body)).toBe(body);
+    expect(header(wire, "Content-Length")).toBe(String(body.length));
+    expect(request.pieces.length).toBeGreaterThanOrEqual(Math.ceil(body.length / room));
+    expect(request.pieces.every((p) => p.bytes > 0 && p.bytes <= p.room && p.room <= room)).toBe(true);
+    expect(request.pieces.reduce((n, p) => n + p.bytes, 0)).toBe(body.length);
+  });
+
+  it("keeps each piece within one TLS record when the socket offers more (the SDK's session drops a larger write)", async () => {
+    const { timer, client } = setup({ network: { room: 40_000 } });
+    const body = batch(50_000);
+    const exchange = client.request(post({ body: bytes(body) }));
+    FakeRequest.made[0].reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(10_000);
+    expect((await exchange.result).ok).toBe(true);
+    expect(Math.max(...FakeRequest.made[0].pieces.map((p) => p.bytes))).toBe(TLS_RECORD_BYTES);
+    expect(new TextDecoder().decode(FakeRequest.made[0].wire().body)).toBe(body);
+  });
+
+  it("sends an empty body as Content-Length: 0 and nothing after the head", async () => {
+    const { timer, client } = setup();
+    const exchange = client.request(post({ body: new Uint8Array(0) }));
+    FakeRequest.made[0].reply({ status: 200, body: textBody(ACK_BODY) });
+    timer.advance(1_000);
+    expect((await exchange.result).ok).toBe(true);
+    expect(header(FakeRequest.made[0].wire(), "Content-Length")).toBe("0");
+    expect(FakeRequest.made[0].wire().body).toHaveLength(0);
+  });
+});
+
+describe("the fake Request and SecureSocket bite where the SDK does", () => {
+  /** The port before streaming: the whole body as a string option, sent by the module in one write. */
+  function oldStyleClient(timer: FakeTimer, room: number, body: string) {
+    const Request = requestClass(timer, { room });
+    const request = new Request({
+      host: "api.tago.io",
+      port: 443,
+      path: "/data",
+      method: "POST",
+      headers: ["Content-Type", "application/json", "Device-Token", TOKEN],
+      body,
+      Socket: FakeSecureSocket,
+      secure: SECURE,
+    });
+    const messages: number[] = [];
+    request.callback = (message, value) => {
+      messages.push(message);
+      if (message === 4) request.read(ArrayBuffer, Number(value));
+      return undefined;
+    };
+    request.reply({ status: 200, body: textBody(ACK_BODY) });
+    return { request, messages };
+  }
+
+  it.each([
+    ["the simulator", SIMULATOR_ROOM, 2_000],
+    ["an ESP32", ESP32_ROOM, 9_000],
+  ])("a body passed whole as a string fails on %s (room %i) at %i bytes: -2, and the body never goes out", (_, room, size) => {
+    const timer = new FakeTimer();
+    const { request, messages } = oldStyleClient(timer, room, batch(size));
+    timer.advance(1_000);
+    expect(messages).toEqual([-2]);
+    expect(request.socketError).toBe("can't write all data");
+    expect(request.wire().requestLine).toBe("POST /data HTTP/1.1");
+    expect(request.wire().body).toHaveLength(0);
+    expect(request.closed).toBe(1);
+  });
+
+  it("the same client with a body that fits the room gets its answer, with the module's own content-length", () => {
+    const timer = new FakeTimer();
+    const { request, messages } = oldStyleClient(timer, SIMULATOR_ROOM, BODY);
+    timer.advance(1_000);
+    expect(messages).toEqual([1, 3, 4, 5]);
+    expect(header(request.wire(), "content-length")).toBe(String(BODY.length));
+    expect(new TextDecoder().decode(request.wire().body)).toBe(BODY);
+  });
+
+  it("a piece larger than the room offered for it ends the exchange with -2", () => {
+    const timer = new FakeTimer();
+    const Request = requestClass(timer);
+    const request = new Request({ host: "api.tago.io", port: 443, path: "/data", method: "POST", headers: [], body: true, Socket: FakeSecureSocket });
+    request.callback = (message, value) => (message === 0 ? "x".repeat(Number(value) + 1) : undefined);
+    timer.advance(100);
+    expect(request.messages).toEqual([0, -2]);
+    expect(request.socketError).toBe("can't write all data");
+    expect(request.wire().body).toHaveLength(0);
+  });
+
+  it("over a plain socket the refused write is not caught: it escapes to the host", () => {
+    const timer = new FakeTimer();
+    const Request = requestClass(timer);
+    const request = new Request({ host: "127.0.0.1", port: 8080, path: "/data", method: "POST", headers: [], body: batch(2_000) });
+    request.callback = () => undefined;
+    expect(() => timer.advance(100)).toThrow("can't write all data");
+  });
+});
+
 describe("ModdableHttpClient response", () => {
   it("collects the status, lower-cased headers (a repeated one keeps its last value) and the body", async () => {
     const { timer, client } = setup();
@@ -104,7 +264,7 @@ describe("ModdableHttpClient response", () => {
     request.reply({
       status: 200,
       headers: [["Content-Type", "application/json"], ["X-Count", "1"], ["X-COUNT", "2"], ["Retry-After", "8"]],
-      body: textBody('{"status":true,"result":"1 Data Added"}'),
+      body: textBody(ACK_BODY),
       fragment: 7,
     });
     timer.advance(1_000);
@@ -112,7 +272,7 @@ describe("ModdableHttpClient response", () => {
     if (!result.ok) throw new Error(result.message);
     expect(result.response.status).toBe(200);
     expect({ ...result.response.headers }).toEqual({ "content-type": "application/json", "x-count": "2", "retry-after": "8" });
-    expect(new TextDecoder().decode(result.response.body)).toBe('{"status":true,"result":"1 Data Added"}');
+    expect(new TextDecoder().decode(result.response.body)).toBe(ACK_BODY);
     expect(result.response.truncated).toBe(false);
     expect(request.closed).toBeGreaterThan(0);
   });
@@ -131,7 +291,7 @@ describe("ModdableHttpClient response", () => {
       SECURE,
     );
     const exchange = client.request(post());
-    FakeRequest.made[0].reply({ status: 200, body: textBody('{"status":true,"result":"1 Data Added"}') });
+    FakeRequest.made[0].reply({ status: 200, body: textBody(ACK_BODY) });
     timer.advance(1_000);
     expect(await exchange.result).toMatchObject({ ok: false, error: "other", message: expect.stringMatching(/no ArrayBuffer/) });
     expect(FakeRequest.made[0].closed).toBeGreaterThan(0);
@@ -165,7 +325,7 @@ describe("ModdableHttpClient response", () => {
     expect(request.closed).toBeGreaterThan(0);
   });
 
-  it("ends a truncated read safely when the same fragment completes the body (no close inside the module's callback)", async () => {
+  it("ends a truncated read when the one fragment that completes the body is over the bound", async () => {
     const { timer, client } = setup();
     const exchange = client.request(post({ maxResponseBytes: 256 }));
     FakeRequest.made[0].reply({ status: 200, body: counting(3000), fragment: 3000 });
@@ -212,22 +372,65 @@ describe("ModdableHttpClient failures", () => {
     expect(timer.pending).toBe(0);
   });
 
-  it("maps -2 before any status to a connection failure that names the trust anchors", async () => {
+  it("a connection that fails before the body was asked for: before the request was sent, naming the trust anchors", async () => {
     const { timer, client } = setup();
     const exchange = client.request(post());
     FakeRequest.made[0].fail();
     timer.advance(10);
-    const result = await exchange.result;
-    expect(result).toMatchObject({ ok: false, error: "other" });
-    expect(!result.ok && result.message).toContain("manifests/tls.json");
+    expect(await exchange.result).toEqual({
+      ok: false,
+      error: "other",
+      message:
+        "no connection to api.tago.io:443 before the request was sent: connecting, DNS lookup or TLS handshake failed; if the network is up," +
+        " check that the clock is set and that the server's chain ends at a trust anchor of manifests/tls.json (or customCa)",
+    });
+    expect(FakeRequest.made[0].messages).toEqual([-2]);
+    expect(FakeRequest.made[0].wire().requestLine).toBe("");
   });
 
-  it("maps -2 after the status to a reset", async () => {
+  it("a connection that fails mid-body says so, and how much of the body the socket had taken", async () => {
+    const { timer, client } = setup();
+    const body = batch(5_000);
+    const exchange = client.request(post({ body: bytes(body) }));
+    const request = FakeRequest.made[0];
+    request.dropAfter(2_000);
+    timer.advance(1_000);
+    const handed = request.pieces.reduce((n, p) => n + p.bytes, 0);
+    expect(handed).toBeGreaterThan(0);
+    expect(handed).toBeLessThan(body.length);
+    expect(request.wire().body).toHaveLength(handed);
+    expect(await exchange.result).toEqual({
+      ok: false,
+      error: "reset",
+      message: `connection to api.tago.io:443 failed while sending the request body (${handed} of ${body.length} bytes handed to the socket)`,
+    });
+  });
+
+  it("a connection closed after the whole request went, with no status: after the request was sent", async () => {
+    const { timer, client } = setup();
+    const body = batch(3_000);
+    const exchange = client.request(post({ body: bytes(body) }));
+    const request = FakeRequest.made[0];
+    request.hangUp();
+    timer.advance(1_000);
+    expect(new TextDecoder().decode(request.wire().body)).toBe(body);
+    expect(await exchange.result).toEqual({
+      ok: false,
+      error: "reset",
+      message: "connection to api.tago.io:443 closed after the request was sent, before any answer",
+    });
+  });
+
+  it("a connection dropped after the status: a reset before the response ended", async () => {
     const { timer, client } = setup();
     const exchange = client.request(post());
     FakeRequest.made[0].reply({ status: 200, body: counting(5000), fragment: 1000, cut: 2000 });
     timer.advance(1_000);
-    expect(await exchange.result).toMatchObject({ ok: false, error: "reset" });
+    expect(await exchange.result).toEqual({
+      ok: false,
+      error: "reset",
+      message: "connection to api.tago.io:443 closed after status 200, before the response ended",
+    });
   });
 
   it("resolves (never rejects) when the Request constructor throws, classifying TLS errors", async () => {

@@ -32,7 +32,7 @@ describe("WiFiLink", () => {
 
   const times = () => FakeWiFi.connects.map((c) => c.at);
 
-  it("does not reconnect when the boot-time connection already gave an address", () => {
+  it("does not connect when the station already has an address", () => {
     net.ip = "192.168.1.20";
     link.start();
     timer.advance(3_600_000);
@@ -105,7 +105,7 @@ describe("SntpSync", () => {
     clock = new ModdableClock(time, () => 0, false);
     linkUp = true;
     logger = new MemoryLogger();
-    FakeSNTP.made = [];
+    FakeSNTP.reset(timer);
   });
 
   it("waits for the link, then sets the clock and trusts it on an answer, and resyncs later", () => {

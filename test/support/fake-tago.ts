@@ -3,7 +3,7 @@
 // acknowledgement, or answer something else. What it stored is the ground truth tests compare.
 
 import type { HttpRequest } from "../../firmware/ports.js";
-import { ACK, ScriptedHttp, type Answer } from "./scripted-http.js";
+import { ACK, bodyText, ScriptedHttp, type Answer } from "./scripted-http.js";
 import type { VirtualClock } from "../../host-sim/virtual-clock.js";
 
 export interface StoredReading {
@@ -38,7 +38,7 @@ export class FakeTago {
 
   private answer(request: HttpRequest, index: number): Answer {
     const token = request.headers.find(([name]) => name === "Device-Token")?.[1] ?? "";
-    const body = request.body ?? "";
+    const body = bodyText(request);
     const records = JSON.parse(body) as StoredReading[];
     const exchange: Exchange = { index, token, records, bytes: body.length };
     this.exchanges.push(exchange);

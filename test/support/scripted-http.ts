@@ -11,6 +11,12 @@ export interface RecordedRequest {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A request's body as text ("" when it has none), read when the request is made. */
+export function bodyText(request: HttpRequest): string {
+  return request.body === undefined ? "" : decoder.decode(request.body);
+}
 
 export function reply(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   const text = typeof body === "string" ? body : JSON.stringify(body);

@@ -12,7 +12,7 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { NorFlashCore, PowerCut } from "../../host-sim/nor-flash-core.js";
 import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { ScriptedHttp, type Answer } from "../support/scripted-http.js";
+import { bodyText, ScriptedHttp, type Answer } from "../support/scripted-http.js";
 import { TURNS } from "./drive.js";
 import type { Exchange } from "./scenario.js";
 
@@ -140,7 +140,7 @@ export async function runJournalScenario(spec: JournalScenarioSpec): Promise<Jou
     const worldOf = (uptimeMs: number): number => bootAt + uptimeMs;
     const http = new ScriptedHttp(clock, (request) => {
       const atMs = worldOf(clock.monotonicMs());
-      exchanges.push({ boot, atMs, headers: request.headers.map(([n, v]): [string, string] => [n, v]), body: request.body ?? "", outcome: "pending" });
+      exchanges.push({ boot, atMs, headers: request.headers.map(([n, v]): [string, string] => [n, v]), body: bodyText(request), outcome: "pending" });
       return spec.answer(request, index++, atMs);
     });
     const firstExchange = exchanges.length;

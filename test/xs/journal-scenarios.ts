@@ -2,7 +2,8 @@
 // into the XS worker and run by Node from the same bundle. The constants the checks need are
 // exported with them.
 
-import { ACK, type Answer } from "../support/scripted-http.js";
+import type { HttpRequest } from "../../firmware/ports.js";
+import { ACK, bodyText, type Answer } from "../support/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
 import { TOKEN, WALL_START_MS } from "./scenarios.js";
 
@@ -21,15 +22,15 @@ export const JOURNAL_RING = 64;
 
 const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: JOURNAL_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
 
-function acknowledge(body: string | undefined): Answer {
-  return ACK((JSON.parse(body ?? "[]") as unknown[]).length);
+function acknowledge(request: HttpRequest): Answer {
+  return ACK((JSON.parse(bodyText(request)) as unknown[]).length);
 }
 
 const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
 
 /** Refused from `fromMs` to `toMs` (world time), acknowledged otherwise. */
 function outage(fromMs: number, toMs: number): JournalScenarioSpec["answer"] {
-  return (request, _index, worldMs) => (worldMs >= fromMs && worldMs < toMs ? REFUSED : acknowledge(request.body));
+  return (request, _index, worldMs) => (worldMs >= fromMs && worldMs < toMs ? REFUSED : acknowledge(request));
 }
 
 /** journal-outage: five hours refused, on 32 sectors of 4 KB (room for about eight hours). */

@@ -1,18 +1,19 @@
 // XS conformance of the Moddable ports: boot() from firmware/moddable/boot.ts, with every
-// Moddable module replaced by the portable fakes of moddable-fakes.ts and a configuration shaped
-// as mcconfig gives it (all strings), runs on the real XS engine (xsnap, in its own process) and
-// on Node from the very same bundle. Trace lines, every request as the fake Request saw it and
-// the agent's snapshot must be identical, and the outcome must be the one the ports promise:
-// no request before SNTP, the token header on each, an ASCII JSON body, the response bound, the
-// port's own timeout, a redacted token in every line, every reading accounted for; and with an
-// invalid configuration, every problem traced and no Request ever constructed.
+// Moddable module replaced by the portable fakes of test/moddable/fakes.ts and a configuration
+// shaped as mcconfig gives it (all strings), runs on the real XS engine (xsnap, in its own
+// process) and on Node from the very same bundle. Trace lines, every request as it went out on
+// the fake socket and the agent's snapshot must be identical, and the outcome must be the one the
+// ports promise: no request before SNTP, the token header on each, an ASCII JSON body streamed in
+// pieces that fit the socket's room, the response bound, the port's own timeout, a redacted token
+// in every line, every reading accounted for; and with an invalid configuration, every problem
+// traced and no Request ever constructed.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { TOKEN } from "../support/fixtures.js";
 import { bundle } from "./bundle.js";
 import { command, replyValue } from "./command-host.js";
 import { runOnNode, runOnXs } from "./engines.js";
-import type { SeenRequest } from "./moddable-fakes.js";
+import { ESP32_ROOM, SIMULATOR_ROOM, type SeenRequest } from "../moddable/fakes.js";
 import {
   BIG_BODY_BYTES,
   BIG_FRAGMENT,
@@ -42,12 +43,11 @@ beforeAll(async () => {
   xsGlobals = replyValue(xs[0][NAMES.length].reply ?? "");
 }, 60_000);
 
-/** The flat header list as pairs. */
-function pairs(headers: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < headers.length; i += 2) out.push([headers[i], headers[i + 1]]);
-  return out;
-}
+/** The requests that went out: all but the one whose connection failed before sending. */
+const sent = (r: ModdableRun): SeenRequest[] => r.requests.filter((_, i) => PLAN_KINDS[i] !== "error");
+
+/** The messages after the body went: the answer. */
+const answered = (request: SeenRequest): number[] => request.messages.filter((m) => m !== 0);
 
 const recordsOf = (request: SeenRequest): Array<Record<string, unknown>> => JSON.parse(request.body) as Array<Record<string, unknown>>;
 
@@ -81,14 +81,18 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(r.flash.writes).toBeGreaterThan(0);
   });
 
-  it("sends no request before SNTP answered, and each over TLS with the Device-Token", () => {
+  it("sends no request before SNTP answered, each over TLS with the Device-Token and an exact Content-Length on the wire", () => {
     const r = run();
     const synced = r.sntp[0].answeredAtMs ?? Infinity;
     expect(r.requests.length).toBeGreaterThanOrEqual(PLAN_KINDS.length + 2);
     for (const request of r.requests) {
       expect(request.atMs).toBeGreaterThan(synced);
-      expect(request).toMatchObject({ host: "api.tago.io", port: 443, path: "/data", method: "POST", secure: true });
-      expect(pairs(request.headers)).toEqual([
+      expect(request).toMatchObject({ host: "api.tago.io", port: 443, secure: true });
+    }
+    for (const request of sent(r)) {
+      expect(request.requestLine).toBe("POST /data HTTP/1.1");
+      expect(request.headers).toEqual([
+        ["Connection", "close"],
         ["Host", "api.tago.io"],
         ["Content-Type", "application/json"],
         ["Device-Token", TOKEN],
@@ -98,7 +102,7 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
   });
 
   it("sends the body as an ASCII JSON array of timed records", () => {
-    for (const request of run().requests) {
+    for (const request of sent(run())) {
       expect(request.body).toMatch(/^\[[\x20-\x7e]*\]$/);
       const records = recordsOf(request);
       expect(records.length).toBeGreaterThan(0);
@@ -110,14 +114,16 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     }
   });
 
-  it("met the planned answers in order: ok, -2, 503, oversized 200, silence, then ok", () => {
+  it("met the planned answers in order: ok, -2 before sending, 503, oversized 200, silence, then ok", () => {
     const r = run();
-    const kinds = r.requests.map((q) => q.plan);
-    expect(kinds.slice(0, 5)).toEqual(["reply", "error", "reply", "reply", "silent"]);
-    expect(kinds.slice(5).every((k) => k === "reply")).toBe(true);
-    expect(r.requests[1].messages).toEqual([-2]);
-    expect(r.requests[2].messages.slice(0, 1)).toEqual([1]);
-    expect(r.trace.some((line) => /warn: upload of \d+ readings failed: network: other: no response from api\.tago\.io:443/.test(line))).toBe(true);
+    expect(r.requests[1]).toMatchObject({ messages: [-2], requestLine: "", body: "", pieces: [] });
+    expect(answered(r.requests[2]).slice(0, 1)).toEqual([1]);
+    for (const request of r.requests.slice(PLAN_KINDS.length, -1)) expect(answered(request)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      r.trace.some((line) =>
+        /warn: upload of \d+ readings failed: network: other: no connection to api\.tago\.io:443 before the request was sent: /.test(line),
+      ),
+    ).toBe(true);
     expect(r.trace.some((line) => /warn: upload of \d+ readings failed: server: Service Unavailable$/.test(line))).toBe(true);
     expect(r.snapshot?.failures).toMatchObject({ network: 1, server: 1, "not-acknowledged": 1, timeout: 1 });
   });
@@ -135,7 +141,7 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
   it("fired its own timeout on the request that never answered, closed it and counted it", () => {
     const r = run();
     const silent = r.requests[4];
-    expect(silent.messages).toEqual([]);
+    expect(answered(silent)).toEqual([]);
     expect(silent.closedAtMs).toBe(silent.atMs + REQUEST_TIMEOUT_MS);
     expect(r.snapshot?.failures.timeout).toBe(1);
     expect(r.trace).toContain(
@@ -161,6 +167,27 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(s.acknowledged).toBe(acked.length);
     expect(s.delivered).toBe(acked.reduce((n, q) => n + recordsOf(q).length, 0));
     expect(s.droppedTotal).toBe(0);
+  });
+});
+
+describe.each([
+  ["device-run", ESP32_ROOM],
+  ["simulator-room", SIMULATOR_ROOM],
+])("%s: the body streamed through message 0", (name, room) => {
+  it(`hands over pieces of at most the room offered (${room} bytes a writable event), and the whole body arrives`, () => {
+    const requests = sent(runs[name].xs);
+    expect(requests.length).toBeGreaterThan(PLAN_KINDS.length);
+    for (const request of requests) {
+      expect(request.pieces.every((p) => p.bytes > 0 && p.bytes <= p.room && p.room <= room)).toBe(true);
+      expect(request.pieces.reduce((n, p) => n + p.bytes, 0)).toBe(request.body.length);
+      // one message 0 per piece, and a last one answered with undefined
+      expect(request.messages.filter((m) => m === 0)).toHaveLength(request.pieces.length + 1);
+    }
+    // device-run's backlog after the failures outgrows an ESP32's room; every upload outgrows the simulator's
+    const multiPiece = requests.filter((q) => q.pieces.length > 1);
+    if (room === SIMULATOR_ROOM) expect(multiPiece).toEqual(requests);
+    else expect(multiPiece.map((q) => q.body.length).every((n) => n > ESP32_ROOM)).toBe(true);
+    expect(multiPiece.length).toBeGreaterThan(0);
   });
 });
 

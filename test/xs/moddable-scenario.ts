@@ -1,6 +1,6 @@
 // The Moddable ports on any engine: boot() from firmware/moddable/boot.ts with a configuration
 // shaped as mcconfig gives it (every value a string), over the portable fakes of
-// moddable-fakes.ts, driven through virtual time by the fake Timer. Portable, like scenario.ts:
+// test/moddable/fakes.ts, driven through virtual time by the fake Timer. Portable, like scenario.ts:
 // the same code runs on XS (xsnap) and on Node, and everything it returns is plain data. Jitter
 // comes from a seeded random source, so the two engines can agree.
 
@@ -10,19 +10,23 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { TOKEN } from "../support/fixtures.js";
 import { TURNS } from "./drive.js";
 import {
+  ESP32_ROOM,
+  FakeNet,
+  FakeNorFlash,
+  FakeRequest,
   FakeSecureSocket,
+  FakeSNTP,
+  FakeTime,
+  FakeTimer,
+  FakeWiFi,
   INSTRUMENTATION,
-  makeFlashClass,
-  makeRequestClass,
-  makeSntpClass,
-  makeWiFiClass,
-  NET,
-  NoResource,
-  VirtualTimer,
-  VirtualTime,
-  type Plan,
+  requestClass,
+  resourceClass,
+  SIMULATOR_ROOM,
+  textBody,
   type SeenRequest,
-} from "./moddable-fakes.js";
+  type WireRequest,
+} from "../moddable/fakes.js";
 
 /** SNTP's answer: 2026-11-18T... (seconds since 1970), this long after it was asked. */
 export const SNTP_SECONDS = 1_795_000_000;
@@ -52,38 +56,46 @@ export const DEVICE_CONFIG: Readonly<Record<string, unknown>> = {
   tls: { DHE_RSA: true, ECDHE_RSA: true },
 };
 
-/** Answers by request index: ok, -2, 503, an oversized 200, silence, then ok from there on. */
+/** Answers by request index: ok, -2 before sending, 503, an oversized 200, silence, then ok from there on. */
 export const PLAN_KINDS = ["ok", "error", "503", "oversized", "silent"] as const;
 
 function envelope(records: number): string {
   return JSON.stringify({ status: true, result: `${records} Data Added` });
 }
 
-function recordCount(body: string): number {
+function recordCount(sent: WireRequest): number {
   try {
-    const parsed = JSON.parse(body) as unknown;
+    const parsed = JSON.parse(new TextDecoder().decode(sent.body)) as unknown;
     return Array.isArray(parsed) ? parsed.length : 0;
   } catch {
     return 0;
   }
 }
 
-function planFor(index: number, body: string): Plan {
-  const count = recordCount(body);
-  switch (index) {
-    case 1:
-      return { kind: "error" };
-    case 2:
-      return { kind: "reply", status: 503, body: JSON.stringify({ status: false, message: "Service Unavailable" }) };
-    case 3: {
-      const pad = "x".repeat(BIG_BODY_BYTES);
-      const text = JSON.stringify({ status: true, result: `${count} Data Added`, pad }).slice(0, BIG_BODY_BYTES);
-      return { kind: "reply", status: 200, body: text, headers: [["Content-Type", "application/json"]], fragment: BIG_FRAGMENT };
-    }
-    case 4:
-      return { kind: "silent" };
+/** The fake server: scripts each request by its index. */
+function serve(request: FakeRequest, index: number): void {
+  switch (PLAN_KINDS[index] ?? "ok") {
+    case "error":
+      request.fail();
+      return;
+    case "503":
+      request.reply({ status: 503, body: textBody(JSON.stringify({ status: false, message: "Service Unavailable" })) });
+      return;
+    case "oversized":
+      request.reply((sent) => {
+        const pad = "x".repeat(BIG_BODY_BYTES);
+        const text = JSON.stringify({ status: true, result: `${recordCount(sent)} Data Added`, pad }).slice(0, BIG_BODY_BYTES);
+        return { status: 200, body: textBody(text), headers: [["Content-Type", "application/json"]], fragment: BIG_FRAGMENT };
+      });
+      return;
+    case "silent":
+      return;
     default:
-      return { kind: "reply", status: 200, body: envelope(count), headers: [["Content-Type", "application/json; charset=utf-8"]] };
+      request.reply((sent) => ({
+        status: 200,
+        body: textBody(envelope(recordCount(sent))),
+        headers: [["Content-Type", "application/json; charset=utf-8"]],
+      }));
   }
 }
 
@@ -106,13 +118,17 @@ export interface ModdableRun {
 export interface ModdableSpec {
   config: Readonly<Record<string, unknown>>;
   durationMs: number;
+  /** Room SecureSocket offers per writable event. */
+  room: number;
 }
 
 /** Not a UUID: refused, and never to be traced whole. */
 export const INVALID_TOKEN = "not-a-tago-token-0123456789";
 
 export const MODDABLE_SCENARIOS: Readonly<Record<string, ModdableSpec>> = {
-  "device-run": { config: DEVICE_CONFIG, durationMs: 90_000 },
+  "device-run": { config: DEVICE_CONFIG, durationMs: 90_000, room: ESP32_ROOM },
+  /** The same device over the Linux simulator's smaller socket room: every upload goes in several pieces. */
+  "simulator-room": { config: DEVICE_CONFIG, durationMs: 40_000, room: SIMULATOR_ROOM },
   "invalid-config": {
     config: {
       ssid: "lab",
@@ -122,31 +138,33 @@ export const MODDABLE_SCENARIOS: Readonly<Record<string, ModdableSpec>> = {
       uploadIntervalMs: "5000",
     },
     durationMs: 60_000,
+    room: ESP32_ROOM,
   },
 };
 
 export async function runModdableScenario(spec: ModdableSpec): Promise<ModdableRun> {
-  const timer = new VirtualTimer();
-  const time = new VirtualTime(timer);
+  const timer = new FakeTimer();
+  const time = new FakeTime(timer);
   const trace: string[] = [];
-  const requests: SeenRequest[] = [];
-  const sntp: ModdableRun["sntp"] = [];
-  const wifi = { monitors: 0, connects: 0 };
-  const flashOps = { writes: 0, erases: 0 };
+  const net = new FakeNet();
+  net.ip = "10.0.0.2"; // the boot-time connection (setup/network) already gave an address
+  FakeWiFi.reset(timer);
+  FakeSNTP.reset(timer, { afterMs: SNTP_DELAY_MS, seconds: SNTP_SECONDS });
+  FakeNorFlash.made = [];
   const modules: BootModules = {
     config: Object.freeze({ ...spec.config }),
     trace: (text) => trace.push(`${timer.now} ${text.endsWith("\n") ? text.slice(0, -1) : text}`),
-    Timer: { set: timer.set, clear: timer.clear },
+    Timer: timer,
     Time: time,
     now: time.now,
-    Request: makeRequestClass(timer, requests, planFor),
+    Request: requestClass(timer, { room: spec.room, serve }),
     SecureSocket: FakeSecureSocket,
-    Resource: NoResource,
-    Net: NET,
-    WiFi: makeWiFiClass(wifi),
-    SNTP: makeSntpClass(timer, sntp, SNTP_DELAY_MS, SNTP_SECONDS),
+    Resource: resourceClass([]),
+    Net: net,
+    WiFi: FakeWiFi,
+    SNTP: FakeSNTP,
     Instrumentation: INSTRUMENTATION,
-    hardware: { sensors: {}, Flash: makeFlashClass(flashOps) },
+    hardware: { sensors: {}, Flash: FakeNorFlash },
     random: new SeededRandom(7),
   };
 
@@ -154,17 +172,20 @@ export async function runModdableScenario(spec: ModdableSpec): Promise<ModdableR
   while (timer.runNext(spec.durationMs)) {
     for (let i = 0; i < TURNS; i++) await undefined;
   }
-  timer.now = Math.max(timer.now, spec.durationMs);
+  timer.advanceTo(spec.durationMs);
   return {
     ok: result.ok,
     problems: result.ok ? [] : result.problems,
     trace,
-    requests,
+    requests: FakeRequest.made.map((request) => request.seen()),
     snapshot: result.ok ? result.agent.snapshot() : null,
-    sntp,
+    sntp: FakeSNTP.made.map((s) => ({ host: s.hosts[0], atMs: s.atMs, answeredAtMs: s.answeredAtMs })),
     timeSets: time.sets,
-    wifi,
-    flash: flashOps,
+    wifi: { monitors: FakeWiFi.monitors.length, connects: FakeWiFi.connects.length },
+    flash: {
+      writes: FakeNorFlash.made.reduce((n, f) => n + f.writes.length, 0),
+      erases: FakeNorFlash.made.reduce((n, f) => n + f.chip.erases, 0),
+    },
     pendingTimers: timer.pending,
     endMs: timer.now,
   };

@@ -8,7 +8,7 @@ import type { Clock, HttpRequest, Sensor } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { ScriptedHttp, type Answer } from "../support/scripted-http.js";
+import { bodyText, ScriptedHttp, type Answer } from "../support/scripted-http.js";
 import { runUntil } from "./drive.js";
 
 export interface ScenarioSpec {
@@ -69,7 +69,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     return {
       atMs: times[i],
       headers: entry.request.headers.map(([name, value]): [string, string] => [name, value]),
-      body: entry.request.body ?? "",
+      body: bodyText(entry.request),
       outcome: result === undefined ? "pending" : result.ok ? result.response.status : result.error,
     };
   });

@@ -1,9 +1,9 @@
 // The conformance scenarios, as data plus scripted servers. Portable: bundled into the XS worker
 // and run by Node from the same bundle. The constants the checks need are exported with them.
 
-import type { Sensor } from "../../firmware/ports.js";
+import type { HttpRequest, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { ACK, reply, type Answer } from "../support/scripted-http.js";
+import { ACK, bodyText, reply, type Answer } from "../support/scripted-http.js";
 import type { ScenarioSpec } from "./scenario.js";
 import { ScriptedSensor } from "./scripted-sensor.js";
 
@@ -22,8 +22,8 @@ const THREE_VARIABLES = [
 const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: THREE_VARIABLES };
 
 /** A 200 with the TagoIO envelope, counting the records it acknowledges (and proving the body is JSON). */
-function acknowledge(body: string | undefined): Answer {
-  return ACK((JSON.parse(body ?? "[]") as unknown[]).length);
+function acknowledge(request: HttpRequest): Answer {
+  return ACK((JSON.parse(bodyText(request)) as unknown[]).length);
 }
 
 const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
@@ -71,14 +71,14 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
     config: BASE,
     durationMs: 24 * HOUR,
     wallStartMs: WALL_START_MS,
-    answer: (request) => acknowledge(request.body),
+    answer: (request) => acknowledge(request),
   },
   "outage-backoff": {
     config: { ...BASE, bufferCapacity: 4096 },
     durationMs: 8 * HOUR,
     wallStartMs: WALL_START_MS,
     answer: (request, _index, nowMs) =>
-      nowMs >= OUTAGE.fromMs && nowMs < OUTAGE.toMs ? REFUSED : acknowledge(request.body),
+      nowMs >= OUTAGE.fromMs && nowMs < OUTAGE.toMs ? REFUSED : acknowledge(request),
   },
   "rate-limited": {
     config: BASE,
@@ -91,7 +91,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
       if (index === RATE_LIMITS[1].index) {
         return reply(429, "<html><body>Too Many Requests</body></html>", { "retry-after": String(RATE_LIMITS[1].waitMs / 1000) });
       }
-      return acknowledge(request.body);
+      return acknowledge(request);
     },
   },
   "bisect-400": {
@@ -99,9 +99,9 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
     durationMs: 30 * MINUTE,
     wallStartMs: WALL_START_MS,
     answer: (request) => {
-      const records = JSON.parse(request.body ?? "[]") as Array<{ variable: string; time?: string }>;
+      const records = JSON.parse(bodyText(request)) as Array<{ variable: string; time?: string }>;
       const refused = records.some((r) => r.variable === REFUSED_READING.variable && r.time === REFUSED_READING.time);
-      return refused ? reply(400, { status: false, message: "Invalid data: pressure out of range" }) : acknowledge(request.body);
+      return refused ? reply(400, { status: false, message: "Invalid data: pressure out of range" }) : acknowledge(request);
     },
   },
   "full-ring-drop-oldest": fullRing("drop-oldest"),
@@ -119,14 +119,14 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
     durationMs: 20 * MINUTE,
     wallStartMs: WALL_START_MS,
     sensors: (clock) => [panel(), ...simulatedSensors({ clock, seed: 42 })],
-    answer: (request) => acknowledge(request.body),
+    answer: (request) => acknowledge(request),
   },
   "presync-rebase": {
     config: BASE,
     durationMs: 30 * MINUTE,
     wallStartMs: 0,
     sync: SYNC,
-    answer: (request) => acknowledge(request.body),
+    answer: (request) => acknowledge(request),
   },
 };
 
@@ -136,6 +136,6 @@ function fullRing(whenFull: "drop-oldest" | "drop-newest"): ScenarioSpec {
     durationMs: 90 * MINUTE,
     wallStartMs: WALL_START_MS,
     answer: (request, _index, nowMs) =>
-      nowMs >= RING_OUTAGE.fromMs && nowMs < RING_OUTAGE.toMs ? REFUSED : acknowledge(request.body),
+      nowMs >= RING_OUTAGE.fromMs && nowMs < RING_OUTAGE.toMs ? REFUSED : acknowledge(request),
   };
 }
