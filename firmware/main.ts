@@ -1,11 +1,9 @@
-/// <reference path="./core/globals.d.ts" />
-/// <reference path="./moddable.d.ts" />
 // The device entry: imports the real Moddable modules, installs TextDecoder/TextEncoder as
 // globals where the engine lacks them (the core decodes response bodies with TextDecoder) and
 // hands everything to boot(), which validates the configuration and starts the agent or traces
 // every problem and starts nothing. The logic lives in moddable/boot.ts, tested under Node.
-// The references bring the core's global declarations and the sensor-driver declarations into
-// mcconfig's TypeScript build, which compiles only the modules the manifests list.
+// mcconfig compiles each module on its own: the core's globals and the sensor-driver
+// declarations reach every module through the manifest's TypeScript `types` (manifests/agent.json).
 
 import config from "mc/config";
 import { Request } from "http";

@@ -27,7 +27,7 @@ const TRUST_HINT = "give --ca <file> (the server's root CA, PEM)";
 /** Stands in for the token a local run generates, so the rest of the configuration can be checked first. */
 const LOCAL_TOKEN_STAND_IN = "00000000-0000-4000-8000-000000000000";
 /** Keys the target options decide; --set may not override them. */
-const TARGET_KEYS = ["token", "region", "host", "port", "tls"];
+const TARGET_KEYS = ["token", "region", "host", "port", "https"];
 export const SETTABLE_KEYS = CONFIG_KEYS.filter((k) => !TARGET_KEYS.includes(k));
 
 /** The options as commander hands them over. */
@@ -75,7 +75,7 @@ export type FlashPlan =
 
 export interface Plan {
   target: Target;
-  /** Raw agent configuration; for a local target the endpoint adds token, host, port and tls. */
+  /** Raw agent configuration; for a local target the endpoint adds token, host, port and https. */
   config: Record<string, unknown>;
   tls: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
   time: DeviceTime;
@@ -105,7 +105,7 @@ function durationOf(flag: string, text: string | undefined, problems: Problems):
   return ms;
 }
 
-/** Where to post; puts host, port, tls and region into `config`. */
+/** Where to post; puts host, port, https and region into `config`. */
 function targetOf(o: CliOptions, token: string | undefined, config: Record<string, unknown>, problems: Problems): Target {
   let target: Target;
   if (o.endpoint !== undefined) {
@@ -127,7 +127,7 @@ function targetOf(o: CliOptions, token: string | undefined, config: Record<strin
       }
       config.host = url.hostname;
       config.port = url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port);
-      config.tls = url.protocol !== "http:";
+      config.https = url.protocol !== "http:";
     }
   } else if (token !== undefined) {
     target = { kind: "tagoio" };
@@ -144,7 +144,7 @@ function targetOf(o: CliOptions, token: string | undefined, config: Record<strin
       if (given !== undefined) problems.push(`${flag}: only for the local endpoint (started when no --token is given)`);
     }
   }
-  if (o.insecurePlainHttp === true && !(target.kind === "endpoint" && config.tls === false)) {
+  if (o.insecurePlainHttp === true && !(target.kind === "endpoint" && config.https === false)) {
     problems.push("--insecure-plain-http: only with an http:// --endpoint");
   }
   return target;

@@ -29,7 +29,8 @@ import { FileFlash } from "./flash-file.js";
 import { loadOrCreateToken, writeCurlHeaders } from "./local-identity.js";
 import { NorFlash } from "./nor-flash.js";
 import { summarize } from "./run-summary.js";
-import { formatStatus, StatusLine } from "./status-line.js";
+import { formatStatus } from "../firmware/core/status.js";
+import { StatusLine } from "./status-line.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -109,7 +110,7 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
       `Its data: curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'\n`,
   );
-  const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, tls: true };
+  const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, https: true };
   const tls = { ca: endpoint.caPem, caName: endpoint.caPemPath };
   return { endpoint, token, config, tls };
 }

@@ -216,7 +216,7 @@ export class Agent {
     const now = this.ports.clock.monotonicMs();
     this.ports.logger.log(
       "info",
-      `agent: ${this.config.variables.length} variables every ${this.config.sampleIntervalMs} ms to ${this.config.tls ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
+      `agent: ${this.config.variables.length} variables every ${this.config.sampleIntervalMs} ms to ${this.config.https ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
     );
     // The first sample is taken at once, then one every interval.
     this.nextSampleAt = now - this.config.sampleIntervalMs;
@@ -441,15 +441,15 @@ export class Agent {
       ["Content-Type", "application/json"],
       ["Device-Token", this.token],
     ];
-    if (!config.tls) {
+    if (!config.https) {
       headers.push(["_ssl", "false"]);
-      this.ports.logger.log("warn", "upload: plain HTTP (tls=false): readings and credentials cross the network unencrypted");
+      this.ports.logger.log("warn", "upload: plain HTTP (https=false): readings and credentials cross the network unencrypted");
     }
     let exchange: HttpExchange;
     try {
       exchange = this.ports.http.request({
         method: "POST",
-        tls: config.tls,
+        tls: config.https,
         host: config.host,
         port: config.port,
         path: "/data",

@@ -23,8 +23,11 @@ export interface AgentConfig {
   token: string;
   host: string;
   port: number;
-  /** HTTPS when true. Plain HTTP only when set false explicitly, with a warning on every request. */
-  tls: boolean;
+  /**
+   * HTTPS when true. Plain HTTP only when set false explicitly, with a warning on every request.
+   * Not called `tls`: the Moddable SDK keeps its cipher-suite switches under `config.tls`.
+   */
+  https: boolean;
   /** Certificate verification; turning it off must be explicit. */
   verifyTls: boolean;
   sampleIntervalMs: number;
@@ -74,7 +77,7 @@ export const TAGOIO_MAX_BODY_BYTES = 200_000;
 export const DEFAULTS: Readonly<Omit<AgentConfig, "token" | "variables">> = {
   host: DEFAULT_HOST,
   port: 443,
-  tls: true,
+  https: true,
   verifyTls: true,
   sampleIntervalMs: 10_000,
   uploadIntervalMs: 60_000,
@@ -130,7 +133,7 @@ const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   maxRequestsPerMinute: { min: 1, max: 600 },
 };
 
-const BOOLEAN_FIELDS = ["tls", "verifyTls", "uploadWithoutTime", "journal"] as const;
+const BOOLEAN_FIELDS = ["https", "verifyTls", "uploadWithoutTime", "journal"] as const;
 
 /** The field names a configuration may carry, for hosts that read them from flat key=value input. */
 export const CONFIG_KEYS: readonly string[] = [
@@ -143,6 +146,13 @@ export const CONFIG_KEYS: readonly string[] = [
 /** A token as it may appear in logs and errors: only its last four characters. */
 export function redactToken(token: string): string {
   return token.length >= 8 ? "****" + token.slice(-4) : "****";
+}
+
+/** `text` with every UUID-shaped string (any device token) cut to its last four characters. */
+export function redactTokens(text: string): string {
+  // A regular expression literal is a new object on every call: a shared /g one would keep
+  // lastIndex state, which a preloaded (frozen) module cannot write on XS.
+  return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (uuid) => redactToken(uuid));
 }
 
 /** What is wrong with a device token, without repeating it; undefined when it is well formed. */
@@ -308,7 +318,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       `maxStringLength: ${config.maxStringLength} characters may encode to more than maxBatchBytes (${config.maxBatchBytes}) allows; lower it or raise maxBatchBytes`,
     );
   }
-  if (!config.tls) warnings.push("tls: plain HTTP is on; readings and the token cross the network unencrypted");
+  if (!config.https) warnings.push("https: false: plain HTTP is on; readings and the token cross the network unencrypted");
   else if (!config.verifyTls) warnings.push("verifyTls: certificate verification is off; any server can pose as TagoIO");
 
   if (problems.length > 0) return { ok: false, problems, warnings };

@@ -6,6 +6,7 @@
 
 import { Agent, ConfigError } from "../core/agent.js";
 import { validateConfig, type AgentConfig } from "../core/config.js";
+import { formatStatus } from "../core/status.js";
 import type { Flash, Logger, Ports, Random } from "../ports.js";
 import { ModdableClock, type TimeModule } from "./clock.js";
 import { ModdableFlash, type FlashModule } from "./flash.js";
@@ -77,7 +78,7 @@ export function boot(modules: BootModules): BootResult {
     timers,
     http: new ModdableHttpClient(modules, timers, trust.secure),
     sensors: sensors.sensors,
-    network: new GatedNetwork(link, clock, config.tls),
+    network: new GatedNetwork(link, clock, config.https),
     logger,
     random,
     health: new ModdableHealth(modules.Net, modules.Instrumentation),
@@ -102,7 +103,17 @@ export function boot(modules: BootModules): BootResult {
     new SntpSync(sntp, clock, link, timers, random, logger, host.sntpHosts).start();
   }
   agent.start();
+  if (host.statusIntervalMs > 0) traceStatus(agent, ports, host.statusIntervalMs);
   return { ok: true, agent, config, ports };
+}
+
+/** Traces the agent's status line every `everyMs`, as a serial console or xsbug shows it. */
+function traceStatus(agent: Agent, ports: Ports, everyMs: number): void {
+  const tick = (): void => {
+    ports.logger.log("info", `status: ${formatStatus(agent.snapshot(), ports.clock.monotonicMs())}`);
+    ports.timers.set(tick, everyMs);
+  };
+  ports.timers.set(tick, everyMs);
 }
 
 function refuse(logger: Logger, problems: string[]): BootResult {

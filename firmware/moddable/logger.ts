@@ -4,7 +4,7 @@
 // before a line is written, whatever the caller already did.
 // Policy when failing: logging never throws into the caller; a write that fails is dropped.
 
-import { redactToken } from "../core/config.js";
+import { redactToken, redactTokens } from "../core/config.js";
 import type { Logger, LogLevel } from "../ports.js";
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -34,9 +34,6 @@ export class TraceLogger implements Logger {
 
   private redact(message: string): string {
     const token = this.token;
-    const text = token === undefined ? message : message.split(token).join(redactToken(token));
-    // A regular expression literal is a new object on every call: a shared /g one would keep
-    // lastIndex state, which a preloaded (frozen) module cannot write on XS.
-    return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (uuid) => redactToken(uuid));
+    return redactTokens(token === undefined ? message : message.split(token).join(redactToken(token)));
   }
 }

@@ -3,8 +3,8 @@
 // the core) are passed through for the core's validateConfig to parse; this file reads only the
 // host's keys (Wi-Fi, SNTP, sensors, trust, flash, logging) and their defaults.
 // Policy when failing: every problem is collected, each naming its key; none is fatal here.
-// The SDK's own TLS manifest puts an object under `tls` (cipher-suite switches): that object is
-// not the agent's `tls` and is left out; a `tls=false` string from the command line is the agent's.
+// `tls` belongs to the SDK (its TLS manifest keeps cipher-suite switches there): a `tls=...` on the
+// command line would replace them, so it is reported, pointing at the agent's own `https`.
 
 import { CONFIG_KEYS } from "../core/config.js";
 import type { LogLevel } from "../ports.js";
@@ -23,6 +23,8 @@ export interface HostSettings {
   customCa?: string;
   flashPartition: string;
   logLevel: LogLevel;
+  /** How often the agent's status line is traced; 0: never. */
+  statusIntervalMs: number;
 }
 
 export interface Settings {
@@ -38,7 +40,11 @@ export const HOST_DEFAULTS = {
   sntp: "pool.ntp.org",
   flashPartition: "journal",
   logLevel: "info",
+  statusIntervalMs: 60_000,
 } as const;
+
+/** At most a day between status lines, at least a second. */
+const STATUS_INTERVAL_MAX_MS = 86_400_000;
 
 function text(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
@@ -57,6 +63,15 @@ function choice<T extends string>(
   if (value === undefined || value === "") return fallback;
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
   problems.push(`${key}: ${JSON.stringify(value)} must be one of ${allowed.join(", ")}`);
+  return fallback;
+}
+
+/** statusIntervalMs: 0 (off) or 1 s to a day, as a number or a string of digits. */
+function interval(value: unknown, fallback: number, problems: string[]): number {
+  if (value === undefined || value === "") return fallback;
+  const ms = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof ms === "number" && Number.isInteger(ms) && (ms === 0 || (ms >= 1000 && ms <= STATUS_INTERVAL_MAX_MS))) return ms;
+  problems.push(`statusIntervalMs: ${JSON.stringify(value)} must be 0 (off) or whole milliseconds from 1000 to ${STATUS_INTERVAL_MAX_MS}`);
   return fallback;
 }
 
@@ -92,12 +107,17 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
     problems.push(...parsed.problems);
   }
 
+  if (config.tls !== undefined && (typeof config.tls !== "object" || config.tls === null)) {
+    problems.push(
+      `tls: ${JSON.stringify(config.tls)} would replace the SDK's TLS settings (config.tls, its cipher suites); for plain HTTP set https=false`,
+    );
+  }
+  const statusIntervalMs = interval(config.statusIntervalMs, HOST_DEFAULTS.statusIntervalMs, problems);
+
   const agent: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = config[key];
-    if (value === undefined) continue;
-    if (key === "tls" && typeof value === "object" && value !== null) continue;
-    agent[key] = value;
+    if (value !== undefined) agent[key] = value;
   }
   if (agent.variables === undefined || agent.variables === "") agent.variables = defaultVariables(sensors);
 
@@ -108,6 +128,7 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
     sensors,
     flashPartition: text(config.flashPartition) ?? HOST_DEFAULTS.flashPartition,
     logLevel,
+    statusIntervalMs,
   };
   if (wifi !== undefined) host.wifi = wifi;
   const customCa = text(config.customCa);

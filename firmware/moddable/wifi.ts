@@ -1,7 +1,8 @@
-// The Wi-Fi link on the Moddable `wifi` and `net` modules. The SDK's setup/network connects at
-// boot; after that, reconnecting is the application's job (the ESP32 port of the SDK does not
-// retry by itself). This link watches the station events and, whenever it has no address,
-// calls WiFi.connect again after a full-jitter exponential backoff, until it gets one.
+// The Wi-Fi link on the Moddable `wifi` and `net` modules. The firmware joins Wi-Fi itself, in the
+// background: the SDK's setup/network (which would hold `main` until a first connection) is not
+// in the build, so sampling starts at boot. Reconnecting is its job too (the ESP32 port of the
+// SDK does not retry by itself). This link watches the station events and, whenever it has no
+// address, calls WiFi.connect again after a full-jitter exponential backoff, until it gets one.
 // Policy when failing: a connect call that throws counts as a failed attempt; nothing is lost,
 // the agent only sees `up() === false` and keeps buffering.
 
@@ -68,7 +69,7 @@ export class WiFiLink implements Link {
     this.options = options;
   }
 
-  /** Starts watching; connects now unless the boot-time connection already gave an address. */
+  /** Starts watching; connects now unless the station already has an address. */
   start(): void {
     if (this.monitor !== undefined) return;
     this.monitor = new this.WiFi(undefined, (message) => this.onMessage(message));

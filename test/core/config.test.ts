@@ -19,7 +19,7 @@ describe("validateConfig", () => {
   });
 
   it("parses numbers and booleans given as strings, as mcconfig and the command line give them", () => {
-    const r = validateConfig({ ...base, port: "8443", sampleIntervalMs: "1000", tls: "true", verifyTls: "false", uploadWithoutTime: "1" });
+    const r = validateConfig({ ...base, port: "8443", sampleIntervalMs: "1000", https: "true", verifyTls: "false", uploadWithoutTime: "1" });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.port).toBe(8443);
@@ -57,7 +57,7 @@ describe("validateConfig", () => {
       bufferCapacity: 1.5,
       maxBatchBytes: 300_000,
       whenFull: "explode",
-      tls: "maybe",
+      https: "maybe",
       backoffBaseMs: 5000,
       backoffCapMs: 2000,
       variables: [
@@ -75,7 +75,7 @@ describe("validateConfig", () => {
       "sampleIntervalMs",
       "bufferCapacity",
       "maxBatchBytes",
-      "tls",
+      "https",
       "whenFull",
       "variables[0].name",
       "variables[1].unit",
@@ -103,9 +103,9 @@ describe("validateConfig", () => {
   });
 
   it("warns about unknown settings and plain HTTP rather than ignoring them silently", () => {
-    const r = validateConfig({ ...base, tls: false, sampleInterval: 5 });
+    const r = validateConfig({ ...base, https: false, sampleInterval: 5 });
     expect(r.ok).toBe(true);
-    expect(r.warnings).toEqual([expect.stringMatching(/^sampleInterval: unknown/), expect.stringMatching(/^tls: plain HTTP/)]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^sampleInterval: unknown/), expect.stringMatching(/^https: false: plain HTTP/)]);
   });
 
   it("keeps string values small enough that one reading always fits a batch", () => {

@@ -36,10 +36,10 @@ describe("makePlan", () => {
   });
 
   it("--endpoint: scheme, host and port from the URL; http only with --insecure-plain-http", () => {
-    expect(plan({ endpoint: "https://127.0.0.1:8443", token: TOKEN }).config).toMatchObject({ host: "127.0.0.1", port: 8443, tls: true });
+    expect(plan({ endpoint: "https://127.0.0.1:8443", token: TOKEN }).config).toMatchObject({ host: "127.0.0.1", port: 8443, https: true });
     expect(plan({ endpoint: "https://example.com", token: TOKEN }).config).toMatchObject({ port: 443 });
     expect(problems({ endpoint: "http://127.0.0.1:8080", token: TOKEN })[0]).toContain("--insecure-plain-http");
-    expect(plan({ endpoint: "http://127.0.0.1:8080", token: TOKEN, insecurePlainHttp: true }).config).toMatchObject({ port: 8080, tls: false });
+    expect(plan({ endpoint: "http://127.0.0.1:8080", token: TOKEN, insecurePlainHttp: true }).config).toMatchObject({ port: 8080, https: false });
   });
 
   it("virtual time needs a duration and is refused against the real TagoIO", () => {

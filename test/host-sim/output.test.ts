@@ -4,9 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
 import { ConsoleLogger } from "../../host-sim/console-logger.js";
-import { formatDuration, parseDuration } from "../../host-sim/duration.js";
+import { formatBytes, formatDuration, formatStatus } from "../../firmware/core/status.js";
+import { parseDuration } from "../../host-sim/duration.js";
 import { summarize } from "../../host-sim/run-summary.js";
-import { formatBytes, formatStatus, StatusLine } from "../../host-sim/status-line.js";
+import { StatusLine } from "../../host-sim/status-line.js";
 
 describe("durations", () => {
   it("parses what people type and formats compactly", () => {
@@ -53,6 +54,12 @@ describe("status line", () => {
   it("shows state, counters, the last upload and the next try", () => {
     expect(formatStatus(snapshot, 65_000)).toBe(
       "[1m05s] backing-off | sampled 30 | buffered 9 | delivered 20 | dropped 1 | last upload 15s ago | next try in 4s | last error timeout: no answer",
+    );
+  });
+
+  it("shows the readings on the wire while an upload is out", () => {
+    expect(formatStatus({ ...snapshot, state: "uploading", inFlight: 7, nextAttemptInMs: null }, 65_000)).toBe(
+      "[1m05s] uploading | sampled 30 | buffered 9 | delivered 20 | dropped 1 | on the wire 7 | last upload 15s ago",
     );
   });
 

@@ -61,7 +61,7 @@ beforeEach(() => {
   timer = new FakeTimer();
   lines = [];
   net = new FakeNet();
-  net.ip = "10.0.0.2"; // the boot-time connection (setup/network) is done
+  net.ip = "10.0.0.2"; // connected already, unless a test says otherwise
   FakeWiFi.reset(timer);
   FakeSNTP.made = [];
 });
@@ -70,9 +70,26 @@ describe("boot: configuration", () => {
   it("parses command-line strings and a JSON variables list, and leaves the SDK's tls object alone", () => {
     const result = boot(modules({ ...DEVICE, variables: JSON.stringify(BOARD_VARIABLES), verifyTls: "true", port: "443" }));
     if (!result.ok) throw new Error(result.problems.join("; "));
-    expect(result.config).toMatchObject({ sampleIntervalMs: 5000, uploadIntervalMs: 10_000, maxResponseBytes: 1024, port: 443, tls: true, verifyTls: true });
+    expect(result.config).toMatchObject({ sampleIntervalMs: 5000, uploadIntervalMs: 10_000, maxResponseBytes: 1024, port: 443, https: true, verifyTls: true });
     expect(result.config.variables).toEqual(BOARD_VARIABLES);
     expect(lines.join("")).not.toContain("tls:");
+  });
+
+  it("refuses a tls=... on the command line, which would replace the SDK's cipher-suite settings", () => {
+    const result = boot(modules({ ...DEVICE, tls: "false" }));
+    expect(result.ok).toBe(false);
+    expect(lines.join("")).toContain(
+      `error: config: tls: "false" would replace the SDK's TLS settings (config.tls, its cipher suites); for plain HTTP set https=false`,
+    );
+    expect(FakeWiFi.monitors).toHaveLength(0);
+  });
+
+  it("refuses a status interval that is not 0 or 1 s to a day", () => {
+    for (const statusIntervalMs of ["fast", "500", "-1", "1.5"]) {
+      lines = [];
+      expect(boot(modules({ ...DEVICE, statusIntervalMs })).ok).toBe(false);
+      expect(lines.join("")).toContain(`error: config: statusIntervalMs: ${JSON.stringify(statusIntervalMs)} must be 0 (off)`);
+    }
   });
 
   it("uses the sensors' default variables when none are given", () => {
@@ -155,15 +172,58 @@ describe("boot: device run", () => {
     expect(lines.join("")).toContain('warn: flash: no partition "nowhere"');
   });
 
-  it("sends plain HTTP only when tls=false, without SecureSocket, with the core's warning", () => {
-    const result = boot(modules({ ...DEVICE, tls: "false", port: "80" }));
+  it("samples from boot while it joins Wi-Fi in the background, and uploads once connected and synced", () => {
+    net.ip = undefined;
+    const result = boot(modules({ ...DEVICE }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    timer.advance(0);
+    expect(FakeWiFi.connects).toEqual([{ at: 0, ssid: "lab", password: "pw" }]);
+    expect(result.agent.snapshot()).toMatchObject({ sampled: 4, state: "idle" });
+    timer.advance(9_000);
+    expect(FakeSNTP.made).toHaveLength(0); // no SNTP without a link
+    net.ip = "10.0.0.9";
+    FakeWiFi.emit("gotIP");
+    timer.advance(1_000);
+    FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
+    timer.advance(60_000);
+    expect(FakeRequest.made.length).toBeGreaterThan(0);
+    expect(result.agent.snapshot()).toMatchObject({ sampled: 60, delivered: 0, state: "uploading" });
+    expect(lines.join("")).toContain("info: wifi: up, address 10.0.0.9");
+  });
+
+  it("sends plain HTTP only when https=false, without SecureSocket, with the core's warning", () => {
+    const result = boot(modules({ ...DEVICE, https: "false", port: "80" }));
     if (!result.ok) throw new Error(result.problems.join("; "));
     timer.advance(0);
     FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
     timer.advance(10_000);
     expect(FakeRequest.made).toHaveLength(1);
     expect(FakeRequest.made[0].options.Socket).toBeUndefined();
-    expect(lines.join("")).toContain("warn: config: tls: plain HTTP is on");
+    expect(lines.join("")).toContain("warn: config: https: false: plain HTTP is on");
+  });
+
+  it("traces the agent's status line every statusIntervalMs (a minute by default; 0: never)", () => {
+    expect(boot(modules({ ...DEVICE })).ok).toBe(true);
+    timer.advance(59_999);
+    expect(lines.some((l) => l.startsWith("info: status:"))).toBe(false);
+    timer.advance(1);
+    // SNTP has not answered: 12 samples of 4 readings (one at boot, one every 5 s), all on flash.
+    expect(lines.filter((l) => l.startsWith("info: status:"))).toEqual([
+      "info: status: [1m00s] offline | sampled 48 | buffered 48 | delivered 0 | dropped 0 | last upload never | next try in 0s" +
+        " | journal held 48, recovered 0, corrupt 0, written 486 B, erased 2\n",
+    ]);
+    timer.advance(120_000);
+    expect(lines.filter((l) => l.startsWith("info: status:")).map((l) => l.slice(0, 36))).toEqual([
+      "info: status: [1m00s] offline | samp",
+      "info: status: [2m00s] offline | samp",
+      "info: status: [3m00s] offline | samp",
+    ]);
+
+    lines = [];
+    timer = new FakeTimer();
+    expect(boot(modules({ ...DEVICE, statusIntervalMs: "0" })).ok).toBe(true);
+    timer.advance(600_000);
+    expect(lines.some((l) => l.startsWith("info: status:"))).toBe(false);
   });
 });
 
