@@ -36,6 +36,8 @@ export interface RequestLogEntry {
 export interface EndpointOptions {
   /** SQLite file, CA and leaf files live here (created if missing). */
   dataDir: string;
+  /** The CA and leaf from another folder instead (created there if missing), data kept apart. */
+  identityDir?: string;
   /** Tokens accepted (upserted on start; existing data kept). */
   devices: EndpointDevice[];
   /** Default 0 (ephemeral). */
@@ -152,7 +154,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   }
   const limiter = new CalendarMinuteLimiter(limits, now);
   mkdirSync(options.dataDir, { recursive: true });
-  const identity = await loadOrCreateIdentity(options.dataDir, options.names);
+  const identity = await loadOrCreateIdentity(options.identityDir ?? options.dataDir, options.names);
   const store = new Store(options.dataDir, now);
   let closed = false;
   try {

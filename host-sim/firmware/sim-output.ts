@@ -1,0 +1,161 @@
+// What the Moddable Linux simulator prints, read back: the agent's trace (its periodic `status:`
+// line above all), the XS debug build's `instruments:` samples (printed once a second when no
+// xsbug is connected: heap and stack figures) and exception reports. And the verdict of a run:
+// every reading the device sampled is delivered, dropped with a reason or still buffered, and
+// every delivered one is in the endpoint's store exactly once.
+
+import type { AgentState } from "../../firmware/core/agent.js";
+
+export interface DeviceStatus {
+  state: AgentState;
+  sampled: number;
+  buffered: number;
+  delivered: number;
+  dropped: number;
+  /** Readings in the batch on the wire. */
+  onTheWire: number;
+}
+
+/** The words of core/status.ts formatStatus, after the logger's `info: status: `. */
+const STATUS =
+  /^info: status: \[[^\]]*\] ([a-z-]+) \| sampled (\d+) \| buffered (\d+) \| delivered (\d+) \| dropped (\d+)(?: \| on the wire (\d+))?/;
+
+export function parseStatus(line: string): DeviceStatus | undefined {
+  const m = STATUS.exec(line);
+  if (m === null) return undefined;
+  return {
+    state: m[1] as AgentState,
+    sampled: Number(m[2]),
+    buffered: Number(m[3]),
+    delivered: Number(m[4]),
+    dropped: Number(m[5]),
+    onTheWire: m[6] === undefined ? 0 : Number(m[6]),
+  };
+}
+
+/**
+ * An exception XS reports: `path:line: exception: message!` or `# exception: message!` (every
+ * throw in a debug build, caught or not), and `XS abort: ...` when the machine gives up.
+ */
+export function isException(line: string): boolean {
+  return /(^|: )exception: /.test(line) || line.startsWith("# exception:") || line.startsWith("XS abort");
+}
+
+/** One `instruments:` sample, by the names of the `instruments key:` line. */
+export type Sample = Record<string, number>;
+
+export class Instruments {
+  private names: string[] | undefined;
+
+  /** The sample a line carries, or undefined (the key line is remembered). */
+  read(line: string): Sample | undefined {
+    if (line.startsWith("instruments key: ")) {
+      this.names = line.slice("instruments key: ".length).split(",");
+      return undefined;
+    }
+    if (!line.startsWith("instruments: ") || this.names === undefined) return undefined;
+    const values = line.slice("instruments: ".length).split(",").map(Number);
+    const sample: Sample = {};
+    this.names.forEach((name, i) => (sample[name] = values[i]));
+    return sample;
+  }
+}
+
+/** XS heap and stack figures over one stretch of a run, in bytes. */
+export interface MemoryFigures {
+  /** Minutes into the run at the end of the stretch. */
+  atMinute: number;
+  /** Most slot heap in use (objects, numbers, closures) in the stretch, and the heap's size at its end. */
+  slotUsedMax: number;
+  slotHeap: number;
+  /** Most chunk heap in use (strings, ArrayBuffers, byte code) in the stretch, and the heap's size at its end. */
+  chunkUsedMax: number;
+  chunkHeap: number;
+  /** Deepest stack in the stretch. */
+  stackPeak: number;
+}
+
+/** The SDK prints one sample a second: a stretch is the minute before a checkpoint. */
+const SAMPLES_PER_STRETCH = 60;
+
+/** Figures for the minute before each checkpoint: at 1, 5, 10 and 30 minutes, then every hour, and at the end. */
+export class MemoryLog {
+  private readonly checkpoints: number[];
+  private window: Sample[] = [];
+  readonly figures: MemoryFigures[] = [];
+
+  constructor(durationMs: number) {
+    const minutes = durationMs / 60_000;
+    this.checkpoints = [1, 5, 10, 30].filter((m) => m < minutes);
+    for (let m = 60; m < minutes; m += 60) this.checkpoints.push(m);
+  }
+
+  add(sample: Sample, elapsedMs: number): void {
+    this.window.push(sample);
+    if (this.window.length > SAMPLES_PER_STRETCH) this.window.shift();
+    const next = this.checkpoints[0];
+    if (next !== undefined && elapsedMs >= next * 60_000) {
+      this.checkpoints.shift();
+      this.close(next);
+    }
+  }
+
+  /** The last stretch, at the end of the run. */
+  finish(elapsedMs: number): void {
+    this.close(Math.round((elapsedMs / 60_000) * 10) / 10);
+  }
+
+  private close(atMinute: number): void {
+    const w = this.window;
+    this.window = [];
+    if (w.length === 0) return;
+    const max = (name: string) => Math.max(...w.map((s) => s[name] ?? 0));
+    const last = w[w.length - 1];
+    this.figures.push({
+      atMinute,
+      slotUsedMax: max("Slot used"),
+      slotHeap: last["Slot available"] ?? 0,
+      chunkUsedMax: max("Chunk used"),
+      chunkHeap: last["Chunk available"] ?? 0,
+      stackPeak: max("Stack used"),
+    });
+  }
+}
+
+/** A record as the endpoint stored it; the same reading sent twice has the same four fields. */
+export interface StoredReading {
+  variable: string;
+  value: unknown;
+  time: string;
+  group?: string;
+}
+
+export interface Verdict {
+  sampled: number;
+  delivered: number;
+  dropped: number;
+  buffered: number;
+  stored: number;
+  /** Readings the device sampled and cannot account for, or counted delivered and the store lacks. */
+  lost: number;
+  /** Stored records that repeat another. */
+  doubled: number;
+  /** Stored but not counted delivered: an acknowledgement that never arrived. */
+  unacknowledged: number;
+}
+
+/** The run's accounting from the device's last status line (taken with nothing on the wire) and the store. */
+export function verdict(status: DeviceStatus, records: readonly StoredReading[]): Verdict {
+  const unique = new Set(records.map((r) => JSON.stringify([r.variable, r.value, r.time, r.group ?? null]))).size;
+  const unaccounted = Math.abs(status.sampled - status.delivered - status.dropped - status.buffered);
+  return {
+    sampled: status.sampled,
+    delivered: status.delivered,
+    dropped: status.dropped,
+    buffered: status.buffered,
+    stored: records.length,
+    lost: unaccounted + Math.max(0, status.delivered - unique),
+    doubled: records.length - unique,
+    unacknowledged: Math.max(0, unique - status.delivered),
+  };
+}
