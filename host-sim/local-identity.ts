@@ -1,8 +1,8 @@
 // The local device's identity on disk: a token made once and kept in <dataDir>/device-token
 // (owner-only), shared by `npm start` and `npm run tago-local`, so a restart posts as the same
 // device, its data accumulates, and firmware can be built with `token=$(cat .tago-local/device-token)`;
-// and a curl header file, so the data can be read with a ready command without the token ever
-// being printed.
+// and the ready curl command both print to read the data, its token in a header file so it is never
+// printed.
 
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { tokenProblem } from "../firmware/core/config.js";
 
 export const TOKEN_FILE = "device-token";
+export const CURL_HEADERS_FILE = "curl-headers.txt";
 
 const PRIVATE = { mode: 0o600 } as const;
 
@@ -31,7 +32,13 @@ export function loadOrCreateToken(dataDir: string): string {
 
 /** Writes the Device-Token header for `curl -H @file`; returns the file's path. */
 export function writeCurlHeaders(dataDir: string, token: string): string {
-  const file = join(dataDir, "curl-headers.txt");
+  const file = join(dataDir, CURL_HEADERS_FILE);
   writeFileSync(file, `Device-Token: ${token}\n`, PRIVATE);
   return file;
+}
+
+/** The curl command reading the last 15 records of `token`'s device; writes its header file now. */
+export function curlCommand(dataDir: string, token: string, endpoint: { url: string; caPemPath: string }): string {
+  const headers = writeCurlHeaders(dataDir, token);
+  return `curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'`;
 }

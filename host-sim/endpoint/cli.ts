@@ -1,15 +1,16 @@
 // `npm run tago-local`: the local TagoIO-compatible endpoint from the command line. Prints where it
 // listens, the CA files to trust, the names the server certificate covers and the device token it
-// accepts (redacted, like every token; the local device's is kept whole in a file of the data dir),
-// then one line per request unless --quiet. Listening beyond loopback (--listen) warns on stderr and lists the
-// LAN URLs. Bad options exit with code 2; Ctrl-C or SIGTERM close it cleanly.
+// accepts (redacted, like every token; the local device's is kept whole in a file of the data dir)
+// and a curl command reading the (first) device's data, then one line per request unless --quiet.
+// Listening beyond loopback (--listen) warns on stderr and lists the LAN URLs. Bad options exit
+// with code 2, their message never showing a token whole; Ctrl-C or SIGTERM close it cleanly.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
-import { redactToken, tokenProblem } from "../../firmware/core/config.js";
-import { loadOrCreateToken, TOKEN_FILE } from "../local-identity.js";
+import { redactToken, redactTokens, tokenProblem } from "../../firmware/core/config.js";
+import { CURL_HEADERS_FILE, curlCommand, loadOrCreateToken, TOKEN_FILE } from "../local-identity.js";
 import { DEFAULT_NAMES, LeafNameError, lanNotes, leafNames, parseLeafName } from "./names.js";
 import { PLANS } from "./ratelimit.js";
 import type { RequestLogEntry } from "./server.js";
@@ -22,8 +23,8 @@ function port(text: string): number {
   return n;
 }
 
+/** Collected unchecked: commander would quote a refused value whole; they are checked after parsing. */
 function token(text: string, previous: string[]): string[] {
-  if (tokenProblem(text) !== undefined) throw new InvalidArgumentError("must be a UUID (36 characters, like a TagoIO device token).");
   return [...previous, text];
 }
 
@@ -109,6 +110,8 @@ const program = new Command("tago-local")
       .default([], "none"),
   )
   .option("-q, --quiet", "no per-request log lines")
+  // Commander quotes what it refuses (like --tokne=<uuid>): a token must not be printed whole.
+  .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
   .exitOverride((error: CommanderError) => {
     // Help and version are not errors; anything else is a usage error: exit code 2.
     process.exit(error.exitCode === 0 ? 0 : 2);
@@ -125,6 +128,9 @@ const options = program.opts<{
   param: Array<{ key: string; value: string }>;
   quiet?: boolean;
 }>();
+// Its length at most, never the value: a mistyped token is still mostly the secret.
+const badToken = options.token.map(tokenProblem).find((problem) => problem !== undefined);
+if (badToken !== undefined) program.error(`error: option '-t, --token <uuid>': ${badToken}`);
 
 const dataDir = resolve(options.dataDir);
 const tokens = options.token.length > 0 ? options.token : [loadOrCreateToken(dataDir)];
@@ -157,6 +163,10 @@ try {
   // Never printed whole, like any token: the local one is read from its file.
   const where = options.token.length > 0 ? "" : ` (whole in ${join(dataDir, TOKEN_FILE)})`;
   for (const t of tokens) console.log(`  device token:  ${redactToken(t)}${where}`);
+  const curl = curlCommand(dataDir, tokens[0], endpoint);
+  const headers = join(dataDir, CURL_HEADERS_FILE);
+  const which = tokens.length > 1 ? ` (for the first --token; for another device, put its token in ${headers})` : "";
+  console.log(`  its data:      ${curl}${which}`);
   console.log(
     `  rate limits:   ${options.plan} plan, per minute: POST /data ${limits.postData}, GET /data ${limits.getData}, ` +
       `GET /device/params ${limits.getParams}, GET /info ${limits.info}`,

@@ -1,7 +1,10 @@
 // The data object rules of `POST /data`, as the facts file states them. A body is one object or an
 // array of them; the first record that breaks a rule fails the whole body with a message naming
 // the record and the field, so nothing from a bad request is stored. Sizes in kB are 1,000 bytes
-// (UTF-8), like the 200 kB body limit.
+// (UTF-8), like the 200 kB body limit. Two rules are this endpoint's own, as TagoIO documents
+// neither: numbers must be finite (JSON.parse makes 1e400 Infinity, which would be stored as null),
+// and metadata nests at most metadataDepth levels, checked without recursion, so no walk of it
+// (JSON.stringify here, the answer to GET /data) can overflow the stack.
 
 export const LIMITS = {
   variableChars: 100,
@@ -9,6 +12,7 @@ export const LIMITS = {
   unitChars: 25,
   groupChars: 100,
   metadataBytes: 10_000,
+  metadataDepth: 32,
 } as const;
 
 /** Stored as GeoJSON whichever way it came in. */
@@ -93,6 +97,20 @@ function location(value: unknown): GeoPoint | string {
   return { type: "Point", coordinates: [value.lng, value.lat] };
 }
 
+/** What breaks a rule inside metadata (too deep, a non-finite number); undefined when nothing does. */
+function metadataProblem(metadata: Record<string, unknown>): string | undefined {
+  // An explicit stack: JSON.parse accepts far deeper nesting than the call stack holds.
+  const pending: Array<[value: unknown, depth: number]> = [[metadata, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value === "number" && !Number.isFinite(value)) return "metadata numbers must be finite";
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > LIMITS.metadataDepth) return `metadata must nest at most ${LIMITS.metadataDepth} levels deep`;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 /** The record, or a message naming the field that breaks a rule. Null optional fields count as absent. */
 function record(raw: unknown): NewRecord | string {
   if (!isPlainObject(raw)) return "each data item must be an object";
@@ -110,7 +128,9 @@ function record(raw: unknown): NewRecord | string {
 
   if (typeof value === "string") {
     if (Buffer.byteLength(value) > LIMITS.valueBytes) return `value must be at most ${LIMITS.valueBytes} bytes`;
-  } else if (typeof value !== "number" && typeof value !== "boolean") {
+  } else if (typeof value === "number") {
+    if (!Number.isFinite(value)) return "value must be a finite number (1e400 and the like are out of range)";
+  } else if (typeof value !== "boolean") {
     return "value is required and must be a string, number or boolean";
   }
   out.value = value;
@@ -139,6 +159,8 @@ function record(raw: unknown): NewRecord | string {
   }
   if (metadata != null) {
     if (!isPlainObject(metadata)) return "metadata must be an object";
+    const problem = metadataProblem(metadata);
+    if (problem !== undefined) return problem;
     const text = JSON.stringify(metadata);
     if (Buffer.byteLength(text) > LIMITS.metadataBytes) {
       return `metadata must be at most ${LIMITS.metadataBytes} bytes`;

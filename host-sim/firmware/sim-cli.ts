@@ -35,12 +35,13 @@ function duration(text: string): number {
   return ms;
 }
 
-function setting(text: string, previous: string[]): string[] {
+/** Checked after parsing: commander would quote a refused value, and a token must not be printed. */
+function settingProblem(text: string): string | undefined {
   const at = text.indexOf("=");
-  if (at < 1) throw new InvalidArgumentError("must look like key=value.");
+  if (at < 1) return `--set ${text}: must look like key=value`;
   const key = text.slice(0, at);
-  if (OWN_KEYS.includes(key)) throw new InvalidArgumentError(`${key} is set by this command (it runs its own endpoint).`);
-  return [...previous, text];
+  if (OWN_KEYS.includes(key)) return `--set ${key}=...: ${key} is set by this command (it runs its own endpoint)`;
+  return undefined;
 }
 
 const program = new Command("firmware:sim")
@@ -52,7 +53,7 @@ const program = new Command("firmware:sim")
   .addOption(new Option("--duration <time>", "how long the simulator runs, e.g. 10m or 30m").argParser(duration).default(600_000, "10m"))
   .addOption(
     new Option("--set <key=value>", "a firmware setting for mcconfig (README: Configuration), e.g. sampleIntervalMs=1000; repeatable")
-      .argParser(setting)
+      .argParser((text: string, previous: string[]) => [...previous, text])
       .default([], "none"),
   )
   .option("-q, --quiet", "do not echo the device's trace")
@@ -62,6 +63,8 @@ const program = new Command("firmware:sim")
 
 program.parse();
 const options = program.opts<{ duration: number; set: string[]; quiet?: boolean }>();
+const refused = options.set.map(settingProblem).filter((p) => p !== undefined);
+if (refused.length > 0) program.error(`error: ${refused.join("; ")}`);
 
 const lookup = findSdk();
 if (!lookup.ok) {

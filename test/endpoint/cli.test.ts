@@ -1,7 +1,8 @@
-// The tago-local command line, run as a child process: help, usage errors (exit 2), and a real
-// run that serves requests, logs them without the token and stops cleanly on SIGTERM.
+// The tago-local command line, run as a child process: help, usage errors (exit 2, never a token
+// whole), a real run that serves requests, logs them without the token and stops cleanly on
+// SIGTERM, and the curl line it prints, run as printed.
 
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { X509Certificate, randomUUID } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { Agent, request } from "node:https";
@@ -45,6 +46,13 @@ function waitFor(child: ChildProcessWithoutNullStreams, output: { text: string }
   });
 }
 
+/** Runs a printed command line as a user would paste it; resolves with its stdout. */
+function shell(line: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("sh", ["-c", line], (error, stdout, stderr) => (error ? reject(new Error(`${line}: ${stderr}`)) : resolve(stdout))),
+  );
+}
+
 function postData(url: string, ca: Buffer, token: string, body: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/data`, {
@@ -86,6 +94,25 @@ describe("tago-local command line", () => {
       expect(code, cases[i][0].join(" ")).toBe(2);
       expect(stderr).toMatch(/^error: /);
       expect(stderr).toContain(cases[i][1]);
+    });
+  });
+
+  it("never prints a refused token whole: a UUID-shaped one redacted, any other not at all (its length only)", async () => {
+    const secret = "my-secret-device-key-0123456789";
+    const uuid = randomUUID();
+    const cases: Array<[string[], string, string]> = [
+      [["--token", secret], secret, `--token <uuid>': token: not a TagoIO device token`],
+      [[`--token=${secret}`], secret, `got ${secret.length} characters`],
+      [["--token", uuid, "-t", secret], secret, `got ${secret.length} characters`],
+      [[`--tokne=${uuid}`], uuid, `unknown option '--tokne=****${uuid.slice(-4)}'`],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    results.forEach(({ code, stdout, stderr }, i) => {
+      const [args, hidden, expected] = cases[i];
+      expect(stderr + stdout, args.join(" ")).not.toContain(hidden);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+      expect(stderr).toContain(expected);
     });
   });
 
@@ -152,5 +179,45 @@ describe("tago-local command line", () => {
     // Names for the LAN while listening on loopback only: a hint, no warning.
     expect(stderr).toMatch(/^note: listening on 127\.0\.0\.1 only; add --listen 0\.0\.0\.0/);
     expect(stderr).not.toContain("warning");
+  });
+
+  it("prints a ready curl line for the local device's data, its token only in an owner-only header file", async () => {
+    const dataDir = await seededDir();
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet"]);
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    const banner = await waitFor(child, output, /rate limits:.*\n/);
+    const token = readFileSync(join(dataDir, "device-token"), "utf8").trim();
+    const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
+    expect(await postData(url, readFileSync(join(dataDir, "ca.pem")), token, { variable: "seen_by_curl", value: 7 })).toBe(200);
+
+    const line = /^ {2}its data: +(curl .*)$/m.exec(banner)?.[1] ?? "";
+    const headers = join(dataDir, "curl-headers.txt");
+    expect(line).toBe(`curl -s --cacert ${join(dataDir, "ca.pem")} -H @${headers} '${url}/data?qty=15'`);
+    expect(statSync(headers).mode & 0o777).toBe(0o600);
+    expect(banner).not.toContain(token);
+    const answer = JSON.parse(await shell(line));
+    expect(answer).toMatchObject({ status: true, result: [{ variable: "seen_by_curl", value: 7 }] });
+  });
+
+  it("with several --token, points the curl line at the first device and says how to read another's", async () => {
+    const dataDir = await seededDir();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet", "--token", first, "--token", second]);
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    const banner = await waitFor(child, output, /rate limits:.*\n/);
+    const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
+    const ca = readFileSync(join(dataDir, "ca.pem"));
+    expect(await postData(url, ca, first, { variable: "first", value: 1 })).toBe(200);
+    expect(await postData(url, ca, second, { variable: "second", value: 2 })).toBe(200);
+
+    const headers = join(dataDir, "curl-headers.txt");
+    const line = /^ {2}its data: +(curl .*')(.*)$/m.exec(banner);
+    expect(line?.[2]).toBe(` (for the first --token; for another device, put its token in ${headers})`);
+    const answer = JSON.parse(await shell(line?.[1] ?? ""));
+    expect(answer.result.map((r: { variable: string }) => r.variable)).toEqual(["first"]);
+    expect(banner).not.toContain(first);
+    expect(banner).not.toContain(second);
   });
 });

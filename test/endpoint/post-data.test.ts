@@ -103,6 +103,24 @@ describe("POST /data", () => {
     expect(endpoint.records()).toEqual([]);
   });
 
+  it.each([
+    ["value", '{"variable":"vh","value":1e400}'],
+    ["value", '{"variable":"vh","value":-1e400}'],
+    ["metadata", '{"variable":"vh","value":1,"metadata":{"m":[1,1e400]}}'],
+    // About 40 kB, nested far deeper than any recursive JSON walk survives.
+    ["metadata", `{"variable":"x","value":1,"metadata":${'{"a":'.repeat(6000)}1${"}".repeat(6000)}}`],
+  ])("refuses a %s only raw JSON can carry (a number past 1e308, nesting 6,000 deep) with 400 naming it", async (field, bad) => {
+    const { endpoint, token } = await start();
+    const answer = await call(endpoint, "POST", "/data", {
+      token,
+      body: `[{"variable":"good","value":1},${bad},{"variable":"good","value":2}]`,
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.status).toBe(false);
+    expect(answer.json.message).toMatch(new RegExp(`^Invalid data\\[1\\]: ${field} `));
+    expect(endpoint.records()).toEqual([]);
+  });
+
   it("refuses a body that is not JSON, or a list of non-objects", async () => {
     const { endpoint, token } = await start();
     const garbage = await call(endpoint, "POST", "/data", { token, body: "{not json" });

@@ -38,6 +38,13 @@ describe("parseTime", () => {
   });
 });
 
+/** Metadata `levels` objects deep: {"a":{"a":...{"a":1}}}. */
+function nested(levels: number): Record<string, unknown> {
+  let metadata: Record<string, unknown> = { a: 1 };
+  for (let level = 1; level < levels; level++) metadata = { a: metadata };
+  return metadata;
+}
+
 describe("validateData", () => {
   it("takes one object or an array and normalises every field", () => {
     const single = validateData({ variable: "Temp_1", value: 21.5 });
@@ -81,6 +88,7 @@ describe("validateData", () => {
       metadata: { m: "y".repeat(LIMITS.metadataBytes - 8) },
     });
     expect(result.ok).toBe(true);
+    expect(validateData({ variable: "v", value: 1, metadata: nested(LIMITS.metadataDepth) }).ok).toBe(true);
   });
 
   it.each([
@@ -110,6 +118,7 @@ describe("validateData", () => {
     [{ variable: "v", value: 1, metadata: "x" }, "metadata must be an object"],
     [{ variable: "v", value: 1, metadata: [1] }, "metadata must be an object"],
     [{ variable: "v", value: 1, metadata: { m: "y".repeat(10_000) } }, "metadata must be at most 10000 bytes"],
+    [{ variable: "v", value: 1, metadata: nested(LIMITS.metadataDepth + 1) }, `metadata must nest at most ${LIMITS.metadataDepth} levels`],
     ["just text", "must be an object"],
     [null, "must be an object"],
   ])("refuses %j naming the field", (record, expected) => {
@@ -121,6 +130,20 @@ describe("validateData", () => {
     const inArray = validateData([{ variable: "fine", value: 1 }, record]);
     expect(inArray.ok).toBe(false);
     if (!inArray.ok) expect(inArray.message).toMatch(/^Invalid data\[1\]: /);
+  });
+
+  it("refuses numbers that would be stored as null (Infinity, what JSON.parse makes of 1e400), naming the record and field", () => {
+    const cases: Array<[object, string]> = [
+      [{ variable: "v", value: Infinity }, "Invalid data[1]: value must be a finite number"],
+      [{ variable: "v", value: -Infinity }, "Invalid data[1]: value must be a finite number"],
+      [{ variable: "v", value: NaN }, "Invalid data[1]: value must be a finite number"],
+      [{ variable: "v", value: 1, metadata: { m: { n: [1, Infinity] } } }, "Invalid data[1]: metadata numbers must be finite"],
+    ];
+    for (const [record, expected] of cases) {
+      const result = validateData([{ variable: "fine", value: 1 }, record]);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.message).toContain(expected);
+    }
   });
 
   it("does not echo a long bad variable whole", () => {

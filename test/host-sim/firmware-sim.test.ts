@@ -38,10 +38,15 @@ describe("the firmware commands without an SDK", () => {
   });
 
   it("refuses bad options before looking for the SDK", () => {
-    const token = command("sim-cli.ts", ["--set", "token=0b9c7a52-6f0a-4c8e-9d3e-2f1a7b6c5d4e"], noSdk);
-    expect(token.status).toBe(2);
-    expect(token.stderr).toContain("token is set by this command (it runs its own endpoint)");
-    expect(token.stderr).not.toContain("0b9c7a52-6f0a-4c8e-9d3e-2f1a7b6c5d4e");
+    for (const token of ["0b9c7a52-6f0a-4c8e-9d3e-2f1a7b6c5d4e", "my-secret-device-key"]) {
+      const out = command("sim-cli.ts", ["--set", `token=${token}`], noSdk);
+      expect(out.status).toBe(2);
+      expect(out.stderr).toContain("--set token=...: token is set by this command (it runs its own endpoint)");
+      expect(out.stderr).not.toContain(token);
+    }
+    const shape = command("sim-cli.ts", ["--set", "sampleIntervalMs"], noSdk);
+    expect(shape.status).toBe(2);
+    expect(shape.stderr).toContain("--set sampleIntervalMs: must look like key=value");
     const short = command("sim-cli.ts", ["--duration", "5s"], noSdk);
     expect(short.status).toBe(2);
     expect(short.stderr).toContain("must be a duration of at least 30s");
