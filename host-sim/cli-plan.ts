@@ -1,14 +1,16 @@
 // From command-line options to a run plan: where the device posts (a local endpoint, TagoIO, or any
 // endpoint), the raw agent configuration, the trust anchor, the clock, the flash and the output. Every problem
-// is collected, the configuration's own (validateConfig) included, so one error lists them all.
+// is collected, the configuration's own (validateConfig) and the simulated board's (each variable's
+// sensor and field) included, so one error lists them all before anything starts.
 // No problem message ever contains the token.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
-import type { LogLevel } from "../firmware/ports.js";
+import { journalProblems } from "../firmware/core/journal.js";
+import type { Flash, LogLevel } from "../firmware/ports.js";
 import { LOG_LEVELS } from "./console-logger.js";
-import { withDefaultVariables, type DeviceTime } from "./device.js";
+import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.js";
 import { parseDuration } from "./duration.js";
 import { flashFileGeometry, type FlashGeometry } from "./flash-file.js";
 import type { NodeHttpOptions } from "./node-http.js";
@@ -50,6 +52,8 @@ export interface CliOptions {
   buffer?: string;
   /** A file, false for --no-flash, undefined for the default. */
   flash?: string | false;
+  /** Both --flash and --no-flash were given (the last one given sets `flash`). */
+  flashAndNoFlash?: boolean;
   flashSize?: string;
   flashSector?: string;
   set?: string[];
@@ -137,6 +141,7 @@ function targetOf(o: CliOptions, token: string | undefined, config: Record<strin
     const port = o.port === undefined ? 0 : wholeNumber(o.port, 0, 65_535);
     if (port === undefined) problems.push(`--port: ${JSON.stringify(o.port)} is not a port number (0 to 65535)`);
     target = { kind: "local", dataDir: o.dataDir ?? DEFAULT_DATA_DIR, port: port ?? 0 };
+    if (existsSync(target.dataDir) && !statSync(target.dataDir).isDirectory()) problems.push(`--data-dir: ${target.dataDir} is a file, not a folder`);
     if (o.host !== undefined || o.region !== undefined) problems.push(`--host/--region: post to TagoIO with --token (or ${TOKEN_ENV}) too`);
   }
   if (target.kind !== "local") {
@@ -177,6 +182,14 @@ function timeOf(o: CliOptions, target: Target, problems: Problems): DeviceTime {
   return { mode: "virtual", startWallMs, syncAfterMs: durationOf("--sync-after", o.syncAfter, problems) };
 }
 
+/** A flash with `geometry` that cannot be accessed: what the journal's check reads, before any flash exists. */
+function geometryOnly(geometry: FlashGeometry): Flash {
+  const none = (): never => {
+    throw new Error("a flash's geometry only");
+  };
+  return { sectorSize: geometry.sectorSize, sectorCount: geometry.sectorCount, read: none, write: none, erase: none };
+}
+
 /** Bytes as people type them: 262144, 256k, 256KB, 1m (k and m are 1024 and 1024²). */
 export function parseBytes(text: string): number | undefined {
   const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(text.trim());
@@ -202,6 +215,7 @@ function kb(bytes: number): string {
  */
 function flashOf(o: CliOptions, target: Target, time: DeviceTime, journal: boolean, problems: Problems): FlashPlan {
   const sizeGiven = o.flashSize !== undefined || o.flashSector !== undefined;
+  if (o.flashAndNoFlash === true) problems.push("--flash/--no-flash: give one of them");
   if (o.flash === false || !journal) {
     if (typeof o.flash === "string") problems.push("--flash: the journal is off (journal=false)");
     if (sizeGiven) problems.push(`--flash-size/--flash-sector: no flash with ${o.flash === false ? "--no-flash" : "journal=false"}`);
@@ -265,8 +279,13 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
   const time = timeOf(o, target, problems);
   settingsOf(o, config, problems);
   const checked = validateConfig(withDefaultVariables({ ...config, token: target.kind === "local" ? LOCAL_TOKEN_STAND_IN : token }));
-  if (!checked.ok) problems.push(...checked.problems);
+  problems.push(...(checked.ok ? boardProblems(checked.config.variables) : checked.problems));
+  const known = problems.length;
   const flash = flashOf(o, target, time, !checked.ok || checked.config.journal, problems);
+  // The journal's own check, once the flash's shape is settled (else it would repeat a problem said).
+  if (checked.ok && flash.kind !== "none" && problems.length === known) {
+    problems.push(...journalProblems(geometryOnly(flash), checked.config.maxStringLength));
+  }
 
   const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);
   if (seed === undefined) problems.push(`--seed: ${JSON.stringify(o.seed)} is not a whole number`);

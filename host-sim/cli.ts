@@ -5,12 +5,17 @@
 // yet delivered), to a flash in memory (virtual runs and other targets), or to none (--no-flash).
 // Human output (status line, logs, hints) goes to stderr; stdout carries only results, the last
 // line being one JSON summary.
+// One run at a time holds a data folder and a flash file (a lock file naming its pid).
 // Exit codes: 0 done and sampled = delivered + dropped + buffered; 1 that invariant broke or the
-// run failed; 2 bad options or configuration (every problem listed, never the token).
+// run failed; 2 bad options or configuration (every problem listed, never the token), or the data
+// folder or flash file held by another run; 3 a --duration run that delivered nothing while
+// readings waited (the summary's `undelivered` and stderr say why).
 
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../firmware/core/agent.js";
-import { REGIONS } from "../firmware/core/config.js";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Snapshot } from "../firmware/core/agent.js";
+import { redactTokens, REGIONS } from "../firmware/core/config.js";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_FLASH_FILE,
@@ -22,12 +27,13 @@ import {
   type Plan,
   type Target,
 } from "./cli-plan.js";
-import { ConsoleLogger, LOG_LEVELS, redactSecrets } from "./console-logger.js";
+import { ConsoleLogger, LOG_LEVELS } from "./console-logger.js";
 import { SimulatedDevice } from "./device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
 import { FileFlash } from "./flash-file.js";
-import { loadOrCreateToken, writeCurlHeaders } from "./local-identity.js";
+import { curlCommand, loadOrCreateToken } from "./local-identity.js";
 import { NorFlash } from "./nor-flash.js";
+import { acquireLock, LockHeld } from "./run-lock.js";
 import { summarize } from "./run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";
 import { StatusLine } from "./status-line.js";
@@ -35,6 +41,10 @@ import { StatusLine } from "./status-line.js";
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+const EXIT_UNDELIVERED = 3;
+
+/** In the data folder while a run holds it. */
+const DATA_DIR_LOCK = "lock";
 
 type LocalTarget = Extract<Target, { kind: "local" }>;
 
@@ -53,7 +63,7 @@ function program(): Command {
     .option("--insecure-plain-http", "allow an http:// --endpoint (token and readings unencrypted)")
     .option("--data-dir <dir>", `local endpoint: data, CA and device token (default ${DEFAULT_DATA_DIR})`)
     .option("--port <n>", "local endpoint: port to listen on (default any free port)")
-    .option("--print-data", "local endpoint: print the stored records (JSON lines) before the summary")
+    .option("--print-data", "local endpoint: print the records this run stored (JSON lines) before the summary")
     .option("--virtual", "run on a virtual clock, as fast as it goes (needs --duration)")
     .option("--duration <time>", "device time to run, e.g. 24h, 90m, 3600s (bare numbers are ms), then exit")
     .option("--start <iso>", "virtual: wall time at boot (default now)")
@@ -90,7 +100,8 @@ Examples:
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
 
 Exit codes: 0 done (sampled = delivered + dropped + buffered), 1 that invariant broke or the run
-failed, 2 bad options or configuration.`,
+failed, 2 bad options or configuration, or the data folder or flash file in use by another run,
+3 a --duration run that delivered nothing while readings waited (the summary says why).`,
     )
     .showHelpAfterError("(npm start -- --help lists every option)")
     .exitOverride();
@@ -105,10 +116,9 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
       throw new Error(`the local endpoint in ${dataDir} did not start: ${e instanceof Error ? e.message : String(e)}`);
     },
   );
-  const headers = writeCurlHeaders(dataDir, token);
   process.stderr.write(
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
-      `Its data: curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'\n`,
+      `Its data: ${curlCommand(dataDir, token, endpoint)}\n`,
   );
   const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, https: true };
   const tls = { ca: endpoint.caPem, caName: endpoint.caPemPath };
@@ -142,12 +152,31 @@ async function run(plan: Plan): Promise<number> {
     write: (line) => (status !== undefined ? status.print(line) : process.stderr.write(line + "\n")),
   });
 
+  // Held until exit: a second run on the same data folder or flash file would corrupt them.
+  try {
+    if (plan.target.kind === "local") {
+      mkdirSync(plan.target.dataDir, { recursive: true });
+      acquireLock(join(plan.target.dataDir, DATA_DIR_LOCK), `data folder ${plan.target.dataDir}`);
+    }
+    if (plan.flash.kind === "file") {
+      mkdirSync(dirname(plan.flash.path), { recursive: true });
+      acquireLock(`${plan.flash.path}.lock`, `flash file ${plan.flash.path}`);
+    }
+  } catch (e) {
+    if (!(e instanceof LockHeld)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+
   let endpoint: Endpoint | undefined;
   let token: string | undefined;
+  /** Where the endpoint's data ended before this run: --print-data prints what came after. */
+  let runStart = 0;
   let config = plan.config;
   let tls = plan.tls;
   if (plan.target.kind === "local") {
     ({ endpoint, token, config, tls } = await startLocal(plan.target, plan.config, wallNow));
+    runStart = endpoint.mark();
   } else {
     process.stderr.write(
       plan.target.kind === "tagoio"
@@ -159,19 +188,19 @@ async function run(plan: Plan): Promise<number> {
   const { flash, line } = openFlash(plan.flash, plan.seed);
   process.stderr.write(line);
 
-  try {
-    device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash });
-  } catch (e) {
-    await endpoint?.close();
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`error: invalid configuration:\n  - ${e.problems.join("\n  - ")}\n`);
-    return EXIT_USAGE;
-  }
+  // The plan checked the configuration, the board and the journal: nothing is refused here.
+  device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash });
   const running = device;
+  // The agent as it was when the run ended: stopping it leaves the state "stopped".
+  let ended: Snapshot | undefined;
+  const end = () => {
+    ended ??= running.agent.snapshot();
+    running.stop();
+  };
   let signals = 0;
   const onSignal = () => {
     if (++signals > 1) process.exit(EXIT_FAILED);
-    running.stop();
+    end();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -180,17 +209,18 @@ async function run(plan: Plan): Promise<number> {
   running.start();
   status.start();
   await running.runFor(plan.durationMs);
-  running.stop();
+  end();
   status.stop();
   status = undefined;
   if (flash instanceof FileFlash) flash.close();
 
   if (endpoint !== undefined && plan.printData) {
-    for (const record of endpoint.records(token)) process.stdout.write(JSON.stringify(record) + "\n");
+    for (const record of endpoint.records(token, runStart)) process.stdout.write(JSON.stringify(record) + "\n");
   }
-  const summary = summarize(running.agent.snapshot(), {
+  const summary = summarize(ended as Snapshot, {
     mode: plan.time.mode,
-    deviceMs: running.clock.monotonicMs(),
+    // The device's run only, not the printing after it.
+    deviceMs: running.stoppedAtMs as number,
     wallMs: performance.now() - started,
     storedRecords: endpoint?.records(token).length,
     flash: flash === undefined ? undefined : { file: flash instanceof FileFlash ? flash.path : null, bytes: flash.byteLength },
@@ -199,19 +229,29 @@ async function run(plan: Plan): Promise<number> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   process.stdout.write(JSON.stringify(summary) + "\n");
-  if (!summary.invariantHolds) process.stderr.write("error: sampled != delivered + dropped + buffered\n");
-  return summary.invariantHolds ? EXIT_OK : EXIT_FAILED;
+  if (!summary.invariantHolds) {
+    process.stderr.write("error: sampled != delivered + dropped + buffered\n");
+    return EXIT_FAILED;
+  }
+  if (summary.undelivered === undefined) return EXIT_OK;
+  // Only a run of a set length fails for it: one stopped by hand may not have reached its first upload.
+  const failed = plan.durationMs !== undefined;
+  process.stderr.write(`${failed ? "error" : "note"}: ${summary.undelivered}\n`);
+  return failed ? EXIT_UNDELIVERED : EXIT_OK;
 }
 
 async function main(argv: string[]): Promise<number> {
   const cli = program();
+  // Both set one value (the last given wins), so only the parse sees that both were given.
+  const given = new Set<string>();
+  cli.on("option:flash", () => given.add("flash")).on("option:no-flash", () => given.add("no-flash"));
   try {
     cli.parse(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw e;
   }
-  const planned = makePlan(cli.opts<CliOptions>(), process.env);
+  const planned = makePlan({ ...cli.opts<CliOptions>(), flashAndNoFlash: given.size === 2 }, process.env);
   if (!planned.ok) {
     process.stderr.write(`error: invalid options or configuration:\n  - ${planned.problems.join("\n  - ")}\n`);
     return EXIT_USAGE;
@@ -223,7 +263,7 @@ main(process.argv.slice(2)).then(
   // Exit once stdout has drained (pipes are asynchronous on some platforms).
   (code) => process.stdout.write("", () => process.exit(code)),
   (e: unknown) => {
-    process.stderr.write(`error: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
+    process.stderr.write(`error: ${redactTokens(e instanceof Error ? e.message : String(e))}\n`);
     process.exit(EXIT_FAILED);
   },
 );

@@ -3,18 +3,13 @@
 // can hold, since configuration and setToken refuse others) is cut to its last four characters,
 // whatever code produced the message.
 
-import { redactToken } from "../firmware/core/config.js";
+import { redactTokens } from "../firmware/core/config.js";
 import type { LogLevel, Logger } from "../firmware/ports.js";
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
-const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
 
-/** A message with every token-shaped run redacted. */
-export function redactSecrets(message: string): string {
-  return message.replace(UUID_ANYWHERE, redactToken);
-}
 
 export interface ConsoleLoggerOptions {
   level?: LogLevel;
@@ -37,6 +32,6 @@ export class ConsoleLogger implements Logger {
 
   log(level: LogLevel, message: string): void {
     if (RANK[level] < this.level) return;
-    this.write(`${new Date(this.now()).toISOString()} ${level.toUpperCase().padEnd(5)} ${redactSecrets(message)}`);
+    this.write(`${new Date(this.now()).toISOString()} ${level.toUpperCase().padEnd(5)} ${redactTokens(message)}`);
   }
 }

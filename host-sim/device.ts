@@ -10,7 +10,7 @@
 // Power cuts are caught by the virtual-time driver only: in real time, arm none.
 
 import { Agent, type Snapshot } from "../firmware/core/agent.js";
-import { validateConfig } from "../firmware/core/config.js";
+import { validateConfig, type VariableConfig } from "../firmware/core/config.js";
 import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../firmware/ports.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
 import { SwitchableNetwork } from "./network.js";
@@ -31,6 +31,32 @@ export const DEFAULT_VARIABLES = [
   { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
   { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
 ];
+
+/** Every dotted path to a value in a sensor's sample, e.g. "thermometer.temperature". */
+function fieldsOf(sample: unknown, prefix = ""): string[] {
+  if (typeof sample !== "object" || sample === null) return prefix === "" ? [] : [prefix];
+  return Object.entries(sample).flatMap(([key, value]) => fieldsOf(value, prefix === "" ? key : `${prefix}.${key}`));
+}
+
+/**
+ * What keeps the simulated board from reading `variables`: a sensor it lacks or a field its sample
+ * does not give. Checked before a run starts (the agent finds a missing field only when sampling).
+ */
+export function boardProblems(variables: readonly VariableConfig[]): string[] {
+  const clock: Clock = { monotonicMs: () => 0, wallMs: () => 0, wallTrusted: () => false };
+  const sensors = simulatedSensors({ clock, seed: 1 });
+  const problems: string[] = [];
+  variables.forEach((v, i) => {
+    const sensor = sensors.find((s) => s.name === v.sensor);
+    if (sensor === undefined) {
+      problems.push(`variables[${i}].sensor: no sensor named "${v.sensor}" on the simulated board (have: ${sensors.map((s) => s.name).join(", ")})`);
+      return;
+    }
+    const fields = fieldsOf(sensor.sample());
+    if (!fields.includes(v.field)) problems.push(`variables[${i}].field: ${v.sensor} gives no "${v.field}" (it gives ${fields.join(", ")})`);
+  });
+  return problems;
+}
 
 /** The configuration with the simulated board's three variables unless it names its own. */
 export function withDefaultVariables(config: Record<string, unknown>): Record<string, unknown> {
@@ -115,6 +141,7 @@ export class SimulatedDevice {
   private bootCount = 0;
   private started = false;
   private stopped = false;
+  private stoppedAt: number | undefined;
   private signalStop!: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.signalStop = resolve));
 
@@ -215,10 +242,16 @@ export class SimulatedDevice {
     if (!this.stopped) this.current.virtualClock?.advanceTo(wallMs - this.current.wallStartMs);
   }
 
+  /** This boot's device time when the device was stopped (what a run covered); undefined before. */
+  get stoppedAtMs(): number | undefined {
+    return this.stoppedAt;
+  }
+
   /** Stops the agent (a batch on the wire stays buffered), ends a running `runFor`, closes sockets. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedAt = this.clock.monotonicMs();
     this.agent.stop();
     this.signalStop();
     this.transport.close();

@@ -50,6 +50,14 @@ const NETWORK_KINDS: Readonly<Record<string, TransportErrorKind>> = {
 interface NodeError {
   code?: unknown;
   message?: unknown;
+  /** A host-name mismatch: the certificate the server sent. */
+  cert?: { subjectaltname?: unknown };
+}
+
+/** The names a certificate covers, from Node's "DNS:localhost, IP Address:127.0.0.1". */
+function certificateNames(cert: NodeError["cert"]): string {
+  const names = typeof cert?.subjectaltname === "string" ? cert.subjectaltname : "";
+  return names.replace(/(DNS|IP Address):/g, "") || "none";
 }
 
 function isTlsError(code: string, text: string): boolean {
@@ -71,6 +79,7 @@ function lowerCaseHeaders(raw: readonly string[]): Record<string, string> {
 
 export class NodeHttpClient implements HttpClient {
   private readonly verifyTls: boolean;
+  private readonly caGiven: boolean;
   private readonly trustName: string;
   private readonly trustHint: string;
   private readonly httpsAgent: https.Agent;
@@ -78,6 +87,7 @@ export class NodeHttpClient implements HttpClient {
 
   constructor(options: NodeHttpOptions) {
     this.verifyTls = options.verifyTls ?? true;
+    this.caGiven = options.ca !== undefined;
     this.trustName = options.ca === undefined ? "the system roots" : (options.caName ?? "the given CA");
     this.trustHint = options.trustHint ?? "give the server's root CA (PEM)";
     if (!this.verifyTls) {
@@ -176,12 +186,18 @@ export class NodeHttpClient implements HttpClient {
     const where = `${request.host}:${request.port}`;
     if (isTlsError(code, text)) {
       // OpenSSL's own errors read "write EPROTO 80...:error:0A00010B:SSL routines:fn:reason:file:line".
-      // The advice comes first: the agent cuts long messages.
+      // What to do comes first and the whole stays short: the agent cuts messages at 160 characters.
       const reason = /SSL routines:[^:]*:([^:]+)/.exec(text)?.[1] ?? text.trim();
       const context = `(${where}, trusting ${this.trustName})`;
       let message = `${reason} ${context}`;
-      if (UNTRUSTED_CHAIN.has(code)) message = `${reason}: ${this.trustHint} ${context}`;
-      else if (/wrong version number/i.test(text)) message = `${reason}: is the server speaking plain HTTP? ${context}`;
+      if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        message =
+          `the server's certificate does not name ${request.host} (it names ${certificateNames(e.cert)}; ${where}); ` +
+          `a local endpoint adds the name with --name ${request.host}`;
+      } else if (UNTRUSTED_CHAIN.has(code)) {
+        // A CA was given (the hint would repeat the option): say that it is the wrong one.
+        message = this.caGiven ? `${this.trustName} did not sign the server's certificate (${reason}; ${where})` : `${reason}: ${this.trustHint} ${context}`;
+      } else if (/wrong version number/i.test(text)) message = `${reason}: is the server speaking plain HTTP? ${context}`;
       return { error: "tls", message };
     }
     const kind = NETWORK_KINDS[code] ?? (text === "socket hang up" ? "reset" : "other");

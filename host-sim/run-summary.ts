@@ -1,8 +1,8 @@
-// The outcome of one simulated run as one JSON object (the CLI prints it as its last line), and the
+// The outcome of one simulated run as one JSON object (the CLI prints it as its last line), the
 // invariant that decides the exit code: sampled = delivered + dropped + buffered (the readings a
-// flash journal recovered at start count as sampled).
+// flash journal recovered at start count as sampled), and why nothing went out when nothing did.
 
-import type { DropReason, Snapshot } from "../firmware/core/agent.js";
+import type { AgentState, DropReason, Snapshot } from "../firmware/core/agent.js";
 import type { FailureClass } from "../firmware/core/classify.js";
 
 export interface RunSummary {
@@ -17,7 +17,14 @@ export interface RunSummary {
   requests: number;
   acknowledged: number;
   failures: Record<FailureClass, number>;
-  state: string;
+  /** The agent's state when the run ended (before it was stopped). */
+  state: AgentState;
+  /** The last upload failure, or null. */
+  lastError: string | null;
+  /** Sensor reads that failed or lacked a field. */
+  sensorErrors: number;
+  /** Why nothing was delivered while readings waited; absent when something was, or nothing waited. */
+  undelivered?: string;
   /** Records the local endpoint holds for this device (local runs only). */
   storedRecords?: number;
   /** With a flash journal: where it lives and its figures (bytes written and erases: this run). */
@@ -36,6 +43,10 @@ export interface JournalSummary {
   recovered: number;
   /** Torn or corrupt frames skipped at start. */
   corruptSkipped: number;
+  /** Unreleased readings missing from flash (rotted), dropped as corrupt. */
+  corruptLost: number;
+  /** Sector headers found damaged at start (their frames were still read). */
+  damagedHeaders: number;
   /** Readings found at start under another variable list, not sent. */
   foreignSkipped: number;
   /** Unreleased readings on flash at the end: what the next start recovers. */
@@ -44,10 +55,31 @@ export interface JournalSummary {
   erases: number;
 }
 
+/** The states in which readings wait, said for people. */
+const WAITING: Record<AgentState, string> = {
+  stopped: "stopped",
+  idle: "idle",
+  "waiting-for-clock": "waiting for a trusted clock (none before 2024 is ever sent; check --start)",
+  offline: "offline (no network)",
+  uploading: "an upload was on the wire",
+  "backing-off": "backing off",
+  "rate-limited": "rate limited by the server",
+  "auth-failed": "the server refused the token",
+};
+
+/** Why `s` delivered nothing while readings waited, or undefined; `lastError` is its last error as said. */
+function undelivered(s: Snapshot, lastError: string | null): string | undefined {
+  if (s.delivered > 0 || s.buffered === 0) return undefined;
+  const cause =
+    lastError !== null ? ` after ${lastError}` : s.requests === 0 && s.state === "idle" ? ", no upload was due yet (see --upload-interval)" : "";
+  return `nothing delivered, ${s.buffered} readings waiting: ${WAITING[s.state]}${cause}`;
+}
+
 export function invariantHolds(s: Snapshot): boolean {
   return s.sampled === s.delivered + s.droppedTotal + s.buffered;
 }
 
+/** `s` is the agent's last snapshot before it was stopped. */
 export function summarize(
   s: Snapshot,
   run: {
@@ -59,6 +91,8 @@ export function summarize(
     flash?: { file: string | null; bytes: number };
   },
 ): RunSummary {
+  const lastError = s.lastError;
+  const why = undelivered(s, lastError);
   const j = s.journal;
   const journal: JournalSummary | undefined =
     j === undefined || run.flash === undefined
@@ -69,6 +103,8 @@ export function summarize(
           sectors: j.sectors,
           recovered: j.recovered,
           corruptSkipped: j.corruptSkipped,
+          corruptLost: j.corruptLost,
+          damagedHeaders: j.damagedHeaders,
           foreignSkipped: j.foreignSkipped,
           held: j.held,
           bytesWritten: j.bytesWritten,
@@ -86,8 +122,11 @@ export function summarize(
     acknowledged: s.acknowledged,
     failures: s.failures,
     state: s.state,
+    lastError,
+    sensorErrors: s.sensorErrors,
     ...(run.storedRecords === undefined ? {} : { storedRecords: run.storedRecords }),
     ...(journal === undefined ? {} : { journal }),
+    ...(why === undefined ? {} : { undelivered: why }),
     wallMs: Math.round(run.wallMs),
     invariantHolds: invariantHolds(s),
   };

@@ -28,11 +28,15 @@ export type AgentState =
   | "rate-limited"
   | "auth-failed";
 
-/** bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one. */
-export type DropReason = "bufferFull" | "nonFinite" | "stringTooLong" | "stringBudget" | "invalid" | "tooLarge";
+/**
+ * bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one.
+ * corrupt: journaled readings that rotted on flash (found missing or unreadable).
+ */
+export type DropReason = "bufferFull" | "corrupt" | "nonFinite" | "stringTooLong" | "stringBudget" | "invalid" | "tooLarge";
 
 export const DROP_REASONS: readonly DropReason[] = [
   "bufferFull",
+  "corrupt",
   "nonFinite",
   "stringTooLong",
   "stringBudget",
@@ -187,14 +191,16 @@ export class Agent {
       this.journal = new Journal(flash, {
         whenFull: config.whenFull,
         variables: config.variables.map((v) => v.name),
-        onDrop: (loaded, unloaded) => this.journalDropped(loaded, unloaded),
+        onDrop: (loaded, unloaded, corrupt) => this.journalDropped(loaded, unloaded, corrupt),
       });
-      const { recovered, corruptSkipped, foreignSkipped } = this.journal.stats();
+      const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreignSkipped } = this.journal.stats();
       this.sampled = recovered;
-      if (recovered + corruptSkipped + foreignSkipped > 0) {
+      if (recovered + corruptSkipped + damagedHeaders + foreignSkipped > 0) {
         ports.logger.log(
-          foreignSkipped > 0 ? "warn" : "info",
+          corruptLost + damagedHeaders + foreignSkipped > 0 ? "warn" : "info",
           `journal: ${recovered} readings recovered from flash, ${corruptSkipped} torn or corrupt frames skipped` +
+            (corruptLost > 0 ? `, ${corruptLost} readings lost to corruption` : "") +
+            (damagedHeaders > 0 ? `, ${damagedHeaders} damaged sector headers` : "") +
             (foreignSkipped > 0 ? `, ${foreignSkipped} readings of another variable list not sent` : ""),
         );
       }
@@ -216,7 +222,7 @@ export class Agent {
     const now = this.ports.clock.monotonicMs();
     this.ports.logger.log(
       "info",
-      `agent: ${this.config.variables.length} variables every ${this.config.sampleIntervalMs} ms to ${this.config.https ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
+      `agent: ${this.config.variables.length} variable${this.config.variables.length === 1 ? "" : "s"} every ${this.config.sampleIntervalMs} ms to ${this.config.https ? "https" : "http"}://${this.config.host}:${this.config.port} as ${redactToken(this.token)}`,
     );
     // The first sample is taken at once, then one every interval.
     this.nextSampleAt = now - this.config.sampleIntervalMs;
@@ -379,9 +385,9 @@ export class Agent {
     }
   }
 
-  /** The journal dropped its oldest unreleased readings to make room: those in the ring go too. */
-  private journalDropped(loaded: number, unloaded: number): void {
-    this.dropped.bufferFull += unloaded + this.ring.dropOldest(loaded);
+  /** The journal dropped unreleased readings, to make room or rotted: the oldest `loaded` in the ring go too. */
+  private journalDropped(loaded: number, unloaded: number, corrupt: boolean): void {
+    this.dropped[corrupt ? "corrupt" : "bufferFull"] += unloaded + this.ring.dropOldest(loaded);
   }
 
 

@@ -126,12 +126,11 @@ export function retryAfterMs(header: string | undefined, message: string, wallMs
 /** Classifies one upload exchange. `wallMs` is the trusted wall time or -1. */
 export function classify(result: HttpResult, wallMs: number): Verdict {
   if (!result.ok) {
-    return {
-      action: "back-off",
-      failure: TRANSPORT_FAILURE[result.error] ?? "network",
-      message: clean(`${result.error}: ${result.message}`),
-      retryAfterMs: undefined,
-    };
+    const failure = TRANSPORT_FAILURE[result.error] ?? "network";
+    // The class goes before the message: the transport's kind is added only where it says more
+    // ("network: refused: ...", never "tls: tls: ...").
+    const message = failure === result.error ? result.message : `${result.error}: ${result.message}`;
+    return { action: "back-off", failure, message: clean(message), retryAfterMs: undefined };
   }
   const { status, headers, body, truncated } = result.response;
   const text = decode(body);

@@ -159,6 +159,7 @@ export function redactTokens(text: string): string {
 export function tokenProblem(token: unknown): string | undefined {
   if (token === undefined || token === "") return "token: missing (the Device-Token of this device, a 36-character UUID)";
   if (typeof token === "string" && UUID.test(token)) return undefined;
+  if (typeof token === "string" && token.length === 36) return "token: not a TagoIO device token (36 characters, but not a UUID: 8-4-4-4-12 hex digits)";
   const got = typeof token === "string" ? `${token.length} characters` : typeof token;
   return `token: not a TagoIO device token (expected a 36-character UUID, 8-4-4-4-12 hex digits; got ${got})`;
 }

@@ -281,18 +281,19 @@ export function encodeOpened(generation: number, floor: number, schema: number):
   return b;
 }
 
-/** What a sector's header says: blank, erased and ready (spare), opened, or damaged (dirty). */
+/**
+ * What a sector's header says: blank, erased and ready (spare), opened, or damaged (dirty). Each
+ * half has its own CRC, so a first half that rotted costs only the erase count (-1).
+ */
 export function parseHeader(b: Uint8Array): SectorHeader {
   const header: SectorHeader = { state: "dirty", erases: -1, generation: -1, floor: 0, schema: 0 };
+  const blankOne = isErased(b, 0, PHASE_TWO);
   const blankTwo = isErased(b, PHASE_TWO, HEADER_BYTES);
-  if (isErased(b, 0, PHASE_TWO)) {
-    if (blankTwo) header.state = "blank";
-    return header;
-  }
-  if (getU32(b, 0) !== MAGIC || getU32(b, 8) !== crc32(b, 0, 8)) return header;
-  header.erases = getU32(b, 4);
+  if (blankOne && blankTwo) header.state = "blank";
+  const one = !blankOne && getU32(b, 0) === MAGIC && getU32(b, 8) === crc32(b, 0, 8);
+  if (one) header.erases = getU32(b, 4);
   if (blankTwo) {
-    header.state = "spare";
+    if (one) header.state = "spare";
     return header;
   }
   if (getU32(b, PHASE_TWO + 14) !== crc32(b, PHASE_TWO, PHASE_TWO + 14)) return header;

@@ -9,7 +9,9 @@
 // once the header of the sector being opened records a floor past them (so a torn erase cannot
 // bring them back); "drop-newest" refuses new readings until releases free that sector.
 // A power cut costs at most the frame being written: every frame whose append returned survives.
-// A frame that rots after boot is skipped when read, and its readings reported dropped.
+// A sector whose header rotted is still read (its frames carry their own CRC). Readings missing
+// from the run of sequence numbers at boot, or whose frame rots after it, are reported dropped as
+// corrupt; only a rotted last frame cannot be told from a torn append.
 // Readings journaled under another variable list (schema) cannot be mapped: skipped and counted.
 
 import type { Flash } from "../ports.js";
@@ -62,10 +64,10 @@ export interface JournalOptions {
   /** The variable names readings' indexes refer to: readings journaled under others are skipped. */
   variables: readonly string[];
   /**
-   * Unreleased readings were dropped, to make room (drop-oldest) or because they rotted on flash
-   * after boot: `loaded` of them were the oldest handed out by `take`, `unloaded` had not been.
+   * Unreleased readings were dropped, to make room (drop-oldest) or, when `corrupt`, because they
+   * rotted on flash: `loaded` of them were the oldest handed out by `take`, `unloaded` had not been.
    */
-  onDrop(loaded: number, unloaded: number): void;
+  onDrop(loaded: number, unloaded: number, corrupt: boolean): void;
 }
 
 export interface JournalStats {
@@ -76,6 +78,10 @@ export interface JournalStats {
   recovered: number;
   /** Torn or corrupt frames skipped at boot. */
   corruptSkipped: number;
+  /** Unreleased readings found unreadable at boot (among `recovered`, reported dropped as corrupt). */
+  corruptLost: number;
+  /** Sectors whose header was damaged at boot (their frames were read all the same). */
+  damagedHeaders: number;
   /** Unreleased readings found at boot under another variable list, not sent. */
   foreignSkipped: number;
   /** Readings a full-journal drop was removing when a power cut stopped it (0 otherwise). */
@@ -163,8 +169,14 @@ export class Journal {
   private readOffset = 0;
   private readIndex = 0;
   private readFrame: Frame | undefined;
+  /** One past the last reading the reader passed: a frame further on means those between rotted. */
+  private readExpect = 0;
+  /** Seq ranges found missing at boot, and counted then: from, to, from, to... */
+  private readonly bootGaps: number[] = [];
   private recoveredCount = 0;
   private corrupt = 0;
+  private corruptLost = 0;
+  private damagedHeaders = 0;
   private foreign = 0;
   private dropping = 0;
   private bytesWritten = 0;
@@ -206,6 +218,8 @@ export class Journal {
       held: this.loadedCount + this.unloadedCount,
       recovered: this.recoveredCount,
       corruptSkipped: this.corrupt,
+      corruptLost: this.corruptLost,
+      damagedHeaders: this.damagedHeaders,
       foreignSkipped: this.foreign,
       dropping: this.dropping,
       bytesWritten: this.bytesWritten,
@@ -245,11 +259,12 @@ export class Journal {
     for (;;) {
       const frame = this.currentFrame();
       if (frame === undefined) {
-        // Frames that rotted on flash after boot: what cannot be read any more is dropped, counted.
+        // The newest frames rotted on flash after boot: what cannot be read any more is dropped, counted.
         const unreadable = this.unloadedCount;
         this.unloadedCount = 0;
+        this.readExpect = this.nextSeq;
         this.corrupt++;
-        this.options.onDrop(0, unreadable);
+        this.options.onDrop(0, unreadable, true);
         return undefined;
       }
       if (this.readIndex >= frame.values.length) {
@@ -311,7 +326,9 @@ export class Journal {
     this.loadedCount -= n;
     if (floor > this.floor) this.floor = floor;
     // When the head is full and drop-newest cannot make room, the next header or release carries it.
-    if (this.floor <= this.durableFloor || !this.reserve(RELEASE_BYTES) || this.floor <= this.durableFloor) return;
+    // A header that just took the floor gets the release frame all the same: were that header to
+    // rot, the frame keeps these readings released.
+    if (this.floor <= this.durableFloor || !this.reserve(RELEASE_BYTES)) return;
     this.writeHead(encodeRelease(this.floor));
     this.durableFloor = this.floor;
   }
@@ -388,7 +405,7 @@ export class Journal {
       this.unloadedCount -= unloaded;
       if (this.readSector === after) this.moveReader(this.tail);
       this.dropping = 0;
-      if (loaded + unloaded > 0) this.options.onDrop(loaded, unloaded);
+      if (loaded + unloaded > 0) this.options.onDrop(loaded, unloaded, false);
     }
     if (this.state[after] !== SPARE) this.prepare(after);
     return true;
@@ -447,8 +464,29 @@ export class Journal {
       }
       this.readOffset = this.frameAt(s, this.readOffset);
       this.readIndex = 0;
-      if (this.readFrame === undefined) this.readOffset = this.end[s];
+      const frame = this.readFrame as Frame | undefined; // set by frameAt
+      if (frame === undefined) this.readOffset = this.end[s];
+      else if (!frame.release) this.passTo(frame);
     }
+  }
+
+  /** The reader meets a data frame: the unreleased readings it skipped to get there rotted after boot. */
+  private passTo(frame: Frame): void {
+    const from = Math.max(this.readExpect, this.floor);
+    const lost = Math.min(this.unloadedCount, frame.seq - from - this.missingAtBoot(from, frame.seq));
+    this.readExpect = Math.max(this.readExpect, frame.seq + frame.values.length);
+    if (lost <= 0) return;
+    this.unloadedCount -= lost;
+    this.corrupt++;
+    this.options.onDrop(0, lost, true);
+  }
+
+  /** How many seqs in [from, to) were found missing at boot. */
+  private missingAtBoot(from: number, to: number): number {
+    let total = 0;
+    const gaps = this.bootGaps;
+    for (let i = 0; i < gaps.length; i += 2) total += Math.max(0, Math.min(to, gaps[i + 1]) - Math.max(from, gaps[i]));
+    return total;
   }
 
   /**
@@ -479,10 +517,13 @@ export class Journal {
     const n = this.sectors;
     const floors = new Float64Array(n);
     const schemas = new Float64Array(n);
+    const damaged = new Uint8Array(n);
     let mostErases = 0;
     for (let s = 0; s < n; s++) {
       const h = parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
       this.state[s] = h.state === "open" ? OPEN : h.state === "spare" ? SPARE : DIRTY;
+      damaged[s] = h.state === "dirty" ? 1 : 0;
+      this.damagedHeaders += damaged[s];
       this.erases[s] = h.erases;
       this.generation[s] = h.generation;
       this.end[s] = HEADER_BYTES;
@@ -494,8 +535,9 @@ export class Journal {
     // An erase count a damaged header lost: assume the most any sector has had.
     for (let s = 0; s < n; s++) if (this.erases[s] < 0) this.erases[s] = mostErases;
 
+    this.adoptDamagedHead(floors, damaged);
     const held = new Float64Array(n);
-    if (this.head >= 0) this.recoverLog(floors, schemas, held);
+    if (this.head >= 0) this.recoverLog(floors, schemas, damaged, held);
     this.lastGeneration = this.head >= 0 ? this.generation[this.head] : -1;
 
     const next = (this.head + 1) % n;
@@ -519,20 +561,66 @@ export class Journal {
         if (s === this.tail) break;
       }
     }
-    this.recoveredCount = this.unloadedCount + dropped;
-    if (dropped > 0) this.options.onDrop(0, dropped);
+    this.readExpect = this.floor;
+    this.recoveredCount = this.unloadedCount + dropped + this.corruptLost;
+    if (dropped > 0) this.options.onDrop(0, dropped, false);
+    if (this.corruptLost > 0) this.options.onDrop(0, this.corruptLost, true);
   }
 
-  /** Finds the log (the head and the sectors before it, generations consecutive) and reads it. */
-  private recoverLog(floors: Float64Array, schemas: Float64Array, held: Float64Array): void {
+  /**
+   * A head whose header rotted after it was opened: the damaged sector right after the newest valid
+   * header (with none, the damaged sector with the newest frames) holding a frame past that header's
+   * floor, which nothing older there (what a torn erase left) can.
+   */
+  private adoptDamagedHead(floors: Float64Array, damaged: Uint8Array): void {
     const n = this.sectors;
+    let best = -1;
+    let newest = this.head >= 0 ? floors[this.head] : 0;
+    for (let s = 0; s < n; s++) {
+      if (damaged[s] === 0 || (this.head >= 0 && s !== (this.head + 1) % n)) continue;
+      let seq = 0;
+      scanSector(this.flash.read(s * this.size, this.size), (frame) => {
+        seq = Math.max(seq, frame.release ? frame.seq : frame.seq + frame.values.length);
+      });
+      if (seq > newest) {
+        best = s;
+        newest = seq;
+      }
+    }
+    if (best < 0) return;
+    this.state[best] = OPEN;
+    this.generation[best] = this.head >= 0 ? this.generation[this.head] + 1 : 0;
+    this.head = best;
+  }
+
+  /**
+   * Finds the log (the head and the sectors before it, generations consecutive, a damaged header
+   * taking the generation its place gives it) and reads it.
+   */
+  private recoverLog(floors: Float64Array, schemas: Float64Array, damaged: Uint8Array, held: Float64Array): void {
+    const n = this.sectors;
+    const spare = (this.head + 1) % n;
     let length = 1;
     this.tail = this.head;
     while (length < n) {
       const p = (this.tail + n - 1) % n;
-      if (this.state[p] !== OPEN || this.generation[p] !== this.generation[this.tail] - 1) break;
+      const generation = this.generation[this.tail] - 1;
+      // Not in the spare's place: what a torn erase left there is no part of the log.
+      if (damaged[p] !== 0 && this.state[p] === DIRTY && p !== spare) {
+        this.state[p] = OPEN;
+        this.generation[p] = generation;
+      }
+      if (this.state[p] !== OPEN || this.generation[p] !== generation) break;
       this.tail = p;
       length++;
+    }
+    // A damaged header's variable list: its older neighbour's (a list changes only at a boot), the
+    // oldest valid header's for the sectors before it.
+    let schema = this.schema;
+    for (let i = 0, s = this.head; i < length; i++, s = (s + n - 1) % n) if (damaged[s] === 0) schema = schemas[s];
+    for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
+      if (damaged[s] !== 0) schemas[s] = schema;
+      else schema = schemas[s];
     }
     for (let s = 0; s < n; s++) {
       if (this.state[s] === OPEN && (s - this.tail + n) % n >= length) this.state[s] = DIRTY;
@@ -541,6 +629,7 @@ export class Journal {
     const first = new Float64Array(n).fill(-1);
     let floor = 0;
     let foreignTop = -1;
+    let expect = 0;
     for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
       floor = Math.max(floor, floors[s]);
       if (schemas[s] !== this.schema) foreignTop = s;
@@ -550,6 +639,9 @@ export class Journal {
           return;
         }
         if (first[s] < 0) first[s] = frame.seq;
+        // Sequence numbers run without gaps: those missing before a frame rotted (or were released).
+        if (frame.seq > expect) this.bootGaps.push(expect, frame.seq);
+        expect = Math.max(expect, frame.seq + frame.values.length);
         this.count[s] += frame.values.length;
         this.last[s] = Math.max(this.last[s], frame.seq + frame.values.length);
       });
@@ -562,6 +654,7 @@ export class Journal {
     if (schemas[this.head] !== this.schema) this.end[this.head] = this.size;
     this.floor = floor;
     this.durableFloor = floor;
+    this.corruptLost = this.missingAtBoot(floor, this.nextSeq);
     if (foreignTop >= 0) {
       // Readings up to the last one written under another variable list cannot be mapped.
       const before = this.heldFrom(floor, first, held, length);

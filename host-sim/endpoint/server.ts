@@ -82,8 +82,10 @@ export interface Endpoint {
   caDerPath: string;
   /** What the leaf certificate covers: 127.0.0.1, localhost, then the extra names. */
   names: string[];
-  /** Everything stored, oldest (first received) first, for tests and the CLI. */
-  records(token?: string): StoredRecord[];
+  /** Everything stored (after `mark()`'s answer `after`), oldest (first received) first, for tests and the CLI. */
+  records(token?: string, after?: number): StoredRecord[];
+  /** Where the stored data ends now, for `records(token, after)`. */
+  mark(): number;
   /** What the server answered since start. */
   counts(): { requests: number; byStatus: Record<string, number> };
   setDeviceActive(token: string, active: boolean): void;
@@ -318,11 +320,12 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     caPemPath: identity.caPemPath,
     caDerPath: identity.caDerPath,
     names: identity.names,
-    records(token?: string): StoredRecord[] {
-      if (token === undefined) return store.records();
+    records(token?: string, after?: number): StoredRecord[] {
+      if (token === undefined) return store.records(undefined, after);
       const device = store.device(token);
-      return device === undefined ? [] : store.records(device.key);
+      return device === undefined ? [] : store.records(device.key, after);
     },
+    mark: () => store.mark(),
     counts() {
       return { requests, byStatus: { ...byStatus } };
     },

@@ -282,11 +282,16 @@ export class Store {
     return out;
   }
 
-  /** Everything stored (for one device when given), in the order it arrived. */
-  records(device?: number): StoredRecord[] {
+  /** Everything stored (for one device when given) after mark `after` (see `mark`), in the order it arrived. */
+  records(device?: number, after = 0): StoredRecord[] {
     return device === undefined
-      ? this.select("SELECT * FROM data ORDER BY seq", [])
-      : this.select("SELECT * FROM data WHERE device = ? ORDER BY seq", [device]);
+      ? this.select("SELECT * FROM data WHERE seq > ? ORDER BY seq", [after])
+      : this.select("SELECT * FROM data WHERE device = ? AND seq > ? ORDER BY seq", [device, after]);
+  }
+
+  /** Where the data ends now: `records(device, mark)` later gives what arrived since. */
+  mark(): number {
+    return (this.statement("SELECT COALESCE(MAX(seq), 0) AS seq FROM data").get() as { seq: number }).seq;
   }
 
   query(device: number, r: DataRequest): DataAnswer {

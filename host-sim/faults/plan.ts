@@ -2,8 +2,10 @@
 // the device's partition and ring, a timeline of "weather" periods for the link (good, offline,
 // refused, resets, timeouts, 5xx, 429, 413, HTML, garbage, truncated or 10 MB answers,
 // acknowledgements lost after the server stored the data, 401s), sporadic faults in good weather,
-// power cuts armed at random flash operations, and wall-clock jumps.
+// power cuts armed at random flash operations, wall-clock jumps, and bits that flip on the flash
+// (in sector headers, and anywhere).
 
+import { HEADER_BYTES } from "../../firmware/core/frame.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
 export type TransportFault =
@@ -49,6 +51,15 @@ export interface CutPlan {
   atByte: number;
 }
 
+/** A bit of the flash that flips at `at`: bit `bit` of byte `offset` of the partition. */
+export interface RotPlan {
+  at: number;
+  offset: number;
+  bit: number;
+  /** Aimed at a sector header. */
+  header: boolean;
+}
+
 export interface RunPlan {
   seed: number;
   durationMs: number;
@@ -60,6 +71,7 @@ export interface RunPlan {
   sporadic: number;
   cuts: CutPlan[];
   jumps: Array<{ at: number; deltaMs: number }>;
+  rot: RotPlan[];
 }
 
 const MINUTE = 60_000;
@@ -86,15 +98,28 @@ export function planRun(seed: number, hours: number): RunPlan {
   for (let i = 0; i < jumpCount; i++) {
     jumps.push({ at: random.below(durationMs), deltaMs: (random.next() < 0.5 ? -1 : 1) * (1000 + random.below(10 * MINUTE)) });
   }
+  // Drawn apart, so the rest of a seed's plan stays what it was before bit rot was added.
+  const rotRandom = new SeededRandom(seed ^ 0x2f0b);
+  const sectors = pick(random, [6, 10, 16, 32]);
+  const rot: RotPlan[] = [];
+  const rotCount = rotRandom.below(Math.ceil(hours * 2) + 1);
+  for (let i = 0; i < rotCount; i++) {
+    const header = rotRandom.next() < 0.5;
+    const sector = rotRandom.below(sectors);
+    // The run's flash has 4 KB sectors.
+    const offset = sector * 4096 + rotRandom.below(header ? HEADER_BYTES : 4096);
+    rot.push({ at: rotRandom.below(durationMs), offset, bit: rotRandom.below(8), header });
+  }
   return {
     seed,
     durationMs,
-    sectors: pick(random, [6, 10, 16, 32]),
+    sectors,
     bufferCapacity: pick(random, [64, 256, 1024]),
     sampleIntervalMs: pick(random, [5_000, 10_000]),
     periods,
     sporadic: 0.05 + random.next() * 0.15,
     cuts: cuts.sort((a, b) => a.at - b.at),
     jumps: jumps.sort((a, b) => a.at - b.at),
+    rot: rot.sort((a, b) => a.at - b.at),
   };
 }

@@ -2,8 +2,8 @@
 // with a flash journal on the NOR emulator lives its plan's hours against the local endpoint,
 // through the faulty transport. Power cuts strike at flash operations and reboot it (the device
 // makes a new agent on the same flash, after some time off, sometimes with SNTP late), the wall
-// clock jumps, 401 periods come and go. Then the link heals, the device drains its backlog, and
-// the ledger is held against the endpoint's store.
+// clock jumps, bits flip on the flash, 401 periods come and go. Then the link heals, the device
+// drains its backlog, and the ledger is held against the endpoint's store.
 
 import { DROP_REASONS, type Snapshot } from "../../firmware/core/agent.js";
 import type { Logger } from "../../firmware/ports.js";
@@ -135,6 +135,13 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     const events: Array<{ at: number; apply: () => void }> = [
       ...plan.periods.map((p) => ({ at: p.at, apply: () => weather(p.weather) })),
       ...plan.cuts.map((c) => ({ at: c.at, apply: () => flash.armCut(c.afterOps, c.atByte) })),
+      ...plan.rot.map((r) => ({
+        at: r.at,
+        apply: () => {
+          bump(faults, r.header ? "headerRot" : "bitRot");
+          flash.bytes[r.offset] ^= 1 << r.bit;
+        },
+      })),
       ...plan.jumps.map((j) => ({
         at: j.at,
         apply: () => {

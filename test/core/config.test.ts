@@ -96,6 +96,15 @@ describe("validateConfig", () => {
     expect(problems({ ...base, token: undefined })).toEqual([expect.stringMatching(/^token: missing/)]);
   });
 
+  it("says a token of the right length is not a UUID, rather than counting its characters", () => {
+    expect(problems({ ...base, token: "x".repeat(36) })).toEqual([
+      "token: not a TagoIO device token (36 characters, but not a UUID: 8-4-4-4-12 hex digits)",
+    ]);
+    expect(problems({ ...base, token: "abc" })).toEqual([
+      "token: not a TagoIO device token (expected a 36-character UUID, 8-4-4-4-12 hex digits; got 3 characters)",
+    ]);
+  });
+
   it("refuses a configuration that is not an object, and empty or missing variables", () => {
     expect(problems(null)).toEqual(["configuration: must be an object"]);
     expect(problems({ token: TOKEN })).toEqual([expect.stringMatching(/^variables: /)]);

@@ -20,8 +20,8 @@ export async function tempDir(test: TestContext): Promise<string> {
   return dir;
 }
 
-/** Runs the CLI; `whenStderr` (text, kill) lets a test act on what it prints. */
-export function cli(args: string[], whenStderr?: (text: string, kill: () => void) => void): Promise<Outcome> {
+/** Runs the CLI; `whenStderr` (text, kill, the child's pid) lets a test act on what it prints. */
+export function cli(args: string[], whenStderr?: (text: string, kill: () => void, pid: number) => void): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env.TAGOIO_DEVICE_TOKEN;
@@ -31,7 +31,7 @@ export function cli(args: string[], whenStderr?: (text: string, kill: () => void
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
-      whenStderr?.(stderr, () => child.kill("SIGTERM"));
+      whenStderr?.(stderr, () => child.kill("SIGTERM"), child.pid as number);
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));

@@ -23,6 +23,8 @@ describe("fault campaign", () => {
     const kinds = TRANSPORT_FAULTS.filter((k) => (r.faults[k] ?? 0) > 0);
     expect(kinds.length).toBeGreaterThanOrEqual(9);
     expect(r.faults.powerCut).toBeGreaterThan(0);
+    expect(r.faults.headerRot).toBeGreaterThan(0);
+    expect(r.faults.bitRot).toBeGreaterThan(0);
     expect(r.duplicated).toBeGreaterThan(0);
     expect(Date.parse(r.earliestStored as string)).toBeGreaterThanOrEqual(Date.UTC(2024, 0, 1));
   });

@@ -66,6 +66,30 @@ describe("makePlan", () => {
     expect(list.join("\n")).not.toContain(secret);
   });
 
+  it("checks every variable's sensor and field against what the simulated board gives", () => {
+    const variables = [
+      { name: "t", sensor: "sht3x", field: "thermometer.temperature" },
+      { name: "x", sensor: "sht3x", field: "thermometer.nope" },
+      { name: "y", sensor: "dht22", field: "humidity" },
+    ];
+    expect(problems({ set: [`variables=${JSON.stringify(variables)}`] })).toEqual([
+      'variables[1].field: sht3x gives no "thermometer.nope" (it gives thermometer.temperature, hygrometer.humidity)',
+      'variables[2].sensor: no sensor named "dht22" on the simulated board (have: sht3x, bmp280)',
+    ]);
+  });
+
+  it("refuses a --data-dir that is a file, and --flash with --no-flash", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-dir-"));
+    try {
+      const file = join(dir, "a-file");
+      writeFileSync(file, "");
+      expect(problems({ dataDir: file })).toEqual([`--data-dir: ${file} is a file, not a folder`]);
+      expect(problems({ flash: false, flashAndNoFlash: true })).toEqual(["--flash/--no-flash: give one of them"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("flash: <data-dir>/flash.bin for a local real-time run, in memory for virtual runs and other targets, none with --no-flash", () => {
     const geometry = { sectorSize: 4096, sectorCount: 64 };
     const dir = mkdtempSync(join(tmpdir(), "plan-flash-"));
@@ -88,8 +112,10 @@ describe("makePlan", () => {
     try {
       const file = join(dir, "old.bin");
       FileFlash.open(file, { sectorCount: 8, sectorSize: 1024 }).close();
-      expect(plan({ flash: file }).flash).toEqual({ kind: "file", path: file, exists: true, sectorSize: 1024, sectorCount: 8 });
-      expect(plan({ flash: file, flashSize: "8k" }).flash).toMatchObject({ exists: true });
+      // Strings short enough for a journal frame in 1024-byte sectors.
+      const fits = ["maxStringLength=200"];
+      expect(plan({ flash: file, set: fits }).flash).toEqual({ kind: "file", path: file, exists: true, sectorSize: 1024, sectorCount: 8 });
+      expect(plan({ flash: file, flashSize: "8k", set: fits }).flash).toMatchObject({ exists: true });
       expect(problems({ flash: file, flashSize: "16k" })[0]).toContain(`${file} already holds a flash of 8k in 1024-byte sectors`);
       writeFileSync(join(dir, "junk.bin"), "not a flash");
       expect(problems({ flash: join(dir, "junk.bin") })[0]).toContain("is not a flash file");
@@ -99,6 +125,10 @@ describe("makePlan", () => {
     expect(problems({ virtual: true, duration: "1h", flashSize: "10000" })).toEqual(["--flash-size: 10000 bytes is not a whole number of 4096-byte sectors"]);
     expect(problems({ virtual: true, duration: "1h", flashSize: "8k" })).toEqual(["--flash-size: at least 3 sectors (12288 bytes)"]);
     expect(problems({ virtual: true, duration: "1h", flashSector: "128" })).toEqual(["--flash-sector: at least 256 bytes"]);
+    // The journal's own check, before any flash or endpoint exists.
+    expect(problems({ virtual: true, duration: "1h", flashSector: "256", flashSize: "4k" })).toEqual([
+      "maxStringLength: 256 characters may not fit one journal frame in a 256-byte flash sector (at most 50); lower it or set journal=false",
+    ]);
     expect(problems({ virtual: true, duration: "1h", flashSize: "lots" })[0]).toContain('--flash-size: "lots" is not a size in bytes');
     expect(problems({ flash: false, flashSize: "1m" })).toEqual(["--flash-size/--flash-sector: no flash with --no-flash"]);
     expect(problems({ flash: "x.bin", set: ["journal=false"] })).toEqual(["--flash: the journal is off (journal=false)"]);

@@ -142,3 +142,27 @@ it("reboot() ends the boot cleanly: a new clock and agent on the same flash, aft
   await d.runFor(2 * MINUTE);
   expect(d.agent.snapshot().delivered).toBeGreaterThanOrEqual(before.buffered);
 });
+
+it("says the agent's variables in the singular when there is one", () => {
+  const lines: string[] = [];
+  const device = new SimulatedDevice({
+    config: { token: TOKEN, host: "127.0.0.1", port: 9, variables: [{ name: "t", sensor: "sht3x", field: "thermometer.temperature" }] },
+    time: { mode: "virtual", startWallMs: Date.UTC(2026, 0, 1) },
+    logger: { log: (_level, message) => lines.push(message) },
+  });
+  device.start();
+  device.stop();
+  expect(lines).toContain("agent: 1 variable every 10000 ms to https://127.0.0.1:9 as ****2110");
+});
+
+it("keeps the device time at which it was stopped (what a run covered), while the clock runs on", async () => {
+  const device = new SimulatedDevice({ config: { token: TOKEN, host: "127.0.0.1", port: 9 }, time: { mode: "real" }, logger: { log: () => undefined } });
+  expect(device.stoppedAtMs).toBeUndefined();
+  device.start();
+  device.stop();
+  const at = device.stoppedAtMs as number;
+  expect(at).toBeLessThanOrEqual(device.clock.monotonicMs());
+  // Whatever the host does afterwards (printing the data, say) is not the device's run.
+  while (device.clock.monotonicMs() <= at) await new Promise((resolve) => setImmediate(resolve));
+  expect(device.stoppedAtMs).toBe(at);
+});

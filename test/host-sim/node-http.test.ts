@@ -5,6 +5,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { classify } from "../../firmware/core/classify.js";
 import type { HttpRequest, HttpResult, LogLevel } from "../../firmware/ports.js";
 import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/node-http.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
@@ -157,16 +158,22 @@ describe("NodeHttpClient", () => {
     expect(systemRoots.message).toMatch(/unable to verify the first certificate|self.signed/);
     expect(systemRoots.message).toContain(": give --ca <file> (127.0.0.1:");
     expect(systemRoots.message).toContain("trusting the system roots");
-    const wrongCa = failure(await client({ ca: stranger.caPem, caName: "other.pem" }).http.request(req(port)).result);
+    const wrongCa = failure(await client({ ca: stranger.caPem, caName: "other.pem", trustHint: "give --ca <file>" }).http.request(req(port)).result);
     expect(wrongCa.error).toBe("tls");
-    expect(wrongCa.message).toContain("other.pem");
+    // The server sends its leaf only; the option was given, so no hint to give it.
+    expect(wrongCa.message).toMatch(/^other\.pem did not sign the server's certificate \(unable to verify the first certificate; 127\.0\.0\.1:\d+\)$/);
   });
 
-  it("classifies a certificate for another host as tls", async () => {
+  it("classifies a certificate for another host as tls, whole within the agent's bound, with the hint to add the name", async () => {
     const { port } = await serve((_q, s) => s.end("{}"), true, "0.0.0.0");
-    const f = failure(await client().http.request(req(port, { host: "127.0.0.2" })).result);
+    const f = failure(await client({ caName: "/home/someone/projects/tagoio-device-agent/.tago-local/ca.pem" }).http.request(req(port, { host: "127.0.0.2" })).result);
     expect(f.error).toBe("tls");
-    expect(f.message).toContain("does not match certificate's altnames");
+    const verdict = classify(f as HttpResult, -1);
+    expect(verdict).toMatchObject({ failure: "tls" });
+    expect(verdict.action === "acknowledge" ? "" : verdict.message).toBe(
+      `the server's certificate does not name 127.0.0.2 (it names localhost, 127.0.0.1; 127.0.0.2:${port}); ` +
+        "a local endpoint adds the name with --name 127.0.0.2",
+    );
   });
 
   it("with verification off (explicitly), accepts an unknown CA and says so in the log", async () => {

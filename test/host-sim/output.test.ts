@@ -30,6 +30,7 @@ describe("ConsoleLogger", () => {
     logger.log("warn", "token 3F2B9C1E-5D4A-4E8B-9C7D-1A2B3C4D5E6F refused");
     expect(lines).toEqual(["2026-01-01T00:00:00.000Z WARN  token ****5E6F refused"]);
   });
+
 });
 
 const snapshot: Snapshot = {
@@ -37,7 +38,7 @@ const snapshot: Snapshot = {
   clockTrusted: true,
   sampled: 30,
   delivered: 20,
-  dropped: { bufferFull: 1, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0 },
+  dropped: { bufferFull: 1, corrupt: 0, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0 },
   droppedTotal: 1,
   buffered: 9,
   inFlight: 0,
@@ -64,7 +65,7 @@ describe("status line", () => {
   });
 
   it("shows the flash journal's figures when there is one", () => {
-    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 0, damagedHeaders: 0, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
     expect(formatStatus({ ...snapshot, journal }, 65_000)).toBe(
       "[1m05s] backing-off | sampled 30 | buffered 9 | delivered 20 | dropped 1 | last upload 15s ago | next try in 4s" +
         " | journal held 9, recovered 540, corrupt 1, written 12.3 KB, erased 3 | last error timeout: no answer",
@@ -96,12 +97,26 @@ describe("run summary", () => {
   const run = { mode: "virtual" as const, deviceMs: 60_000, wallMs: 12.4 };
 
   it("carries the journal's figures and where the flash lives, only with a journal", () => {
-    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 6, damagedHeaders: 2, foreignSkipped: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
     expect(summarize({ ...snapshot, journal }, { ...run, flash: { file: "f.bin", bytes: 262_144 } }).journal).toEqual({
-      file: "f.bin", flashBytes: 262_144, sectors: 64, recovered: 540, corruptSkipped: 1, foreignSkipped: 0, held: 9, bytesWritten: 12_600, erases: 3,
+      file: "f.bin", flashBytes: 262_144, sectors: 64, recovered: 540, corruptSkipped: 1, corruptLost: 6, damagedHeaders: 2, foreignSkipped: 0, held: 9, bytesWritten: 12_600, erases: 3,
     });
     const plain = summarize(snapshot, run);
     expect("journal" in plain).toBe(false);
     expect(plain).toMatchObject({ sampled: 30, delivered: 20, dropped: 1, buffered: 9, wallMs: 12, invariantHolds: true });
+  });
+
+  it("says why nothing went out while readings waited, with the state, the last error and the sensor errors", () => {
+    const nothing = { ...snapshot, sampled: 9, delivered: 0, dropped: { ...snapshot.dropped, bufferFull: 0 }, droppedTotal: 0, buffered: 9 };
+    const s = summarize({ ...nothing, state: "backing-off", lastError: "tls: unable to verify", sensorErrors: 2 }, run);
+    expect(s).toMatchObject({ state: "backing-off", lastError: "tls: unable to verify", sensorErrors: 2 });
+    expect(s.undelivered).toBe("nothing delivered, 9 readings waiting: backing off after tls: unable to verify");
+    expect(summarize({ ...nothing, state: "waiting-for-clock", lastError: null }, run).undelivered).toBe(
+      "nothing delivered, 9 readings waiting: waiting for a trusted clock (none before 2024 is ever sent; check --start)",
+    );
+    expect(summarize({ ...nothing, state: "idle", lastError: null, requests: 0 }, run).undelivered).toBe(
+      "nothing delivered, 9 readings waiting: idle, no upload was due yet (see --upload-interval)",
+    );
+    expect("undelivered" in summarize(snapshot, run)).toBe(false);
   });
 });

@@ -112,15 +112,19 @@ describe("sector headers", () => {
     expect(parseHeader(sector)).toMatchObject({ state: "open", erases: 41, generation: 9, floor: 2 ** 40, schema: 0xdeadbeef });
   });
 
-  it("say dirty when either half is damaged", () => {
+  it("say dirty when the opened half is damaged, and only lose the erase count when the first is", () => {
     const sector = new Uint8Array(HEADER_BYTES).fill(0xff);
     sector.set(encodeErased(1), 0);
-    sector.set(encodeOpened(1, 0, 0), PHASE_TWO);
-    for (const at of [2, PHASE_TWO + 3]) {
-      const damaged = sector.slice();
-      damaged[at] ^= 0x01;
-      expect(parseHeader(damaged).state).toBe("dirty");
-    }
+    sector.set(encodeOpened(7, 5, 3), PHASE_TWO);
+    const damaged = sector.slice();
+    damaged[PHASE_TWO + 3] ^= 0x01;
+    expect(parseHeader(damaged).state).toBe("dirty");
+    damaged.set(sector);
+    damaged[2] ^= 0x01;
+    expect(parseHeader(damaged)).toEqual({ state: "open", erases: -1, generation: 7, floor: 5, schema: 3 });
+    const spare = sector.slice(0, PHASE_TWO);
+    spare[2] ^= 0x01;
+    expect(parseHeader(Uint8Array.of(...spare, ...new Uint8Array(HEADER_BYTES - PHASE_TWO).fill(0xff))).state).toBe("dirty");
     const torn = new Uint8Array(HEADER_BYTES).fill(0xff);
     torn.set(encodeErased(1).subarray(0, 6), 0);
     expect(parseHeader(torn).state).toBe("dirty");

@@ -1,7 +1,8 @@
 // The flash journal on the NOR emulator: what was appended and not released comes back after a
 // reboot, exactly and in order; releases hold; the ring of sectors wraps with an erased sector
 // always ahead and even wear; the full policies drop or refuse what they say and count it; torn
-// and corrupt frames are skipped and counted; a previous boot's uptime is never sent as a time.
+// and corrupt frames are skipped and counted, their readings dropped as corrupt; a damaged sector
+// header costs no reading; a previous boot's uptime is never sent as a time.
 
 import { describe, expect, it } from "vitest";
 import { Journal, journalProblems, type JournalReading } from "../../firmware/core/journal.js";
@@ -139,7 +140,7 @@ describe("Journal: when full", () => {
 });
 
 describe("Journal: damage", () => {
-  it("skips a corrupt frame in the middle, counts it, and recovers the frames around it", () => {
+  it("skips a corrupt frame in the middle, counts it and its readings lost, and recovers the frames around it", () => {
     const h = new Harness({ sectors: 4 });
     for (let id = 0; id < 10; id++) h.append(sample(id));
     const starts: number[] = [];
@@ -150,8 +151,9 @@ describe("Journal: damage", () => {
     h.flash.bytes[starts[4] + 20] ^= 0x04;
     h.flash.bytes[starts[7] + 1] ^= 0x80; // its length: the reader must find the next frame by itself
     h.reboot();
-    expect(h.journal.stats().corruptSkipped).toBe(2);
-    expect(h.journal.recovered).toBe(24);
+    // Recovered counts every unreleased reading found at boot, the 6 in the two frames among them (dropped, corrupt).
+    expect(h.journal.stats()).toMatchObject({ corruptSkipped: 2, recovered: 30, corruptLost: 6, held: 24 });
+    expect(h.droppedUnloaded).toBe(6);
     expect(h.take()).toEqual([...readingsOfRange(0, 4), ...readingsOfRange(5, 7), ...readingsOfRange(8, 10)]);
   });
 
@@ -167,6 +169,20 @@ describe("Journal: damage", () => {
     expect(h.journal.stats()).toMatchObject({ corruptSkipped: 1, held: 27 });
     h.append(sample(10));
     expect(h.take()).toEqual(readingsOf(sample(10)));
+  });
+
+  it("counts a frame that rots after boot as soon as the reader passes it, once, even if releases pass it before a reboot", () => {
+    const h = new Harness({ sectors: 4 });
+    for (let id = 0; id < 10; id++) h.append(sample(id));
+    h.reboot();
+    h.flash.bytes[HEADER_BYTES + 3 * 30 + 20] ^= 0x10;
+    expect(h.take(12)).toEqual([...readingsOfRange(0, 3), ...readingsOf(sample(4))]);
+    expect(h.droppedUnloaded).toBe(3);
+    h.journal.release(12);
+    h.reboot();
+    expect(h.journal.stats()).toMatchObject({ recovered: 15, corruptLost: 0, held: 15 });
+    expect(h.droppedUnloaded).toBe(0);
+    expect(h.take()).toEqual(readingsOfRange(5, 10));
   });
 
   it("skips a torn append, counts it, and writes on in a fresh sector", () => {
@@ -233,6 +249,83 @@ describe("Journal: damage", () => {
         if (mode === "dropped") expect(held.length).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe("Journal: damaged sector headers", () => {
+  /** A journal of 4 sectors of 512 bytes: samples 0 to `samples`, the first `released` readings released as they come. */
+  function filled(samples: number, released: number): Harness {
+    const h = new Harness({ sectors: 4 });
+    let left = released;
+    for (let id = 0; id < samples; id++) {
+      h.append(sample(id));
+      const n = h.take(left).length;
+      h.journal.release(n);
+      left -= n;
+    }
+    return h;
+  }
+
+  it("recovers every reading when one bit flips in any sector's header, and brings back nothing released", () => {
+    // 14 samples fill one sector, 40 three; with releases the log wraps past sector 0.
+    for (const [samples, released] of [[14, 0], [40, 0], [40, 60], [70, 165]]) {
+      const reference = filled(samples, released);
+      reference.reboot();
+      const expected = reference.take();
+      expect(expected).toEqual(readingsOfRange(0, samples).slice(released));
+      for (let sector = 0; sector < 4; sector++) {
+        for (const byte of [1, 5, 13, 19, 23]) {
+          const h = filled(samples, released);
+          h.flash.bytes[sector * 512 + byte] ^= 0x02;
+          h.reboot();
+          const why = `${samples} samples, ${released} released, sector ${sector} byte ${byte}`;
+          expect(h.take(), why).toEqual(expected);
+          expect(h.droppedUnloaded, why).toBe(0);
+          // And it writes on: a new sample comes back after another reboot, behind the others.
+          h.append(sample(samples));
+          h.reboot();
+          expect(h.take(), why).toEqual([...expected, ...readingsOf(sample(samples))]);
+        }
+      }
+    }
+  });
+
+  it("brings back no release made as a sector was opened, should the new sector's header rot", () => {
+    const opened = (b: Uint8Array) => [0, 1, 2, 3].filter((s) => b[s * 512 + 12] !== 0xff);
+    const h = new Harness({ sectors: 4 });
+    let seen = 0;
+    for (let id = 0; id < 300; id++) {
+      h.append(sample(id));
+      const before = opened(h.flash.bytes);
+      h.journal.release(h.take().length);
+      const sector = opened(h.flash.bytes).find((s) => !before.includes(s));
+      if (sector === undefined) continue;
+      // That release found no room left in the head: the next sector's header took its floor.
+      seen++;
+      const copy = new NorFlash({ sectorCount: 4, sectorSize: 512 });
+      copy.bytes.set(h.flash.bytes);
+      copy.bytes[sector * 512 + 19] ^= 0x02;
+      const back = new Journal(copy, { whenFull: "drop-oldest", variables: ["a", "b", "c"], onDrop: () => undefined });
+      expect(back.recovered, `sample ${id}`).toBe(0);
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it("counts the readings of a sector whose frames were wiped as lost to corruption, not silently", () => {
+    const h = filled(40, 0);
+    const lost: number[] = [];
+    h.flash.bytes.fill(0, 512 + HEADER_BYTES, 1024);
+    const j = new Journal(h.flash, { whenFull: "drop-oldest", variables: ["a", "b", "c"], onDrop: (l, u, corrupt) => lost.push(l, u, corrupt ? 1 : 0) });
+    expect(lost).toEqual([0, 42, 1]);
+    expect(j.recovered).toBe(120);
+    expect(j.stats()).toMatchObject({ held: 78, damagedHeaders: 0 });
+  });
+
+  it("reports a flash whose headers are all unreadable instead of taking it for an empty one", () => {
+    const h = filled(40, 0);
+    h.flash.bytes.fill(0);
+    h.reboot();
+    expect(h.journal.stats()).toMatchObject({ recovered: 0, damagedHeaders: 4 });
   });
 });
 

@@ -1,6 +1,6 @@
 // XS conformance of the flash journal: the agent core with its journal on the portable NOR-flash
 // emulator, bundled with the scenarios, runs on the real XS engine (xsnap, in its own process) and
-// on Node from the very same bundle, through outages, reboots and a power cut. Every request,
+// on Node from the very same bundle, through outages, reboots, a power cut and bit rot. Every request,
 // log line, snapshot (the journal's recovered and corrupt counters among them) and the flash's
 // final bytes (hashed here, in the host) must be identical, and each scenario's outcome must be
 // the one the journal promises: nothing journaled is lost.
@@ -110,8 +110,9 @@ describe.each(NAMES)("%s", (name) => {
     xs.boots.forEach((boot, i) => {
       const { first, last: end } = boot;
       expect(first.journal?.recovered).toBe(first.sampled);
-      expect(first.buffered).toBe(first.sampled);
-      expect(first.delivered + first.droppedTotal).toBe(0);
+      // Readings found rotted at boot count as sampled and dropped (corrupt).
+      expect(first.buffered + first.dropped.corrupt).toBe(first.sampled);
+      expect(first.delivered + first.droppedTotal - first.dropped.corrupt).toBe(0);
       // A cut sample's readings were counted as sampled but never reached the journal.
       expect(end.sampled - cutReadings(xs, i)).toBe(end.delivered + end.droppedTotal + end.buffered);
       if (boot.endedBy === "stop") expect(end.journal?.held).toBe(end.buffered);
@@ -238,5 +239,26 @@ describe("journal scenario outcomes", () => {
     checkNothingLost(xs);
     const sent = new Set(delivered(xs).map((record) => `${record.variable}@${record.time}`));
     expect(cut.filter((x) => sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
+  });
+
+  it("journal-damage: a damaged sector header costs nothing; a rotted frame's readings are counted dropped as corrupt", () => {
+    const { xs } = runs["journal-damage"];
+    const [first, second] = xs.boots;
+    expect(first.last.buffered).toBeGreaterThan(4066 / 33 * 3);
+    expect(second.first).toMatchObject({ sampled: first.last.buffered, buffered: first.last.buffered - 3, droppedTotal: 3 });
+    expect(second.first.dropped.corrupt).toBe(3);
+    expect(second.first.journal).toMatchObject({ recovered: first.last.buffered, corruptSkipped: 1, corruptLost: 3, damagedHeaders: 1 });
+    expect(xs.logs).toContain(
+      `1 0 warn journal: ${first.last.buffered} readings recovered from flash, 1 torn or corrupt frames skipped, 3 readings lost to corruption, 1 damaged sector headers`,
+    );
+    // Everything else arrives, in order: all but the 11th sample of the first boot.
+    const all = readings(xs);
+    const lost = all.slice(30, 33);
+    expect(lost.every((x) => x.boot === 0 && x.atMs === all[30].atMs)).toBe(true);
+    const sent = new Set(delivered(xs).map((record) => `${record.variable}@${record.time}`));
+    expect(lost.filter((x) => sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
+    const due = all.filter((x) => !lost.includes(x)).slice(0, all.length - 3 - second.last.buffered);
+    expect(due.filter((x) => !sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
+    expect(delivered(xs).length).toBe(due.length);
   });
 });

@@ -26,6 +26,8 @@ export interface BootSpec {
    * (0: the next one) is cut at byte `atByte`.
    */
   cut?: { atMs: number; afterOps: number; atByte: number };
+  /** Bit rot before the boot: each flash byte at `offset` XORed with `bits`. */
+  damage?: Array<{ offset: number; bits: number }>;
 }
 
 export interface JournalScenarioSpec {
@@ -133,6 +135,7 @@ export async function runJournalScenario(spec: JournalScenarioSpec): Promise<Jou
 
   for (const [boot, bootSpec] of spec.boots.entries()) {
     flash.powerOn();
+    for (const { offset, bits } of bootSpec.damage ?? []) flash.bytes[offset] ^= bits;
     const wallAtBoot = spec.wallStartMs + bootAt;
     const sync = bootSpec.syncAfterMs;
     const clock = new VirtualClock({ wallStartMs: sync === undefined ? wallAtBoot : 0, trusted: sync === undefined });

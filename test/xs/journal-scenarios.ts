@@ -49,6 +49,12 @@ export const REBOOT = {
 /** journal-power-cut: refused from 20 min to 2 h; the cut strikes the first flash write after 50 min 5 s, at byte 12. */
 export const POWER_CUT = { outageFromMs: 20 * MINUTE, outageToMs: 2 * HOUR, atMs: 50 * MINUTE + 5_000, atByte: 12, offMs: MINUTE, sectors: 16 };
 
+/**
+ * journal-damage: refused for the first hour, then a reboot on a flash with one bit flipped in the
+ * second sector's header (its generation) and one in the 11th frame of the first sector.
+ */
+export const DAMAGE = { outageToMs: HOUR, sectors: 16, headerByte: 4096 + 13, frameByte: 30 + 10 * 33 + 20 };
+
 export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = {
   "journal-outage": {
     config: BASE,
@@ -77,5 +83,16 @@ export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = 
     boots: [{ durationMs: 2 * HOUR, cut: { atMs: POWER_CUT.atMs, afterOps: 0, atByte: POWER_CUT.atByte } }, { durationMs: 3 * HOUR }],
     offMs: POWER_CUT.offMs,
     answer: outage(POWER_CUT.outageFromMs, POWER_CUT.outageToMs),
+  },
+  "journal-damage": {
+    config: BASE,
+    flash: { sectorCount: DAMAGE.sectors, sectorSize: 4096, seed: 4 },
+    wallStartMs: WALL_START_MS,
+    boots: [
+      { durationMs: DAMAGE.outageToMs - 1 },
+      { durationMs: HOUR, damage: [{ offset: DAMAGE.headerByte, bits: 0x02 }, { offset: DAMAGE.frameByte, bits: 0x10 }] },
+    ],
+    offMs: MINUTE,
+    answer: outage(0, DAMAGE.outageToMs),
   },
 };

@@ -145,7 +145,7 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(silent.closedAtMs).toBe(silent.atMs + REQUEST_TIMEOUT_MS);
     expect(r.snapshot?.failures.timeout).toBe(1);
     expect(r.trace).toContain(
-      `${silent.atMs + REQUEST_TIMEOUT_MS} warn: upload of ${recordsOf(silent).length} readings failed: timeout: timeout: no complete answer within ${REQUEST_TIMEOUT_MS} ms`,
+      `${silent.atMs + REQUEST_TIMEOUT_MS} warn: upload of ${recordsOf(silent).length} readings failed: timeout: no complete answer within ${REQUEST_TIMEOUT_MS} ms`,
     );
   });
 
