@@ -33,7 +33,7 @@ export async function measureVirtualDay(): Promise<Record<string, number>> {
     // CPU time of this process (device and endpoint), steadier than wall time on a busy machine.
     const cpuMs = Math.round((used.user + used.system) / 1000);
     const s = device.agent.snapshot();
-    return { readings: s.sampled, delivered: s.delivered, requests: s.requests, wallMs, cpuMs, storedRecords: endpoint.records(TOKEN).length };
+    return { readings: s.sampled, delivered: s.delivered, requests: s.requests, wallMs, cpuMs, storedRecords: endpoint.count(TOKEN) };
   } finally {
     await endpoint.close();
     rmSync(dataDir, { recursive: true, force: true });

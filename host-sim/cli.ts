@@ -120,6 +120,7 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
       `Its data: ${curlCommand(dataDir, token, endpoint)}\n`,
   );
+  if (endpoint.caNotice !== undefined) process.stderr.write(`WARNING: ${endpoint.caNotice}\n`);
   const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, https: true };
   const tls = { ca: endpoint.caPem, caName: endpoint.caPemPath };
   return { endpoint, token, config, tls };
@@ -222,7 +223,7 @@ async function run(plan: Plan): Promise<number> {
     // The device's run only, not the printing after it.
     deviceMs: running.stoppedAtMs as number,
     wallMs: performance.now() - started,
-    storedRecords: endpoint?.records(token).length,
+    storedRecords: endpoint?.count(token as string),
     flash: flash === undefined ? undefined : { file: flash instanceof FileFlash ? flash.path : null, bytes: flash.byteLength },
   });
   await endpoint?.close();

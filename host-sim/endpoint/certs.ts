@@ -6,6 +6,9 @@
 // The CA carries an Authority Key Identifier: the Moddable SDK's TLS stack reads it from the CA
 // certificate the server sends and throws without it. A CA made before that is signed again with
 // its own key (same subject, same key, so every copy of the old ca.pem or ca.der still matches).
+// Lost CA files are made again from what is left (ca.pem from ca.der, or the certificate from the
+// key); only a lost key makes a new CA, which breaks whatever trusted the old one: the identity
+// then carries a notice saying so, for the command lines to print.
 
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -38,6 +41,8 @@ export interface TlsIdentity {
   cert: string;
   /** What the leaf's subjectAltName covers: 127.0.0.1, localhost, then the extra names. */
   names: string[];
+  /** Set when CA files were missing: what was made again, and what that breaks. */
+  notice?: string;
 }
 
 interface Files {
@@ -106,10 +111,32 @@ async function importCaKey(f: Files): Promise<webcrypto.CryptoKey> {
   return webcrypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(readFileSync(f.caKey, "utf8")), RSA, false, ["sign"]);
 }
 
-/** The same CA (subject and key) signed again, now with an Authority Key Identifier. */
-async function addAuthorityKeyId(f: Files, ca: x509.X509Certificate): Promise<x509.X509Certificate> {
-  const keys = { publicKey: await ca.publicKey.export(RSA, ["verify"]), privateKey: await importCaKey(f) };
-  return signCa(f, ca.subject, keys);
+/** The CA's key pair from ca-key.pem alone. */
+async function caKeys(f: Files): Promise<webcrypto.CryptoKeyPair> {
+  const spki = createPublicKey(readFileSync(f.caKey, "utf8")).export({ type: "spki", format: "der" });
+  return { publicKey: await webcrypto.subtle.importKey("spki", spki, RSA, true, ["verify"]), privateKey: await importCaKey(f) };
+}
+
+/** The CA as the files left give it: `notice` says what had to be made again. */
+async function loadCa(f: Files): Promise<{ ca: x509.X509Certificate; notice?: string }> {
+  if (!existsSync(f.caKey)) {
+    const lost = existsSync(f.caPem) || existsSync(f.caDer);
+    const ca = await createCa(f);
+    if (!lost) return { ca };
+    const notice =
+      `${f.caKey} was missing: a NEW CA was made. Clients that trusted the old ca.pem, and firmware built with the old ca.der, ` +
+      `no longer verify this server: trust the new ${f.caPem} and rebuild the firmware (its manifest bundles ca.der)`;
+    return { ca, notice };
+  }
+  if (existsSync(f.caPem)) return { ca: new x509.X509Certificate(readFileSync(f.caPem, "utf8")) };
+  if (existsSync(f.caDer)) {
+    const ca = new x509.X509Certificate(readFileSync(f.caDer));
+    writeFileSync(f.caPem, ca.toString("pem") + "\n");
+    return { ca, notice: `${f.caPem} was missing: written again from ca.der (the same CA)` };
+  }
+  const ca = await signCa(f, CA_NAME, await caKeys(f));
+  const notice = `${f.caPem} and ca.der were missing: the CA certificate was made again from ca-key.pem (same key and name: what trusted the old one still does)`;
+  return { ca, notice };
 }
 
 async function createLeaf(f: Files, ca: x509.X509Certificate, names: readonly LeafName[]): Promise<void> {
@@ -186,14 +213,11 @@ async function usableLeaf(
 export async function loadOrCreateIdentity(dataDir: string, names?: readonly string[]): Promise<TlsIdentity> {
   const wanted = names === undefined ? undefined : leafNames(names);
   const f = files(dataDir);
-  let ca: x509.X509Certificate;
-  if (existsSync(f.caPem) && existsSync(f.caKey)) {
-    ca = new x509.X509Certificate(readFileSync(f.caPem, "utf8"));
-    if (ca.getExtension(x509.AuthorityKeyIdentifierExtension) === null) ca = await addAuthorityKeyId(f, ca);
-    else if (!existsSync(f.caDer)) writeFileSync(f.caDer, Buffer.from(ca.rawData));
-  } else {
-    ca = await createCa(f);
-  }
+  const { notice, ...loaded } = await loadCa(f);
+  let ca = loaded.ca;
+  // Signed again with the same key and subject, now with an Authority Key Identifier.
+  if (ca.getExtension(x509.AuthorityKeyIdentifierExtension) === null) ca = await signCa(f, ca.subject, await caKeys(f));
+  else if (!existsSync(f.caDer)) writeFileSync(f.caDer, Buffer.from(ca.rawData));
   let current = await usableLeaf(f, ca, wanted);
   if (current === undefined) {
     current = wanted ?? [...DEFAULT_NAMES];
@@ -207,5 +231,6 @@ export async function loadOrCreateIdentity(dataDir: string, names?: readonly str
     key: readFileSync(f.leafKey, "utf8"),
     cert: readFileSync(f.leafPem, "utf8") + caPem,
     names: current.map((n) => n.value),
+    ...(notice === undefined ? {} : { notice }),
   };
 }

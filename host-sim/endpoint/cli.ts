@@ -149,6 +149,7 @@ try {
     rateLimits: limits,
     onRequest: options.quiet ? undefined : (entry) => console.log(logLine(entry)),
   });
+  if (endpoint.caNotice !== undefined) console.error(`WARNING: ${endpoint.caNotice}`);
   console.log(`TagoIO local endpoint listening at ${endpoint.url}`);
   console.log(`  CA to trust:   ${endpoint.caPemPath} (PEM), ${endpoint.caDerPath} (DER)`);
   console.log(`  Node clients:  NODE_EXTRA_CA_CERTS=${endpoint.caPemPath}`);

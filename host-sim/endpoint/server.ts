@@ -82,8 +82,12 @@ export interface Endpoint {
   caDerPath: string;
   /** What the leaf certificate covers: 127.0.0.1, localhost, then the extra names. */
   names: string[];
+  /** Set when CA files were missing at start: what was made again, and what that breaks. */
+  caNotice?: string;
   /** Everything stored (after `mark()`'s answer `after`), oldest (first received) first, for tests and the CLI. */
   records(token?: string, after?: number): StoredRecord[];
+  /** How many records the device with this token has (0 for an unknown token). */
+  count(token: string): number;
   /** Where the stored data ends now, for `records(token, after)`. */
   mark(): number;
   /** What the server answered since start. */
@@ -320,10 +324,15 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     caPemPath: identity.caPemPath,
     caDerPath: identity.caDerPath,
     names: identity.names,
+    ...(identity.notice === undefined ? {} : { caNotice: identity.notice }),
     records(token?: string, after?: number): StoredRecord[] {
       if (token === undefined) return store.records(undefined, after);
       const device = store.device(token);
       return device === undefined ? [] : store.records(device.key, after);
+    },
+    count(token: string): number {
+      const device = store.device(token);
+      return device === undefined ? 0 : store.count(device.key);
     },
     mark: () => store.mark(),
     counts() {

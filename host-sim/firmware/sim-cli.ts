@@ -85,6 +85,7 @@ const token = randomUUID();
 const { startEndpoint } = await import("../endpoint/server.js");
 const dataDir = mkdtempSync(join(tmpdir(), "firmware-sim-store-"));
 const endpoint = await startEndpoint({ dataDir, identityDir: join(REPO, ".tago-local"), devices: [{ token }], port: 0 });
+if (endpoint.caNotice !== undefined) say(`WARNING: ${endpoint.caNotice}`);
 const children: ChildProcess[] = [];
 
 async function cleanUp(): Promise<void> {

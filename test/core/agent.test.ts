@@ -299,6 +299,23 @@ describe("Agent: refused records", () => {
     expect(invariantHolds(after)).toBe(true);
     expect(after.delivered).toBe(before.delivered);
   });
+
+  it("grows its batches back to a minute's readings in one request once the server takes them again", async () => {
+    const device = new SimDevice();
+    device.tago.rule = (e) => (e.bytes > 6000 ? reply(413, { status: false, message: "Payload too large" }) : "store");
+    device.agent.start();
+    await device.run(30 * 60_000);
+    const limited = device.tago.exchanges.slice(-10);
+    expect(Math.max(...limited.map((e) => e.bytes))).toBeLessThanOrEqual(6000);
+
+    // The limit lifted: after a run of acknowledgements the learnt bound doubles back.
+    device.tago.rule = () => "store";
+    const from = device.tago.exchanges.length;
+    await device.run(HOUR);
+    const lastTen = device.tago.exchanges.slice(from).slice(-10);
+    expect(lastTen.map((e) => e.records.length)).toEqual(Array(10).fill(180));
+    expect(Math.min(...lastTen.map((e) => e.bytes))).toBeGreaterThan(6000);
+  });
 });
 
 function bmp(clock: VirtualClock): Sensor {

@@ -179,6 +179,45 @@ describe("certificates", () => {
     await handshake(endpoint.port, "localhost", endpoint.caPem);
   });
 
+  it("makes lost CA files again from what is left, says so, and makes a new CA (loudly) only when the key is gone", async () => {
+    const dir = tempDir();
+    const first = await loadOrCreateIdentity(dir);
+    expect(first.notice).toBeUndefined();
+    const [pem, der] = files(dir, "ca.pem", "ca.der");
+
+    rmSync(join(dir, "ca.pem"));
+    const fromDer = await loadOrCreateIdentity(dir);
+    expect(fromDer.notice).toBe(`${join(dir, "ca.pem")} was missing: written again from ca.der (the same CA)`);
+    expect(files(dir, "ca.pem", "ca.der")).toEqual([pem, der]);
+    expect(fromDer.caPem).toBe(first.caPem);
+
+    rmSync(join(dir, "ca.pem"));
+    rmSync(join(dir, "ca.der"));
+    const fromKey = await loadOrCreateIdentity(dir);
+    expect(fromKey.notice).toContain("ca.der were missing: the CA certificate was made again from ca-key.pem");
+    const again = new X509Certificate(fromKey.caPem);
+    const old = new X509Certificate(first.caPem);
+    expect(again.subject).toBe(old.subject);
+    expect(again.publicKey.export({ type: "spki", format: "der" })).toEqual(old.publicKey.export({ type: "spki", format: "der" }));
+    // The leaf was kept, and a client holding the old CA file still verifies the server.
+    const endpoint = await startEndpoint({ dataDir: dir, devices: [] });
+    onTestFinished(() => endpoint.close());
+    await handshake(endpoint.port, "127.0.0.1", first.caPem);
+    expect(endpoint.caNotice).toBeUndefined();
+    await endpoint.close();
+
+    rmSync(join(dir, "ca-key.pem"));
+    const fresh = await loadOrCreateIdentity(dir);
+    expect(fresh.notice).toMatch(/ca-key\.pem was missing: a NEW CA was made\. Clients that trusted the old ca\.pem, and firmware built with the old ca\.der, no longer verify/);
+    expect(new X509Certificate(fresh.caPem).publicKey.export({ type: "spki", format: "der" })).not.toEqual(
+      old.publicKey.export({ type: "spki", format: "der" }),
+    );
+    const renewed = await startEndpoint({ dataDir: dir, devices: [] });
+    onTestFinished(() => renewed.close());
+    await expect(handshake(renewed.port, "127.0.0.1", first.caPem)).rejects.toMatchObject({ code: "SELF_SIGNED_CERT_IN_CHAIN" });
+    await handshake(renewed.port, "127.0.0.1", fresh.caPem);
+  });
+
   it("names extra IPv4, IPv6 and DNS names in the leaf, and clients that dial them verify it", async () => {
     const names = ["192.168.1.20", "devbox.lan", "FD00:0::20", "DevBox.Local."];
     const { endpoint, dataDir } = await start({ names });

@@ -4,7 +4,7 @@
 
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { X509Certificate, randomUUID } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,6 +179,18 @@ describe("tago-local command line", () => {
     // Names for the LAN while listening on loopback only: a hint, no warning.
     expect(stderr).toMatch(/^note: listening on 127\.0\.0\.1 only; add --listen 0\.0\.0\.0/);
     expect(stderr).not.toContain("warning");
+  });
+
+  it("says loudly what it made again when CA files were deleted", async () => {
+    const dataDir = await seededDir();
+    rmSync(join(dataDir, "ca.pem"));
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--quiet"]);
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    await waitFor(child, output, /rate limits:.*\n/);
+    expect(stderr).toContain(`WARNING: ${join(dataDir, "ca.pem")} was missing: written again from ca.der (the same CA)`);
   });
 
   it("prints a ready curl line for the local device's data, its token only in an owner-only header file", async () => {

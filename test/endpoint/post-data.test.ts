@@ -68,6 +68,7 @@ describe("POST /data", () => {
     expect(endpoint.records(b).map((r) => r.value)).toEqual([2, 3]);
     expect(endpoint.records()).toHaveLength(3);
     expect(endpoint.records("unknown-token")).toEqual([]);
+    expect([endpoint.count(a), endpoint.count(b), endpoint.count("unknown-token")]).toEqual([1, 2, 0]);
   });
 
   it.each([
