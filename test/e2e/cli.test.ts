@@ -161,10 +161,11 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
   it("stops the device and the endpoint cleanly on SIGTERM (real time), exit 0", async (test) => {
     const dataDir = await tempDir(test);
     let sent = false;
-    const out = await cli(["--data-dir", dataDir, "--sample-interval", "200ms"], (text, kill) => {
-      if (!sent && text.includes("agent: 3 variables")) {
+    // Killed once a status line shows a reading taken, not after a fixed delay.
+    const out = await cli(["--data-dir", dataDir, "--sample-interval", "200ms", "--status-every", "100ms"], (text, kill) => {
+      if (!sent && /\| sampled [1-9]/.test(text)) {
         sent = true;
-        setTimeout(kill, 700);
+        kill();
       }
     });
     expect(out.code).toBe(0);

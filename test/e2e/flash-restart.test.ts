@@ -137,10 +137,11 @@ describe.concurrent("npm start with a flash file, across a restart", () => {
     const dataDir = await tempDir(test);
     const flashFile = join(dataDir, "flash.bin");
     let sent = false;
-    const first = await cli(["--data-dir", dataDir, "--sample-interval", "100ms"], (text, kill) => {
-      if (!sent && text.includes("agent: 3 variables")) {
+    // Killed once a status line shows readings in the journal, not after a fixed delay.
+    const first = await cli(["--data-dir", dataDir, "--sample-interval", "100ms", "--status-every", "100ms"], (text, kill) => {
+      if (!sent && /journal held [1-9]/.test(text)) {
         sent = true;
-        setTimeout(kill, 600);
+        kill();
       }
     });
     expect(first.code).toBe(0);

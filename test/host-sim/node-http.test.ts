@@ -1,10 +1,11 @@
 // The Node HTTP port against throwaway local servers: answers, time and byte bounds, cancel, and
 // every failure classified (never a rejection).
 
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { classify } from "../../firmware/core/classify.js";
 import type { HttpRequest, HttpResult, LogLevel } from "../../firmware/ports.js";
 import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/node-http.js";
@@ -100,18 +101,45 @@ describe("NodeHttpClient", () => {
   });
 
   it("times out over the whole exchange, body included", async () => {
-    const silent = await serve(() => undefined);
-    const stalling = await serve((_q, s) => {
+    // The port's timer runs on a virtual clock (the sockets stay real), so the bound is exact: still
+    // open 1 ms before timeoutMs, over at timeoutMs. The clock moves only once the request is in
+    // (silent server) or the answer has begun (stalling server), so a timer cleared at either fails.
+    let arrived!: () => void;
+    let serverSawClose!: () => void;
+    const watch = (q: http.IncomingMessage): void => void q.socket.once("close", () => serverSawClose());
+    const silent = await serve((q) => {
+      watch(q);
+      arrived();
+    });
+    const stalling = await serve((q, s) => {
+      watch(q);
       s.writeHead(200);
       s.write("{");
     });
+    // The client has parsed the answer's head (a public Node channel, published with the "response" event).
+    const onResponse = (): void => arrived();
+    subscribe("http.client.response.finish", onResponse);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    cleanups.push(() => {
+      vi.useRealTimers();
+      unsubscribe("http.client.response.finish", onResponse);
+    });
     const { http: c } = client();
-    for (const port of [silent.port, stalling.port]) {
-      const t0 = Date.now();
-      const f = failure(await c.request(req(port, { timeoutMs: 300 })).result);
-      expect(f.error).toBe("timeout");
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-      expect(Date.now() - t0).toBeLessThan(1_500);
+    for (const [port, event] of [
+      [silent.port, "request"],
+      [stalling.port, "response"],
+    ] as const) {
+      const ready = new Promise<void>((r) => (arrived = r));
+      const closed = new Promise<void>((r) => (serverSawClose = r));
+      let outcome: HttpResult | undefined;
+      void c.request(req(port, { timeoutMs: 300 })).result.then((r) => (outcome = r));
+      await ready;
+      await vi.advanceTimersByTimeAsync(299);
+      expect(outcome, `settled before timeoutMs, after the ${event}`).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(outcome && failure(outcome).error, `not timed out at timeoutMs, after the ${event}`).toBe("timeout");
+      // The exchange gave up its socket: the server saw it closed.
+      await closed;
     }
   });
 
