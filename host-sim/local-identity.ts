@@ -31,7 +31,7 @@ export function loadOrCreateToken(dataDir: string): string {
 }
 
 /** Writes the Device-Token header for `curl -H @file`; returns the file's path. */
-export function writeCurlHeaders(dataDir: string, token: string): string {
+function writeCurlHeaders(dataDir: string, token: string): string {
   const file = join(dataDir, CURL_HEADERS_FILE);
   writeFileSync(file, `Device-Token: ${token}\n`, PRIVATE);
   return file;
