@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
 import { journalProblems } from "../firmware/core/journal.js";
-import type { Flash, LogLevel } from "../firmware/ports.js";
+import type { LogLevel } from "../firmware/ports.js";
 import { LOG_LEVELS } from "./console-logger.js";
 import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.js";
 import { parseDuration } from "./duration.js";
@@ -182,14 +182,6 @@ function timeOf(o: CliOptions, target: Target, problems: Problems): DeviceTime {
   return { mode: "virtual", startWallMs, syncAfterMs: durationOf("--sync-after", o.syncAfter, problems) };
 }
 
-/** A flash with `geometry` that cannot be accessed: what the journal's check reads, before any flash exists. */
-function geometryOnly(geometry: FlashGeometry): Flash {
-  const none = (): never => {
-    throw new Error("a flash's geometry only");
-  };
-  return { sectorSize: geometry.sectorSize, sectorCount: geometry.sectorCount, read: none, write: none, erase: none };
-}
-
 /** Bytes as people type them: 262144, 256k, 256KB, 1m (k and m are 1024 and 1024²). */
 export function parseBytes(text: string): number | undefined {
   const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(text.trim());
@@ -284,7 +276,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
   const flash = flashOf(o, target, time, !checked.ok || checked.config.journal, problems);
   // The journal's own check, once the flash's shape is settled (else it would repeat a problem said).
   if (checked.ok && flash.kind !== "none" && problems.length === known) {
-    problems.push(...journalProblems(geometryOnly(flash), checked.config.maxStringLength));
+    problems.push(...journalProblems(flash, checked.config.maxStringLength));
   }
 
   const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);

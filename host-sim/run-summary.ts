@@ -67,11 +67,11 @@ const WAITING: Record<AgentState, string> = {
   "auth-failed": "the server refused the token",
 };
 
-/** Why `s` delivered nothing while readings waited, or undefined; `lastError` is its last error as said. */
-function undelivered(s: Snapshot, lastError: string | null): string | undefined {
+/** Why `s` delivered nothing while readings waited, or undefined. */
+function undelivered(s: Snapshot): string | undefined {
   if (s.delivered > 0 || s.buffered === 0) return undefined;
   const cause =
-    lastError !== null ? ` after ${lastError}` : s.requests === 0 && s.state === "idle" ? ", no upload was due yet (see --upload-interval)" : "";
+    s.lastError !== null ? ` after ${s.lastError}` : s.requests === 0 && s.state === "idle" ? ", no upload was due yet (see --upload-interval)" : "";
   return `nothing delivered, ${s.buffered} readings waiting: ${WAITING[s.state]}${cause}`;
 }
 
@@ -91,8 +91,7 @@ export function summarize(
     flash?: { file: string | null; bytes: number };
   },
 ): RunSummary {
-  const lastError = s.lastError;
-  const why = undelivered(s, lastError);
+  const why = undelivered(s);
   const j = s.journal;
   const journal: JournalSummary | undefined =
     j === undefined || run.flash === undefined
@@ -122,7 +121,7 @@ export function summarize(
     acknowledged: s.acknowledged,
     failures: s.failures,
     state: s.state,
-    lastError,
+    lastError: s.lastError,
     sensorErrors: s.sensorErrors,
     ...(run.storedRecords === undefined ? {} : { storedRecords: run.storedRecords }),
     ...(journal === undefined ? {} : { journal }),

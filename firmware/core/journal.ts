@@ -92,7 +92,7 @@ export interface JournalStats {
 }
 
 /** What keeps `flash` from holding a journal, naming the setting to change; empty when it can. */
-export function journalProblems(flash: Flash, maxStringLength: number): string[] {
+export function journalProblems(flash: Pick<Flash, "sectorCount" | "sectorSize">, maxStringLength: number): string[] {
   if (flash.sectorCount < MIN_SECTORS || flash.sectorSize < MIN_SECTOR_BYTES) {
     return [
       `journal: the flash partition has ${flash.sectorCount} sectors of ${flash.sectorSize} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
