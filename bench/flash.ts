@@ -77,7 +77,7 @@ export async function measureFlash(): Promise<Record<string, number>> {
   while (offline.agent.snapshot().droppedTotal === 0 && offline.clock.runNext()) await null;
   const before = { bytes: full.bytesRead, reads: full.reads };
   const started = performance.now();
-  const journal = new Journal(full, { whenFull: "drop-oldest", variables: VARIABLES.map((v) => v.name), onDrop: () => undefined });
+  const journal = new Journal(full, { whenFull: "drop-oldest", variables: VARIABLES, onDrop: () => undefined });
   const recoveryMs = performance.now() - started;
 
   return {

@@ -276,7 +276,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
   const flash = flashOf(o, target, time, !checked.ok || checked.config.journal, problems);
   // The journal's own check, once the flash's shape is settled (else it would repeat a problem said).
   if (checked.ok && flash.kind !== "none" && problems.length === known) {
-    problems.push(...journalProblems(flash, checked.config.maxStringLength));
+    problems.push(...journalProblems(flash, checked.config.maxStringLength, checked.config.variables));
   }
 
   const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);

@@ -48,7 +48,7 @@ export interface JournalSummary {
   /** Sector headers found damaged at start (their frames were still read). */
   damagedHeaders: number;
   /** Readings found at start under another variable list, not sent. */
-  foreignSkipped: number;
+  foreign: number;
   /** Unreleased readings on flash at the end: what the next start recovers. */
   held: number;
   bytesWritten: number;
@@ -104,7 +104,7 @@ export function summarize(
           corruptSkipped: j.corruptSkipped,
           corruptLost: j.corruptLost,
           damagedHeaders: j.damagedHeaders,
-          foreignSkipped: j.foreignSkipped,
+          foreign: j.foreign,
           held: j.held,
           bytesWritten: j.bytesWritten,
           erases: j.erases,

@@ -17,6 +17,7 @@ import { Journal, journalProblems, type JournalStats } from "./journal.js";
 import { FLAG_GROUPED, FLAG_UPTIME, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, PUSH_STORED, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import { TimeBase } from "./timebase.js";
+import { VariableTable } from "./variables.js";
 
 export type AgentState =
   | "stopped"
@@ -117,6 +118,8 @@ export class Agent {
   /** The sample being taken, journaled as one frame once every sensor has been read. */
   private readonly sampleVariables: number[] = [];
   private readonly sampleValues: ReadingValue[] = [];
+  /** The variables the ring's readings index: the configuration's, then earlier lists' from the journal. */
+  private readonly variables: VariableTable;
   private readonly encoder: Encoder;
   private readonly timebase: TimeBase;
   private readonly plans: SensorPlan[];
@@ -162,7 +165,8 @@ export class Agent {
     this.token = config.token;
     this.byteLimit = config.maxBatchBytes;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
-    this.encoder = new Encoder(config.variables);
+    this.variables = new VariableTable(config.variables);
+    this.encoder = new Encoder(this.variables);
     this.timebase = new TimeBase(ports.clock);
     this.grouped = config.variables.length > 1;
     this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
@@ -184,24 +188,25 @@ export class Agent {
       plan.paths.push(v.field.split("."));
     });
     const flash = config.journal ? ports.flash : undefined;
-    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength));
+    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, config.variables));
     if (problems.length > 0) throw new ConfigError(problems);
     this.plans = Array.from(plans.values());
     if (flash !== undefined) {
       this.journal = new Journal(flash, {
         whenFull: config.whenFull,
-        variables: config.variables.map((v) => v.name),
+        variables: config.variables,
         onDrop: (loaded, unloaded, corrupt) => this.journalDropped(loaded, unloaded, corrupt),
       });
-      const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreignSkipped } = this.journal.stats();
+      const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign } = this.journal.stats();
       this.sampled = recovered;
-      if (recovered + corruptSkipped + damagedHeaders + foreignSkipped > 0) {
+      if (recovered + corruptSkipped + damagedHeaders > 0) {
         ports.logger.log(
-          corruptLost + damagedHeaders + foreignSkipped > 0 ? "warn" : "info",
-          `journal: ${recovered} readings recovered from flash, ${corruptSkipped} torn or corrupt frames skipped` +
+          corruptLost + damagedHeaders > 0 ? "warn" : "info",
+          `journal: ${recovered} readings recovered from flash` +
+            (foreign > 0 ? ` (${foreign} taken under another variable list, sent under their own names)` : "") +
+            `, ${corruptSkipped} torn or corrupt frames skipped` +
             (corruptLost > 0 ? `, ${corruptLost} readings lost to corruption` : "") +
-            (damagedHeaders > 0 ? `, ${damagedHeaders} damaged sector headers` : "") +
-            (foreignSkipped > 0 ? `, ${foreignSkipped} readings of another variable list not sent` : ""),
+            (damagedHeaders > 0 ? `, ${damagedHeaders} damaged sector headers` : ""),
         );
       }
       this.fill();
@@ -380,7 +385,19 @@ export class Agent {
     const journal = this.journal;
     if (journal === undefined) return;
     for (let r = journal.peek(); r !== undefined && this.ring.accepts(r.value); r = journal.peek()) {
-      this.ring.push(r.variable, r.value, r.time, r.flags);
+      let variable = r.variable;
+      if (r.list !== 0) {
+        // Taken under an earlier variable list: sent under the name and unit it was taken with.
+        const taken = journal.variablesOf(r.list)[r.variable];
+        variable = this.variables.indexOf(taken);
+        if (variable < 0) {
+          // Every index is taken: the added ones are free once the ring holds no reading.
+          if (this.ring.count > 0) return;
+          this.variables.reset();
+          variable = this.variables.indexOf(taken);
+        }
+      }
+      this.ring.push(variable, r.value, r.time, r.flags);
       journal.take();
     }
   }

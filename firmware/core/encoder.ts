@@ -4,12 +4,12 @@
 // The body is written once into a buffer of the byte bound, a few hundred bytes at a time, never
 // built up as one string: growing a string copies it, so a device would hold the body twice (and
 // churn its heap) just to encode it. The per-variable parts (`{"variable":"x","value":` and
-// `,"unit":"y"`) are built once.
+// `,"unit":"y"`) are built once per variable, before the first batch that can hold it.
 
-import type { VariableConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
 import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
+import type { VariableTable } from "./variables.js";
 
 export interface Batch {
   /** The JSON array's bytes (a view of the batch's own buffer, which is maxBytes long). */
@@ -25,16 +25,35 @@ const FLUSH_CHARS = 512;
 
 export class Encoder {
   private readonly text = new TextEncoder();
-  private readonly heads: string[];
-  private readonly units: string[];
+  private readonly variables: VariableTable;
+  /** The table's revision the parts were built for. */
+  private revision: number;
+  private readonly heads: string[] = [];
+  private readonly units: string[] = [];
   /** Within one batch, the last sample's raw time and flags and its formatted tail: one format per sample, not per reading. */
   private lastTime = -1;
   private lastFlags = -1;
   private lastTail = "";
 
-  constructor(variables: ReadonlyArray<VariableConfig>) {
-    this.heads = variables.map((v) => '{"variable":' + jsonString(v.name) + ',"value":');
-    this.units = variables.map((v) => (v.unit === undefined ? "" : ',"unit":' + jsonString(v.unit)));
+  constructor(variables: VariableTable) {
+    this.variables = variables;
+    this.revision = variables.revision;
+  }
+
+  /** Builds the parts of the variables added to the table since the last batch. */
+  private define(): void {
+    const variables = this.variables;
+    if (variables.revision !== this.revision) {
+      // Indexes were reused for other variables.
+      this.heads.length = 0;
+      this.units.length = 0;
+      this.revision = variables.revision;
+    }
+    for (let i = this.heads.length; i < variables.size; i++) {
+      const v = variables.get(i);
+      this.heads.push('{"variable":' + jsonString(v.name) + ',"value":');
+      this.units.push(v.unit === undefined ? "" : ',"unit":' + jsonString(v.unit));
+    }
   }
 
   /** `,"time":...,"group":...}` for a reading stamped `time` with `flags`. */
@@ -72,6 +91,7 @@ export class Encoder {
    */
   encode(ring: Ring, timebase: TimeBase, maxBytes: number, maxRecords: number): Batch {
     const available = ring.pending;
+    this.define();
     const limit = Math.min(available, maxRecords);
     let slot = ring.slotOf(0);
     // The clock may have been synced since the last batch: format afresh.

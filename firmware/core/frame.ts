@@ -12,12 +12,16 @@
 //    data:    seq is its first reading's; then time u48 | flags u8 | per reading:
 //             variable u8 | encoding u8 | payload
 //    release: seq is a floor: every reading before it is settled (delivered or dropped)
+//    list:    no seq; count u8 | per variable: name length u8 | name | unit length u8 | unit (UTF-8)
+//             The variable list the sector's data frames index, its first frame. Its id (the
+//             header's schema) is the CRC-32 of the bytes from count to the end of the entries.
 // Reading encoding byte (bit 7 always 0), kind in bits 0-1:
 //    0 decimal: m / 10^k exactly; m signed in ((bits 5-6) + 1) bytes, k in bits 2-4
 //    1 float64: 8 bytes        2 boolean: the value in bit 2        3 string: u16 length, UTF-8
 
 import { crc32 } from "./crc.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import type { Variable } from "./variables.js";
 
 export const HEADER_BYTES = 30;
 /** Where a header's second half starts. */
@@ -26,7 +30,10 @@ const MAGIC = 0x314e524a; // "JRN1"
 
 const TAG_DATA = 0xd5;
 const TAG_RELEASE = 0xa9;
+const TAG_LIST = 0x3c;
 const CRC_BYTES = 4;
+/** The shortest frame: a list of one variable with a one-letter name and no unit. */
+export const MIN_FRAME = 11;
 /** Tag, length, seq, time, flags and CRC: a data frame's bytes besides its readings. */
 export const DATA_OVERHEAD = 20;
 export const RELEASE_BYTES = 13;
@@ -54,8 +61,10 @@ export interface SectorHeader {
   schema: number;
 }
 
+export type FrameKind = "data" | "release" | "list";
+
 export interface Frame {
-  release: boolean;
+  kind: FrameKind;
   length: number;
   /** A data frame's first reading, or a release frame's floor. */
   seq: number;
@@ -63,6 +72,9 @@ export interface Frame {
   flags: number;
   variables: number[];
   values: ReadingValue[];
+  /** A list frame's variables, and its id. */
+  list: Variable[];
+  listId: number;
 }
 
 /** The largest frame a sector of `sectorSize` bytes can hold. */
@@ -188,6 +200,38 @@ export function encodeData(
   return b;
 }
 
+/** A list frame naming `variables`; its id is `listId(frame)`. */
+export function encodeList(variables: readonly Variable[]): Uint8Array {
+  const text = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let length = 4 + CRC_BYTES;
+  for (const v of variables) {
+    const name = text.encode(v.name);
+    const unit = text.encode(v.unit ?? "");
+    parts.push(name, unit);
+    length += 2 + name.length + unit.length;
+  }
+  if (variables.length > 0xff || length > MAX_FRAME) throw new RangeError(`journal: a variable list of ${length} bytes does not fit a frame`);
+  const b = new Uint8Array(length);
+  b[0] = TAG_LIST;
+  b[1] = length & 0xff;
+  b[2] = length >>> 8;
+  b[3] = variables.length;
+  let at = 4;
+  for (const part of parts) {
+    b[at] = part.length;
+    b.set(part, at + 1);
+    at += 1 + part.length;
+  }
+  putU32(b, at, crc32(b, 0, at));
+  return b;
+}
+
+/** The id of the list in list frame `b`: what sector headers record as their schema. */
+export function listId(b: Uint8Array): number {
+  return crc32(b, 3, b.length - CRC_BYTES);
+}
+
 /** A release frame: every reading before `floor` is settled. */
 export function encodeRelease(floor: number): Uint8Array {
   const b = new Uint8Array(RELEASE_BYTES);
@@ -235,19 +279,38 @@ function parseReadings(b: Uint8Array, at: number, end: number, variables: number
   return true;
 }
 
+function parseList(b: Uint8Array, at: number, end: number, frame: Frame): boolean {
+  const decoder = new TextDecoder();
+  let count = b[at + 3];
+  let p = at + 4;
+  while (count-- > 0) {
+    if (end - p < 2 || b[p] === 0 || end - p - 1 < b[p]) return false;
+    const name = decoder.decode(b.subarray(p + 1, p + 1 + b[p]));
+    p += 1 + b[p];
+    if (end - p < 1 + b[p]) return false;
+    const unit = b[p] === 0 ? undefined : decoder.decode(b.subarray(p + 1, p + 1 + b[p]));
+    p += 1 + b[p];
+    frame.list.push(unit === undefined ? { name } : { name, unit });
+  }
+  frame.listId = crc32(b, at + 3, end);
+  return p === end && frame.list.length > 0;
+}
+
 /** The frame starting at `b[at]` and ending by `limit`, or undefined when there is no valid one. */
 export function parseFrame(b: Uint8Array, at: number, limit: number): Frame | undefined {
-  if (limit - at < RELEASE_BYTES) return undefined;
+  if (limit - at < MIN_FRAME) return undefined;
   const tag = b[at];
-  if (tag !== TAG_DATA && tag !== TAG_RELEASE) return undefined;
+  if (tag !== TAG_DATA && tag !== TAG_RELEASE && tag !== TAG_LIST) return undefined;
   const length = b[at + 1] | (b[at + 2] << 8);
-  if (tag === TAG_RELEASE ? length !== RELEASE_BYTES : length < DATA_OVERHEAD + 2) return undefined;
+  if (tag === TAG_RELEASE ? length !== RELEASE_BYTES : length < (tag === TAG_LIST ? MIN_FRAME : DATA_OVERHEAD + 2)) return undefined;
   if (length > limit - at) return undefined;
   const end = at + length - CRC_BYTES;
   if (getU32(b, end) !== crc32(b, at, end)) return undefined;
-  const seq = getU48(b, at + 3);
-  const frame: Frame = { release: tag === TAG_RELEASE, length, seq, time: 0, flags: 0, variables: [], values: [] };
-  if (frame.release) return frame;
+  const kind: FrameKind = tag === TAG_DATA ? "data" : tag === TAG_RELEASE ? "release" : "list";
+  const frame: Frame = { kind, length, seq: 0, time: 0, flags: 0, variables: [], values: [], list: [], listId: 0 };
+  if (kind === "list") return parseList(b, at, end, frame) ? frame : undefined;
+  frame.seq = getU48(b, at + 3);
+  if (kind === "release") return frame;
   frame.time = getU48(b, at + 9);
   frame.flags = b[at + 15];
   if (frame.flags & ~FLAGS) return undefined;
@@ -256,8 +319,8 @@ export function parseFrame(b: Uint8Array, at: number, limit: number): Frame | un
 
 /** The first offset in [from, limit) where a valid frame starts, or -1: how a reader gets past garbage. */
 export function findFrame(b: Uint8Array, from: number, limit: number): number {
-  for (let p = from; p + RELEASE_BYTES <= limit; p++) {
-    if ((b[p] === TAG_DATA || b[p] === TAG_RELEASE) && parseFrame(b, p, limit) !== undefined) return p;
+  for (let p = from; p + MIN_FRAME <= limit; p++) {
+    if ((b[p] === TAG_DATA || b[p] === TAG_RELEASE || b[p] === TAG_LIST) && parseFrame(b, p, limit) !== undefined) return p;
   }
   return -1;
 }

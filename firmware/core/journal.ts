@@ -12,21 +12,26 @@
 // A sector whose header rotted is still read (its frames carry their own CRC). Readings missing
 // from the run of sequence numbers at boot, or whose frame rots after it, are reported dropped as
 // corrupt; only a rotted last frame cannot be told from a torn append.
-// Readings journaled under another variable list (schema) cannot be mapped: skipped and counted.
+// Every sector opens with a frame listing the variables (names and units) its readings index, so
+// readings taken under an earlier variable list are handed out with that list, to be sent under
+// the names they were taken with. A sector whose list frame rotted takes the list from any other
+// sector with the same id (its header's schema); with none left, its readings are dropped as corrupt.
 
 import type { Flash } from "../ports.js";
 import type { WhenFull } from "./config.js";
-import { crc32 } from "./crc.js";
 import {
   DATA_OVERHEAD,
   encodeData,
   encodeErased,
+  encodeList,
   encodeOpened,
   encodeRelease,
   findFrame,
   HEADER_BYTES,
   isErased,
+  listId,
   maxFrameBytes,
+  MIN_FRAME,
   parseFrame,
   parseHeader,
   PHASE_TWO,
@@ -36,6 +41,7 @@ import {
   type Frame,
 } from "./frame.js";
 import { FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import type { Variable } from "./variables.js";
 
 /** Must be erased before use: damaged, blank, or no longer part of the log. */
 const DIRTY = 0;
@@ -53,6 +59,9 @@ const MIN_SECTOR_BYTES = 256;
 const OLD_UPTIME_BASE = 2 ** 47;
 
 export interface JournalReading {
+  /** The variable list the reading was journaled under: 0 for this boot's, else see `variablesOf`. */
+  list: number;
+  /** Its index in that list. */
   variable: number;
   value: ReadingValue;
   time: number;
@@ -61,8 +70,8 @@ export interface JournalReading {
 
 export interface JournalOptions {
   whenFull: WhenFull;
-  /** The variable names readings' indexes refer to: readings journaled under others are skipped. */
-  variables: readonly string[];
+  /** The variables this boot's readings index. */
+  variables: readonly Variable[];
   /**
    * Unreleased readings were dropped, to make room (drop-oldest) or, when `corrupt`, because they
    * rotted on flash: `loaded` of them were the oldest handed out by `take`, `unloaded` had not been.
@@ -82,8 +91,8 @@ export interface JournalStats {
   corruptLost: number;
   /** Sectors whose header was damaged at boot (their frames were read all the same). */
   damagedHeaders: number;
-  /** Unreleased readings found at boot under another variable list, not sent. */
-  foreignSkipped: number;
+  /** Unreleased readings found at boot under another variable list (among `recovered`, sent under their own names). */
+  foreign: number;
   /** Readings a full-journal drop was removing when a power cut stopped it (0 otherwise). */
   dropping: number;
   /** Flash bytes written and sectors erased in this boot. */
@@ -92,20 +101,38 @@ export interface JournalStats {
 }
 
 /** What keeps `flash` from holding a journal, naming the setting to change; empty when it can. */
-export function journalProblems(flash: Pick<Flash, "sectorCount" | "sectorSize">, maxStringLength: number): string[] {
-  if (flash.sectorCount < MIN_SECTORS || flash.sectorSize < MIN_SECTOR_BYTES) {
+export function journalProblems(
+  flash: Pick<Flash, "sectorCount" | "sectorSize">,
+  maxStringLength: number,
+  variables: readonly Variable[],
+): string[] {
+  const size = flash.sectorSize;
+  if (flash.sectorCount < MIN_SECTORS || size < MIN_SECTOR_BYTES) {
     return [
-      `journal: the flash partition has ${flash.sectorCount} sectors of ${flash.sectorSize} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
+      `journal: the flash partition has ${flash.sectorCount} sectors of ${size} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
+    ];
+  }
+  const list = encodeList(variables).length;
+  const room = dataRoom(size, list);
+  // Room for one reading of a float, the largest number.
+  if (room < DATA_OVERHEAD + 10) {
+    return [
+      `variables: the list of ${variables.length} variables takes ${list} bytes at the start of every ${size}-byte journal sector, leaving no room for readings; use fewer or shorter names and units, or set journal=false`,
     ];
   }
   // A character takes at most 4 bytes of UTF-8, and one reading must fit one frame.
-  const most = Math.floor((maxFrameBytes(flash.sectorSize) - DATA_OVERHEAD - STRING_OVERHEAD) / 4);
+  const most = Math.floor((room - DATA_OVERHEAD - STRING_OVERHEAD) / 4);
   if (maxStringLength > most) {
     return [
-      `maxStringLength: ${maxStringLength} characters may not fit one journal frame in a ${flash.sectorSize}-byte flash sector (at most ${most}); lower it or set journal=false`,
+      `maxStringLength: ${maxStringLength} characters may not fit one journal frame beside the variable list in a ${size}-byte flash sector (at most ${most}); lower it or set journal=false`,
     ];
   }
   return [];
+}
+
+/** The largest data frame a sector holds after its header and its list frame of `listBytes`. */
+function dataRoom(sectorSize: number, listBytes: number): number {
+  return maxFrameBytes(sectorSize) - listBytes;
 }
 
 interface ScanResult {
@@ -138,8 +165,14 @@ function scanSector(b: Uint8Array, visit: (frame: Frame) => void): ScanResult {
 export class Journal {
   private readonly flash: Flash;
   private readonly options: JournalOptions;
-  /** A CRC-32 of the variable names, kept in every sector's header. */
+  /** This boot's list frame, written first into every sector it opens. */
+  private readonly listFrame: Uint8Array;
+  /** Its id, kept in every sector's header. */
   private readonly schema: number;
+  /** The variable lists readings are handed out with: this boot's first, then those recovered. */
+  private readonly lists: Array<readonly Variable[]>;
+  /** Each sector's list, an index into `lists`; -1 when its list is lost. */
+  private readonly listOf: Int32Array;
   private readonly size: number;
   private readonly sectors: number;
   private readonly maxFrame: number;
@@ -188,10 +221,12 @@ export class Journal {
     this.options = options;
     this.size = flash.sectorSize;
     this.sectors = flash.sectorCount;
-    this.maxFrame = maxFrameBytes(this.size);
-    const names = new TextEncoder().encode(options.variables.join("\n"));
-    this.schema = crc32(names, 0, names.length);
+    this.listFrame = encodeList(options.variables);
+    this.schema = listId(this.listFrame);
+    this.lists = [options.variables];
+    this.maxFrame = dataRoom(this.size, this.listFrame.length);
     const n = this.sectors;
+    this.listOf = new Int32Array(n);
     this.state = new Uint8Array(n);
     this.generation = new Float64Array(n);
     this.erases = new Float64Array(n);
@@ -207,6 +242,11 @@ export class Journal {
     return this.recoveredCount;
   }
 
+  /** The variables of list `list` (see JournalReading). */
+  variablesOf(list: number): readonly Variable[] {
+    return this.lists[list];
+  }
+
   /** Unreleased readings on flash not yet handed out by `take`. */
   get waiting(): number {
     return this.unloadedCount;
@@ -220,7 +260,7 @@ export class Journal {
       corruptSkipped: this.corrupt,
       corruptLost: this.corruptLost,
       damagedHeaders: this.damagedHeaders,
-      foreignSkipped: this.foreign,
+      foreign: this.foreign,
       dropping: this.dropping,
       bytesWritten: this.bytesWritten,
       erases: this.erasedCount,
@@ -283,7 +323,7 @@ export class Journal {
         flags = (flags & ~FLAG_UPTIME) | FLAG_NO_TIME;
         time = OLD_UPTIME_BASE + frame.seq;
       }
-      return { variable: frame.variables[this.readIndex], value: frame.values[this.readIndex], time, flags };
+      return { list: this.listOf[this.readSector], variable: frame.variables[this.readIndex], value: frame.values[this.readIndex], time, flags };
     }
   }
 
@@ -391,7 +431,9 @@ export class Journal {
     this.durableFloor = floor;
     this.state[next] = OPEN;
     this.generation[next] = generation;
+    this.listOf[next] = 0;
     this.head = next;
+    this.writeHead(this.listFrame);
     if (this.tail < 0) {
       this.tail = next;
       this.moveReader(next);
@@ -457,7 +499,8 @@ export class Journal {
       if (this.readFrame !== undefined) return this.readFrame;
       const s = this.readSector;
       if (s < 0) return undefined;
-      if (this.readOffset >= this.end[s]) {
+      // A sector whose list is lost holds nothing to hand out: its readings were counted at boot.
+      if (this.readOffset >= this.end[s] || this.listOf[s] < 0) {
         if (s === this.head) return undefined;
         this.moveReader((s + 1) % this.sectors);
         continue;
@@ -466,7 +509,7 @@ export class Journal {
       this.readIndex = 0;
       const frame = this.readFrame as Frame | undefined; // set by frameAt
       if (frame === undefined) this.readOffset = this.end[s];
-      else if (!frame.release) this.passTo(frame);
+      else if (frame.kind === "data") this.passTo(frame);
     }
   }
 
@@ -497,10 +540,10 @@ export class Journal {
     const base = s * this.size;
     const limit = this.end[s];
     this.readFrame = undefined;
-    if (limit - offset < RELEASE_BYTES) return offset;
+    if (limit - offset < MIN_FRAME) return offset;
     const head = this.flash.read(base + offset, 3);
     const length = head[1] | (head[2] << 8);
-    if (length >= RELEASE_BYTES && length <= limit - offset) {
+    if (length >= MIN_FRAME && length <= limit - offset) {
       this.readFrame = parseFrame(this.flash.read(base + offset, length), 0, length);
       if (this.readFrame !== undefined) return offset;
     }
@@ -580,7 +623,7 @@ export class Journal {
       if (damaged[s] === 0 || (this.head >= 0 && s !== (this.head + 1) % n)) continue;
       let seq = 0;
       scanSector(this.flash.read(s * this.size, this.size), (frame) => {
-        seq = Math.max(seq, frame.release ? frame.seq : frame.seq + frame.values.length);
+        seq = Math.max(seq, frame.kind === "release" ? frame.seq : frame.seq + frame.values.length);
       });
       if (seq > newest) {
         best = s;
@@ -614,74 +657,108 @@ export class Journal {
       this.tail = p;
       length++;
     }
-    // A damaged header's variable list: its older neighbour's (a list changes only at a boot), the
-    // oldest valid header's for the sectors before it.
-    let schema = this.schema;
-    for (let i = 0, s = this.head; i < length; i++, s = (s + n - 1) % n) if (damaged[s] === 0) schema = schemas[s];
-    for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
-      if (damaged[s] !== 0) schemas[s] = schema;
-      else schema = schemas[s];
-    }
     for (let s = 0; s < n; s++) {
       if (this.state[s] === OPEN && (s - this.tail + n) % n >= length) this.state[s] = DIRTY;
     }
+    const own = this.resolveLists(schemas, damaged, length);
 
     const first = new Float64Array(n).fill(-1);
     let floor = 0;
-    let foreignTop = -1;
     let expect = 0;
     for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
       floor = Math.max(floor, floors[s]);
-      if (schemas[s] !== this.schema) foreignTop = s;
+      const gapsBefore = this.bootGaps.length;
+      const expectBefore = expect;
+      let widest = -1;
       const scan = scanSector(this.flash.read(s * this.size, this.size), (frame) => {
-        if (frame.release) {
-          floor = Math.max(floor, frame.seq);
-          return;
-        }
+        if (frame.kind === "release") floor = Math.max(floor, frame.seq);
+        if (frame.kind !== "data") return;
         if (first[s] < 0) first[s] = frame.seq;
         // Sequence numbers run without gaps: those missing before a frame rotted (or were released).
         if (frame.seq > expect) this.bootGaps.push(expect, frame.seq);
         expect = Math.max(expect, frame.seq + frame.values.length);
         this.count[s] += frame.values.length;
         this.last[s] = Math.max(this.last[s], frame.seq + frame.values.length);
+        for (let j = 0; j < frame.variables.length; j++) widest = Math.max(widest, frame.variables[j]);
       });
       this.end[s] = scan.end;
       this.corrupt += scan.corrupt;
       this.nextSeq = Math.max(this.nextSeq, this.last[s]);
+      if (widest >= (this.listOf[s] < 0 ? 0 : this.lists[this.listOf[s]].length)) {
+        // No list names these readings (lost, or not theirs): every seq up to the sector's last is missing.
+        this.listOf[s] = -1;
+        this.count[s] = 0;
+        this.bootGaps.length = gapsBefore;
+        if (this.last[s] > expectBefore) this.bootGaps.push(expectBefore, this.last[s]);
+      }
     }
-    // Appending under another schema would muddle the head: close it. (A torn tail already
-    // closes it: scanning garbage to the sector's end leaves no room.)
-    if (schemas[this.head] !== this.schema) this.end[this.head] = this.size;
+    // Appending to a sector under another list, or one without its own list frame, would muddle
+    // it: close it. (A torn tail already closes it: scanning garbage to the sector's end leaves no room.)
+    if (this.listOf[this.head] !== 0 || own[this.head] === 0) this.end[this.head] = this.size;
     this.floor = floor;
     this.durableFloor = floor;
     this.corruptLost = this.missingAtBoot(floor, this.nextSeq);
-    if (foreignTop >= 0) {
-      // Readings up to the last one written under another variable list cannot be mapped.
-      const before = this.heldFrom(floor, first, held, length);
-      this.floor = Math.max(floor, this.last[foreignTop]);
-      this.foreign = before - this.heldFrom(this.floor, first, held, length);
-    } else {
-      this.heldFrom(floor, first, held, length);
-    }
-    this.nextSeq = Math.max(this.nextSeq, this.floor);
+    this.fillHeld(floor, first, held, length);
+    for (let s = 0; s < n; s++) if (this.listOf[s] > 0) this.foreign += held[s];
   }
 
-  /** Fills `held` with each log sector's readings at or after `floor`; returns their sum. */
-  private heldFrom(floor: number, first: Float64Array, held: Float64Array, length: number): number {
-    let total = 0;
+  /**
+   * Gives each log sector its variable list (`listOf`): the list frame it opens with, else the list
+   * its header names (a damaged header: its older neighbour's, as a list changes only at a boot),
+   * found in any sector. Returns which sectors have their own list frame.
+   */
+  private resolveLists(schemas: Float64Array, damaged: Uint8Array, length: number): Uint8Array {
+    const n = this.sectors;
+    const found = new Map<number, readonly Variable[]>();
+    const own = new Uint8Array(n);
+    for (let s = 0; s < n; s++) {
+      const frame = this.listIn(s);
+      if (frame === undefined) continue;
+      found.set(frame.listId, frame.list);
+      schemas[s] = frame.listId;
+      own[s] = 1;
+    }
+    const unknown = (s: number): boolean => damaged[s] !== 0 && own[s] === 0;
+    let schema = this.schema;
+    for (let i = 0, s = this.head; i < length; i++, s = (s + n - 1) % n) if (!unknown(s)) schema = schemas[s];
+    const indexes = new Map<number, number>([[this.schema, 0]]);
+    for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % n) {
+      if (unknown(s)) schemas[s] = schema;
+      else schema = schemas[s];
+      let index = indexes.get(schema);
+      if (index === undefined) {
+        const list = found.get(schema);
+        index = list === undefined ? -1 : this.lists.push(list) - 1;
+        indexes.set(schema, index);
+      }
+      this.listOf[s] = index;
+    }
+    return own;
+  }
+
+  /** The list frame sector `s` opens with, or undefined. */
+  private listIn(s: number): Frame | undefined {
+    const at = s * this.size + HEADER_BYTES;
+    const head = this.flash.read(at, 3);
+    const length = head[1] | (head[2] << 8);
+    if (length < MIN_FRAME || length > this.size - HEADER_BYTES) return undefined;
+    const frame = parseFrame(this.flash.read(at, length), 0, length);
+    return frame !== undefined && frame.kind === "list" ? frame : undefined;
+  }
+
+  /** Fills `held` with each log sector's readings at or after `floor` that have a list. */
+  private fillHeld(floor: number, first: Float64Array, held: Float64Array, length: number): void {
     for (let i = 0, s = this.tail; i < length; i++, s = (s + 1) % this.sectors) {
       let k = 0;
-      if (this.last[s] <= floor) k = 0;
+      if (this.listOf[s] < 0 || this.last[s] <= floor) k = 0;
       else if (first[s] >= floor) k = this.count[s];
       else {
         scanSector(this.flash.read(s * this.size, this.size), (frame) => {
-          if (frame.release) return;
+          if (frame.kind !== "data") return;
           for (let j = 0; j < frame.values.length; j++) if (frame.seq + j >= floor) k++;
         });
       }
       held[s] = k;
-      total += k;
     }
-    return total;
   }
 }

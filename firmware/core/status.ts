@@ -24,8 +24,8 @@ export function formatBytes(n: number): string {
 
 /** The journal's figures: readings held on flash, recovered at start, corrupt frames skipped, wear this run. */
 export function formatJournal(j: JournalStats): string {
-  const foreign = j.foreignSkipped > 0 ? `, other variables ${j.foreignSkipped}` : "";
-  return `journal held ${j.held}, recovered ${j.recovered}, corrupt ${j.corruptSkipped}${foreign}, written ${formatBytes(j.bytesWritten)}, erased ${j.erases}`;
+  const foreign = j.foreign > 0 ? ` (${j.foreign} of other variable lists)` : "";
+  return `journal held ${j.held}, recovered ${j.recovered}${foreign}, corrupt ${j.corruptSkipped}, written ${formatBytes(j.bytesWritten)}, erased ${j.erases}`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { Encoder, type Batch } from "../../firmware/core/encoder.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, Ring, type ReadingValue } from "../../firmware/core/ring.js";
 import { codePointLength, jsonString } from "../../firmware/core/text.js";
 import { TimeBase } from "../../firmware/core/timebase.js";
+import { MAX_VARIABLES, VariableTable } from "../../firmware/core/variables.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { VirtualClock } from "../../host-sim/virtual-clock.js";
 
@@ -71,7 +72,7 @@ describe("Encoder", () => {
         ring.push(variable, value, time, FLAG_GROUPED);
         want.push({ variable, value, time });
       }
-      const batch = new Encoder(VARIABLES).encode(ring, timebase, 200_000, 8000);
+      const batch = new Encoder(new VariableTable(VARIABLES)).encode(ring, timebase, 200_000, 8000);
       expect(batch.count).toBe(n);
       expect(batch.full).toBe(false);
       const body = text(batch);
@@ -99,7 +100,7 @@ describe("Encoder", () => {
     timebase.observe();
     const ring = new Ring(1000, "drop-oldest", 0);
     for (let i = 0; i < 1000; i++) ring.push(0, i + 0.25, WALL + i * 1000, 0);
-    const encoder = new Encoder(VARIABLES);
+    const encoder = new Encoder(new VariableTable(VARIABLES));
     for (const maxBytes of [50, 1024, 4096, 32_768]) {
       const batch = encoder.encode(ring, timebase, maxBytes, 8000);
       expect(batch.count).toBeGreaterThanOrEqual(1);
@@ -116,7 +117,7 @@ describe("Encoder", () => {
     const clock = new VirtualClock({ wallStartMs: 0, trusted: false });
     const timebase = new TimeBase(clock);
     const ring = new Ring(8, "drop-oldest", 0);
-    const encoder = new Encoder(VARIABLES);
+    const encoder = new Encoder(new VariableTable(VARIABLES));
     clock.advanceTo(5_000);
     expect(timebase.observe()).toBe(-1);
     ring.push(0, 1, clock.monotonicMs(), FLAG_UPTIME | FLAG_GROUPED);
@@ -141,8 +142,31 @@ describe("Encoder", () => {
     timebase.observe();
     const ring = new Ring(4, "drop-oldest", 100);
     ring.push(1, "ok", WALL, 0);
-    expect(text(new Encoder(VARIABLES).encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 10))).toBe(
+    expect(text(new Encoder(new VariableTable(VARIABLES)).encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 10))).toBe(
       `[{"variable":"status","value":"ok","time":"${new Date(WALL).toISOString()}"}]`,
     );
+  });
+
+  it("names each reading after its variable in the table, also after the table reuses an index", () => {
+    const timebase = new TimeBase(trustedClock());
+    timebase.observe();
+    const table = new VariableTable([{ name: "a" }]);
+    const encoder = new Encoder(table);
+    const one = (variable: number): string => {
+      const ring = new Ring(2, "drop-oldest", 0);
+      ring.push(variable, 1, WALL, 0);
+      return text(encoder.encode(ring, timebase, TAGOIO_MAX_BODY_BYTES, 10));
+    };
+    expect(table.indexOf({ name: "x" })).toBe(1);
+    expect(table.indexOf({ name: "a" })).toBe(0);
+    expect(one(1)).toContain('{"variable":"x","value":1,"time"');
+    // Full: every one of the 256 indexes taken.
+    for (let i = 2; i < MAX_VARIABLES; i++) expect(table.indexOf({ name: `v${i}` })).toBe(i);
+    expect(table.indexOf({ name: "y", unit: "u" })).toBe(-1);
+    table.reset();
+    expect(table.indexOf({ name: "y", unit: "u" })).toBe(1);
+    expect(table.indexOf({ name: "y" })).toBe(2);
+    expect(one(1)).toContain('{"variable":"y","value":1,"unit":"u","time"');
+    expect(one(0)).toContain('{"variable":"a","value":1,"time"');
   });
 });

@@ -40,13 +40,13 @@ interface Held {
 function journaled(path: string): Held[] {
   const journal = new Journal(NorFlash.load(path), {
     whenFull: "drop-oldest",
-    variables: DEFAULT_VARIABLES.map((v) => v.name),
+    variables: DEFAULT_VARIABLES,
     onDrop: () => undefined,
   });
   const held: Held[] = [];
   for (let r = journal.peek(); r !== undefined; r = journal.peek()) {
     journal.take();
-    const key = `${DEFAULT_VARIABLES[r.variable].name}=${String(r.value)}`;
+    const key = `${journal.variablesOf(r.list)[r.variable].name}=${String(r.value)}`;
     held.push({ key, time: r.flags & FLAG_NO_TIME ? null : new Date(r.time).toISOString() });
   }
   return held;
@@ -115,7 +115,7 @@ describe.concurrent("npm start with a flash file, across a restart", () => {
     expect(second.code).toBe(0);
     const two = summaryOf(second);
     expect(second.stderr).toContain(`journal: ${one.sampled} readings recovered from flash`);
-    expect(two.journal).toMatchObject({ file: flashFile, recovered: one.sampled, corruptSkipped: 0, foreignSkipped: 0 });
+    expect(two.journal).toMatchObject({ file: flashFile, recovered: one.sampled, corruptSkipped: 0, foreign: 0 });
     expect(two).toMatchObject({ dropped: 0, invariantHolds: true, storedRecords: two.delivered });
     expect(two.sampled).toBeGreaterThan(one.sampled);
     expect(two.buffered).toBeLessThanOrEqual(3 * 7);
@@ -131,6 +131,44 @@ describe.concurrent("npm start with a flash file, across a restart", () => {
     expect(missing(untimed, stamped.map(key))).toEqual([]);
     // No reading carries a time from before boot 1's clock was trusted (no uptime passed off as time).
     expect(stored.every((r) => Date.parse(r.time) >= START + 10 * MINUTE)).toBe(true);
+  });
+
+  it("sends readings journaled under another variable list under their own names and units, and loses none going back", async (test) => {
+    const dataDir = await tempDir(test);
+    const flashFile = join(dataDir, "flash.bin");
+    const token = loadOrCreateToken(dataDir);
+    const common = ["--virtual", "--flash", flashFile, "--sample-interval", "10s", "--seed", "3"];
+    const offline = async (start: number, extra: string[]) => {
+      const port = await refusingPort();
+      const out = await cli([
+        ...common, ...extra,
+        "--endpoint", `https://127.0.0.1:${port}`, "--token", token, "--ca", join(dataDir, "ca.pem"),
+        "--start", new Date(start).toISOString(), "--duration", "5m",
+      ]);
+      expect(out.code).toBe(3);
+      return summaryOf(out);
+    };
+    // Boot 1 under the default list, boot 2 under a list of one renamed variable, both offline.
+    const one = await offline(START, []);
+    const kelvin = '[{"name":"t_kelvin","unit":"K","sensor":"sht3x","field":"thermometer.temperature"}]';
+    const two = await offline(START + 10 * MINUTE, ["--set", `variables=${kelvin}`]);
+    expect(two.journal).toMatchObject({ recovered: one.sampled, foreign: one.sampled });
+    // Boot 3, back under the default list, against the local endpoint.
+    const third = await cli([...common, "--data-dir", dataDir, "--start", new Date(START + 20 * MINUTE).toISOString(), "--duration", "5m", "--print-data"]);
+    expect(third.code).toBe(0);
+    const three = summaryOf(third);
+    expect(three.journal).toMatchObject({ recovered: two.sampled, foreign: two.sampled - one.sampled });
+    expect(three).toMatchObject({ dropped: 0, invariantHolds: true });
+    const stored = lines(third.stdout).slice(0, -1).map((l) => JSON.parse(l) as StoredRecord);
+    const during = (from: number) => stored.filter((r) => Date.parse(r.time) >= START + from * MINUTE && Date.parse(r.time) < START + (from + 10) * MINUTE);
+    // Every reading under the name and unit it was taken with.
+    const units = (records: StoredRecord[]) => [...new Set(records.map((r) => `${r.variable} ${r.unit}`))].sort();
+    expect(during(0)).toHaveLength(one.sampled);
+    expect(units(during(0))).toEqual(["humidity %", "pressure Pa", "temperature °C"]);
+    expect(during(10)).toHaveLength(two.sampled - one.sampled);
+    expect(units(during(10))).toEqual(["t_kelvin K"]);
+    expect(units(during(20))).toEqual(["humidity %", "pressure Pa", "temperature °C"]);
+    expect(stored).toHaveLength(three.delivered);
   });
 
   it("keeps a local real-time run's journal in <data-dir>/flash.bin: after a SIGTERM, the restart delivers it", async (test) => {

@@ -127,7 +127,7 @@ describe("makePlan", () => {
     expect(problems({ virtual: true, duration: "1h", flashSector: "128" })).toEqual(["--flash-sector: at least 256 bytes"]);
     // The journal's own check, before any flash or endpoint exists.
     expect(problems({ virtual: true, duration: "1h", flashSector: "256", flashSize: "4k" })).toEqual([
-      "maxStringLength: 256 characters may not fit one journal frame in a 256-byte flash sector (at most 50); lower it or set journal=false",
+      "maxStringLength: 256 characters may not fit one journal frame beside the variable list in a 256-byte flash sector (at most 38); lower it or set journal=false",
     ]);
     expect(problems({ virtual: true, duration: "1h", flashSize: "lots" })[0]).toContain('--flash-size: "lots" is not a size in bytes');
     expect(problems({ flash: false, flashSize: "1m" })).toEqual(["--flash-size/--flash-sector: no flash with --no-flash"]);

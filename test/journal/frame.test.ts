@@ -6,10 +6,12 @@ import { crc32 } from "../../firmware/core/crc.js";
 import {
   encodeData,
   encodeErased,
+  encodeList,
   encodeOpened,
   encodeRelease,
   findFrame,
   HEADER_BYTES,
+  listId,
   parseFrame,
   parseHeader,
   PHASE_TWO,
@@ -59,7 +61,7 @@ describe("data frames", () => {
 
   it("carry the sample's seq, time and flags", () => {
     const bytes = encodeData(2 ** 40 + 5, 2 ** 48 - 1, FLAG_UPTIME | FLAG_GROUPED, [3, 4], [1.5, true], 0, 2);
-    expect(parseFrame(bytes, 0, bytes.length)).toMatchObject({ release: false, seq: 2 ** 40 + 5, time: 2 ** 48 - 1, flags: FLAG_UPTIME | FLAG_GROUPED });
+    expect(parseFrame(bytes, 0, bytes.length)).toMatchObject({ kind: "data", seq: 2 ** 40 + 5, time: 2 ** 48 - 1, flags: FLAG_UPTIME | FLAG_GROUPED });
   });
 
   it("are small: a 3-variable sample (temperature, humidity, pressure) takes 33 bytes", () => {
@@ -95,8 +97,35 @@ describe("release frames and scanning", () => {
     buffer.set([0xd5, 0x40, 0x00, 1, 2, 3, 0xa9, 7], 0);
     buffer.set(release, 20);
     expect(findFrame(buffer, 0, buffer.length)).toBe(20);
-    expect(parseFrame(buffer, 20, buffer.length)).toMatchObject({ release: true, seq: 123_456_789 });
+    expect(parseFrame(buffer, 20, buffer.length)).toMatchObject({ kind: "release", seq: 123_456_789 });
     expect(findFrame(buffer, 21, buffer.length)).toBe(-1);
+  });
+});
+
+describe("list frames", () => {
+  const LIST = [{ name: "temperature", unit: "°C" }, { name: "door_open" }, { name: "t", unit: "µg/m³" }];
+
+  it("carry names and units exactly, with the id headers record", () => {
+    const bytes = encodeList(LIST);
+    // Tag, length, count; per variable two lengths, the name and the unit's UTF-8; CRC.
+    expect(bytes.length).toBe(4 + (2 + 11 + 3) + (2 + 9) + (2 + 1 + 7) + 4);
+    const frame = parseFrame(bytes, 0, bytes.length);
+    expect(frame).toMatchObject({ kind: "list", list: LIST, listId: listId(bytes) });
+    // The id follows names and units: another unit, another list.
+    expect(listId(encodeList([{ name: "temperature", unit: "K" }, ...LIST.slice(1)]))).not.toBe(listId(bytes));
+    expect(listId(encodeList(LIST.map((v) => ({ ...v }))))).toBe(listId(bytes));
+  });
+
+  it("are refused after any single flipped bit, and found past garbage", () => {
+    const bytes = encodeList(LIST);
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const copy = bytes.slice();
+      copy[bit >> 3] ^= 1 << (bit & 7);
+      expect(parseFrame(copy, 0, copy.length), `bit ${bit}`).toBeUndefined();
+    }
+    const buffer = new Uint8Array(40 + bytes.length).fill(0x5a);
+    buffer.set(bytes, 40);
+    expect(findFrame(buffer, 0, buffer.length)).toBe(40);
   });
 });
 

@@ -4,9 +4,17 @@
 
 import type { WhenFull } from "../../firmware/core/config.js";
 import type { Flash } from "../../firmware/ports.js";
+import { encodeList, HEADER_BYTES } from "../../firmware/core/frame.js";
 import { Journal, type JournalReading } from "../../firmware/core/journal.js";
 import { FLAG_GROUPED, type ReadingValue } from "../../firmware/core/ring.js";
 import { NorFlash } from "../../host-sim/nor-flash.js";
+import type { Variable } from "../../firmware/core/variables.js";
+
+/** The variables samples index by default. */
+export const ABC: Variable[] = [{ name: "a" }, { name: "b" }, { name: "c" }];
+
+/** Where a sector's first data frame starts under ABC: after the header and the list frame. */
+export const FIRST_FRAME = HEADER_BYTES + encodeList(ABC).length;
 
 export const T0 = Date.UTC(2026, 10, 26, 0, 0, 0);
 
@@ -24,15 +32,15 @@ export function sample(id: number, flags = FLAG_GROUPED, time = T0 + id * 1000):
 }
 
 export function readingsOf(s: Sample): JournalReading[] {
-  return s.values.map((value, i) => ({ variable: s.variables[i], value, time: s.time, flags: s.flags }));
+  return s.values.map((value, i) => ({ list: 0, variable: s.variables[i], value, time: s.time, flags: s.flags }));
 }
 
 export interface HarnessOptions {
   sectors: number;
   sectorSize?: number;
   whenFull?: WhenFull;
-  /** The variable names the journal is told; other names make earlier readings foreign. */
-  variables?: string[];
+  /** The variables the journal is told (ABC when not given). */
+  variables?: Variable[];
   seed?: number;
   /** Set false to arm a power cut before the first boot. */
   boot?: boolean;
@@ -45,7 +53,7 @@ export class Harness {
   private readonly port: Flash;
   journal!: Journal;
   whenFull: WhenFull;
-  variables: string[];
+  variables: Variable[];
   /** Everything onDrop reported since the last reboot. */
   droppedLoaded = 0;
   droppedUnloaded = 0;
@@ -53,7 +61,7 @@ export class Harness {
   constructor(options: HarnessOptions) {
     this.flash = new NorFlash({ sectorCount: options.sectors, sectorSize: options.sectorSize ?? 512, seed: options.seed });
     this.whenFull = options.whenFull ?? "drop-oldest";
-    this.variables = options.variables ?? ["a", "b", "c"];
+    this.variables = options.variables ?? ABC;
     this.port = options.port === undefined ? this.flash : options.port(this.flash);
     if (options.boot !== false) this.reboot();
   }

@@ -11,7 +11,8 @@ import type { Flash } from "../../firmware/ports.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
-import { Harness, readingsOf, sample } from "./harness.js";
+import { ABC, FIRST_FRAME, Harness, readingsOf, sample, type Sample } from "./harness.js";
+import type { Variable } from "../../firmware/core/variables.js";
 
 function readingsOfRange(from: number, to: number): JournalReading[] {
   const out: JournalReading[] = [];
@@ -30,12 +31,12 @@ describe("Journal: append, release, recover", () => {
 
     const j = h.reboot();
     expect(j.recovered).toBe(136);
-    expect(j.stats()).toMatchObject({ held: 136, corruptSkipped: 0, foreignSkipped: 0 });
+    expect(j.stats()).toMatchObject({ held: 136, corruptSkipped: 0, foreign: 0 });
     expect(h.take()).toEqual(readingsOfRange(0, 50).slice(14));
   });
 
   it("never hands back a released reading, across any number of reboots", () => {
-    const h = new Harness({ sectors: 6 });
+    const h = new Harness({ sectors: 7 });
     let next = 0;
     let released = 0;
     for (let boot = 0; boot < 10; boot++) {
@@ -51,14 +52,24 @@ describe("Journal: append, release, recover", () => {
   });
 
   it("refuses a flash too small for it, and strings that cannot fit a frame", () => {
-    expect(journalProblems(new NorFlash({ sectorCount: 2 }), 256)).toEqual([expect.stringMatching(/^journal: .*2 sectors/)]);
-    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 128 }), 16)).toEqual([expect.stringMatching(/^journal: /)]);
-    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 256)).toEqual([]);
-    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 2000)).toEqual([expect.stringMatching(/^maxStringLength: 2000 .*at most 1010/)]);
+    expect(journalProblems(new NorFlash({ sectorCount: 2 }), 256, ABC)).toEqual([expect.stringMatching(/^journal: .*2 sectors/)]);
+    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 128 }), 16, ABC)).toEqual([expect.stringMatching(/^journal: /)]);
+    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 256, ABC)).toEqual([]);
+    // 4096 - 30 (header) - 17 (the list) - 20 - 4, over 4 bytes a character.
+    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 2000, ABC)).toEqual([expect.stringMatching(/^maxStringLength: 2000 .*beside the variable list.*at most 1006/)]);
+  });
+
+  it("refuses a variable list that leaves a sector no room for readings", () => {
+    // 4 + 40 x (1 + 100 + 1 + 25) + 4 bytes.
+    const names = Array.from({ length: 40 }, (_, i) => ({ name: "v".repeat(97) + String(i).padStart(3, "0"), unit: "u".repeat(25) }));
+    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 16, names)).toEqual([
+      expect.stringMatching(/^variables: the list of 40 variables takes 5088 bytes at the start of every 4096-byte journal sector/),
+    ]);
+    expect(journalProblems(new NorFlash({ sectorCount: 8, sectorSize: 4096 }), 16, names.slice(0, 20))).toEqual([]);
   });
 
   it("splits a sample too large for one frame over several", () => {
-    const h = new Harness({ sectors: 4, sectorSize: 256 });
+    const h = new Harness({ sectors: 4, sectorSize: 256, variables: [...ABC, { name: "d" }] });
     const big = { id: 1, variables: [0, 1, 2, 3], values: ["a".repeat(100), "b".repeat(100), "c".repeat(100), 7], time: 1, flags: 0 };
     expect(h.append(big)).toBe(4);
     h.reboot();
@@ -144,7 +155,7 @@ describe("Journal: damage", () => {
     const h = new Harness({ sectors: 4 });
     for (let id = 0; id < 10; id++) h.append(sample(id));
     const starts: number[] = [];
-    for (let at = HEADER_BYTES; starts.length < 10; ) {
+    for (let at = FIRST_FRAME; starts.length < 10; ) {
       starts.push(at);
       at += (parseFrame(h.flash.bytes, at, 512) as Frame).length;
     }
@@ -162,7 +173,7 @@ describe("Journal: damage", () => {
     for (let id = 0; id < 10; id++) h.append(sample(id));
     h.reboot();
     expect(h.journal.recovered).toBe(30);
-    h.flash.bytes[HEADER_BYTES + 3 * 30 + 20] ^= 0x10;
+    h.flash.bytes[FIRST_FRAME + 3 * 30 + 20] ^= 0x10;
     const out = h.take();
     expect(out).toHaveLength(27);
     expect(h.droppedUnloaded).toBe(3);
@@ -175,7 +186,7 @@ describe("Journal: damage", () => {
     const h = new Harness({ sectors: 4 });
     for (let id = 0; id < 10; id++) h.append(sample(id));
     h.reboot();
-    h.flash.bytes[HEADER_BYTES + 3 * 30 + 20] ^= 0x10;
+    h.flash.bytes[FIRST_FRAME + 3 * 30 + 20] ^= 0x10;
     expect(h.take(12)).toEqual([...readingsOfRange(0, 3), ...readingsOf(sample(4))]);
     expect(h.droppedUnloaded).toBe(3);
     h.journal.release(12);
@@ -216,7 +227,7 @@ describe("Journal: damage", () => {
           },
         };
         let dropped = 0;
-        const open = () => new Journal(flash, { whenFull: "drop-oldest", variables: ["a", "b", "c"], onDrop: (l, u) => (dropped += l + u) });
+        const open = () => new Journal(flash, { whenFull: "drop-oldest", variables: ABC, onDrop: (l, u) => (dropped += l + u) });
         const journal = open();
         let held: JournalReading[] = [];
         let id = 0;
@@ -305,7 +316,7 @@ describe("Journal: damaged sector headers", () => {
       const copy = new NorFlash({ sectorCount: 4, sectorSize: 512 });
       copy.bytes.set(h.flash.bytes);
       copy.bytes[sector * 512 + 19] ^= 0x02;
-      const back = new Journal(copy, { whenFull: "drop-oldest", variables: ["a", "b", "c"], onDrop: () => undefined });
+      const back = new Journal(copy, { whenFull: "drop-oldest", variables: ABC, onDrop: () => undefined });
       expect(back.recovered, `sample ${id}`).toBe(0);
     }
     expect(seen).toBeGreaterThan(0);
@@ -315,7 +326,7 @@ describe("Journal: damaged sector headers", () => {
     const h = filled(40, 0);
     const lost: number[] = [];
     h.flash.bytes.fill(0, 512 + HEADER_BYTES, 1024);
-    const j = new Journal(h.flash, { whenFull: "drop-oldest", variables: ["a", "b", "c"], onDrop: (l, u, corrupt) => lost.push(l, u, corrupt ? 1 : 0) });
+    const j = new Journal(h.flash, { whenFull: "drop-oldest", variables: ABC, onDrop: (l, u, corrupt) => lost.push(l, u, corrupt ? 1 : 0) });
     expect(lost).toEqual([0, 42, 1]);
     expect(j.recovered).toBe(120);
     expect(j.stats()).toMatchObject({ held: 78, damagedHeaders: 0 });
@@ -349,17 +360,75 @@ describe("Journal: time and schema", () => {
     expect(back.slice(6)).toEqual(readingsOf(sample(3)));
   });
 
-  it("skips readings journaled under another variable list, counts them, and goes on", () => {
-    const h = new Harness({ sectors: 4, variables: ["temperature", "humidity", "pressure"] });
+  const THP: Variable[] = [{ name: "temperature", unit: "°C" }, { name: "humidity", unit: "%" }, { name: "pressure", unit: "Pa" }];
+  const TPH: Variable[] = [THP[0], THP[2], THP[1]];
+  /** A reading as sent: its value under the name and unit it was taken with. */
+  const named = (j: Journal, r: JournalReading) => ({ ...j.variablesOf(r.list)[r.variable], value: r.value });
+  const namedOf = (list: Variable[], s: Sample) => s.values.map((value, i) => ({ ...list[s.variables[i]], value }));
+
+  it("hands out readings journaled under another variable list with that list, and back again", () => {
+    const h = new Harness({ sectors: 4, variables: THP });
     for (let id = 0; id < 5; id++) h.append(sample(id));
-    h.variables = ["temperature", "pressure", "humidity"];
+    h.variables = TPH;
     h.reboot();
-    expect(h.journal.stats()).toMatchObject({ recovered: 0, foreignSkipped: 15, held: 0 });
+    expect(h.journal.stats()).toMatchObject({ recovered: 15, foreign: 15, held: 15, corruptLost: 0 });
     h.append(sample(10));
     h.append(sample(11));
-    expect(h.take()).toEqual(readingsOfRange(10, 12));
+    const taken = h.take();
+    expect(taken.map((r) => named(h.journal, r))).toEqual([
+      ...[0, 1, 2, 3, 4].flatMap((id) => namedOf(THP, sample(id))),
+      ...namedOf(TPH, sample(10)),
+      ...namedOf(TPH, sample(11)),
+    ]);
+    expect(taken.slice(15).every((r) => r.list === 0)).toBe(true);
+    // Back to the first list: its readings are this boot's list again, the others the earlier one.
+    h.variables = THP;
     h.reboot();
-    expect(h.journal.stats()).toMatchObject({ recovered: 6, foreignSkipped: 0 });
+    expect(h.journal.stats()).toMatchObject({ recovered: 21, foreign: 6, held: 21 });
+    const again = h.take();
+    expect(again.slice(0, 15).every((r) => r.list === 0)).toBe(true);
+    expect(again.map((r) => named(h.journal, r))).toEqual([
+      ...[0, 1, 2, 3, 4].flatMap((id) => namedOf(THP, sample(id))),
+      ...namedOf(TPH, sample(10)),
+      ...namedOf(TPH, sample(11)),
+    ]);
+  });
+
+  it("takes a unit changed as another list", () => {
+    const h = new Harness({ sectors: 4, variables: THP });
+    h.append(sample(0));
+    h.variables = [{ name: "temperature", unit: "K" }, THP[1], THP[2]];
+    h.reboot();
+    expect(h.journal.stats()).toMatchObject({ recovered: 3, foreign: 3 });
+    expect(named(h.journal, h.take(1)[0])).toEqual({ name: "temperature", unit: "°C", value: sample(0).values[0] });
+  });
+
+  it("takes a rotted list frame's list from another sector with the same id; with none left, counts its readings corrupt", () => {
+    const h = new Harness({ sectors: 6, variables: THP });
+    let id = 0;
+    while (h.journal.stats().held < 100) h.append(sample(id++));
+    const size = h.flash.sectorSize;
+    const listed = [...Array(6).keys()].filter((s) => h.flash.bytes[s * size + HEADER_BYTES] === 0x3c);
+    expect(listed.length).toBeGreaterThanOrEqual(3);
+    h.flash.bytes[listed[0] * size + HEADER_BYTES + 6] ^= 0x08;
+    h.variables = TPH;
+    h.reboot();
+    expect(h.journal.stats()).toMatchObject({ recovered: 3 * id, foreign: 3 * id, corruptLost: 0 });
+    expect(h.take().map((r) => named(h.journal, r))).toEqual([...Array(id).keys()].flatMap((i) => namedOf(THP, sample(i))));
+
+    // Every copy rotted: the readings no list names are dropped as corrupt, and counted.
+    const g = new Harness({ sectors: 6, variables: THP });
+    for (let i = 0; i < id; i++) g.append(sample(i));
+    for (const s of listed) g.flash.bytes[s * size + HEADER_BYTES + 6] ^= 0x08;
+    g.variables = TPH;
+    g.reboot();
+    const stats = g.journal.stats();
+    expect(stats).toMatchObject({ recovered: 3 * id, foreign: 0, held: 0, corruptLost: 3 * id });
+    expect(g.droppedUnloaded).toBe(3 * id);
+    expect(g.take()).toEqual([]);
+    // New readings go on under this boot's list.
+    g.append(sample(100));
+    expect(g.take().map((r) => named(g.journal, r))).toEqual(namedOf(TPH, sample(100)));
   });
 });
 

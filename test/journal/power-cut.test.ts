@@ -68,7 +68,7 @@ function script(h: Harness, m: Model): void {
     const s = identified(id);
     const keys = s.values.map((value, i) => keyOf({ variable: s.variables[i], value }));
     keys.forEach((key, i) => {
-      m.expected.set(key, { variable: s.variables[i], value: s.values[i], time: s.time, flags: s.flags });
+      m.expected.set(key, { list: 0, variable: s.variables[i], value: s.values[i], time: s.time, flags: s.flags });
       m.idOf.set(key, id);
     });
     m.appending = keys;

@@ -210,7 +210,7 @@ describe("boot: device run", () => {
     // SNTP has not answered: 12 samples of 4 readings (one at boot, one every 5 s), all on flash.
     expect(lines.filter((l) => l.startsWith("info: status:"))).toEqual([
       "info: status: [1m00s] offline | sampled 48 | buffered 48 | delivered 0 | dropped 0 | last upload never | next try in 0s" +
-        " | journal held 48, recovered 0, corrupt 0, written 486 B, erased 2\n",
+        " | journal held 48, recovered 0, corrupt 0, written 556 B, erased 2\n",
     ]);
     timer.advance(120_000);
     expect(lines.filter((l) => l.startsWith("info: status:")).map((l) => l.slice(0, 36))).toEqual([

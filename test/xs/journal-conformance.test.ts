@@ -18,10 +18,11 @@ import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBo
 const NAMES = Object.keys(JOURNAL_SCENARIOS);
 /** Flash operations each scenario makes (seeded, in virtual time: exact). */
 const FLASH_OPERATIONS: Record<string, number> = {
-  "journal-outage": 4069,
-  "journal-reboot": 2253,
-  "journal-power-cut": 1576,
-  "journal-damage": 819,
+  "journal-outage": 4100,
+  "journal-reboot": 2274,
+  "journal-power-cut": 1589,
+  "journal-damage": 826,
+  "journal-relist": 1619,
 };
 /** Scenarios where readings of an earlier boot that never learnt the time may go out without one. */
 const UNTIMED_ALLOWED = new Set(["journal-reboot"]);
@@ -62,10 +63,16 @@ function pick(sample: unknown, field: string): unknown {
   return at;
 }
 
-/** Every reading the sensors gave, in the order the agent took (and journaled) them. */
-function readings(r: JournalScenarioResult): Reading[] {
-  return r.ledger.flatMap((entry) =>
-    JOURNAL_VARIABLES.filter((v) => v.sensor === entry.sensor).map((v) => ({
+/** The variable list scenario `name` ran under in boot `boot`. */
+function variablesOf(name: string, boot: number): typeof JOURNAL_VARIABLES {
+  const spec = JOURNAL_SCENARIOS[name];
+  return (spec.boots[boot].variables ?? spec.config.variables) as typeof JOURNAL_VARIABLES;
+}
+
+/** Every reading the sensors gave in scenario `name` on XS, in the order the agent took (and journaled) them. */
+function readings(name: string): Reading[] {
+  return runs[name].xs.ledger.flatMap((entry) =>
+    variablesOf(name, entry.boot).filter((v) => v.sensor === entry.sensor).map((v) => ({
       variable: v.name,
       value: pick(entry.sample, v.field),
       boot: entry.boot,
@@ -77,15 +84,16 @@ function readings(r: JournalScenarioResult): Reading[] {
 }
 
 /** Readings sampled in the power cut's step, which may never have reached the flash. */
-const cutReadings = (r: JournalScenarioResult, boot: number): number => readings(r).filter((x) => x.boot === boot && x.atCut).length;
+const cutReadings = (name: string, boot: number): number => readings(name).filter((x) => x.boot === boot && x.atCut).length;
 
 /**
  * Every reading that must have arrived did, exactly once and with its value: all but those cut
  * and the newest ones still buffered at the end. Readings `untimed` says lost their time arrive
  * without one, in sampling order; all others carry the wall time of their sample.
  */
-function checkNothingLost(r: JournalScenarioResult, untimed: (x: Reading) => boolean = () => false): void {
-  const kept = readings(r).filter((x) => !x.atCut);
+function checkNothingLost(name: string, untimed: (x: Reading) => boolean = () => false): void {
+  const r = runs[name].xs;
+  const kept = readings(name).filter((x) => !x.atCut);
   const due = kept.slice(0, kept.length - last(r.boots).last.buffered);
   const sent = delivered(r);
   expect(sent.length).toBe(due.length);
@@ -121,12 +129,12 @@ describe.each(NAMES)("%s", (name) => {
       expect(first.buffered + first.dropped.corrupt).toBe(first.sampled);
       expect(first.delivered + first.droppedTotal - first.dropped.corrupt).toBe(0);
       // A cut sample's readings were counted as sampled but never reached the journal.
-      expect(end.sampled - cutReadings(xs, i)).toBe(end.delivered + end.droppedTotal + end.buffered);
+      expect(end.sampled - cutReadings(name, i)).toBe(end.delivered + end.droppedTotal + end.buffered);
       if (boot.endedBy === "stop") expect(end.journal?.held).toBe(end.buffered);
       if (i > 0) expect(first.journal?.recovered).toBe(xs.boots[i - 1].last.buffered);
     });
     const taken = xs.boots.reduce((n, b) => n + b.last.sampled - b.first.sampled, 0);
-    expect(taken).toBe(readings(xs).length);
+    expect(taken).toBe(readings(name).length);
     const sent = delivered(xs);
     expect(sent.length).toBe(xs.boots.reduce((n, b) => n + b.last.delivered, 0));
     expect(new Set(sent.map((record) => `${record.variable}@${record.time ?? record.group}`)).size).toBe(sent.length);
@@ -152,7 +160,7 @@ describe.each(NAMES)("%s", (name) => {
 describe("journal scenario outcomes", () => {
   it("journal-outage: five hours refused with a 64-record RAM ring: the journal holds it all, then everything arrives in order", () => {
     const { xs } = runs["journal-outage"];
-    const all = readings(xs);
+    const all = readings("journal-outage");
     // At the outage's end: all it sampled is held in flash, far more than the ring, nothing dropped.
     const [probe] = xs.probes;
     expect(probe.atMs).toBe(JOURNAL_OUTAGE.toMs - 1);
@@ -165,7 +173,7 @@ describe("journal scenario outcomes", () => {
     expect(s.droppedTotal).toBe(0);
     expect(s.sampled).toBe(s.delivered + s.buffered);
     // The journal still had room: it had not yet come round to erase every sector once.
-    expect(s.journal?.erases).toBe(19);
+    expect(s.journal?.erases).toBe(20);
     expect(s.journal?.erases).toBeLessThan(JOURNAL_OUTAGE.sectors);
 
     const [boot] = xs.boots;
@@ -175,7 +183,7 @@ describe("journal scenario outcomes", () => {
     expect(end.sampled).toBe(end.delivered + end.buffered);
     expect(end.buffered).toBe(9);
     expect(end.journal).toMatchObject({ recovered: 0, corruptSkipped: 0, held: end.buffered });
-    checkNothingLost(xs);
+    checkNothingLost("journal-outage");
     // In sampling order.
     const times = delivered(xs).map((record) => Date.parse(record.time ?? ""));
     expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
@@ -192,12 +200,12 @@ describe("journal scenario outcomes", () => {
     const [first, second] = xs.boots;
     expect(xs.boots.map((b) => b.endedBy)).toEqual(["stop", "stop"]);
     expect(second.atMs).toBe(REBOOT.firstBootMs + REBOOT.offMs);
-    const all = readings(xs);
+    const all = readings("journal-reboot");
     const ofFirst = all.filter((x) => x.boot === 0);
     // Nothing got through in the first boot: all it sampled was journaled, and all of it recovered.
     expect(first.last.delivered).toBe(0);
     expect(first.last.buffered).toBe(ofFirst.length);
-    expect(second.first.journal).toMatchObject({ recovered: ofFirst.length, corruptSkipped: 0, foreignSkipped: 0, held: ofFirst.length });
+    expect(second.first.journal).toMatchObject({ recovered: ofFirst.length, corruptSkipped: 0, foreign: 0, held: ofFirst.length });
     expect(xs.logs).toContain(`1 0 info journal: ${ofFirst.length} readings recovered from flash, 0 torn or corrupt frames skipped`);
     expect(acknowledged(xs).every((e) => e.atMs >= REBOOT.outageToMs)).toBe(true);
     expect(second.last.droppedTotal).toBe(0);
@@ -210,7 +218,7 @@ describe("journal scenario outcomes", () => {
     expect(all.some((x) => x.boot === 0 && x.trusted)).toBe(true);
     // The second boot's own readings before its SNTP are rebased to exact times.
     expect(all.filter((x) => x.boot === 1 && !x.trusted).length).toBe(Math.ceil(REBOOT.secondSyncMs / SAMPLE_MS) * 3);
-    checkNothingLost(xs, uptimeOnly);
+    checkNothingLost("journal-reboot", uptimeOnly);
 
     // Still grouped by sample, in groups of their own.
     const sent = delivered(xs);
@@ -231,19 +239,19 @@ describe("journal scenario outcomes", () => {
     expect(Number(match?.[1])).toBe(33);
     expect(Number(match?.[3])).toBe(POWER_CUT.atByte);
     // It struck the first sample after the armed time: that sample's three readings are lost.
-    const cut = readings(xs).filter((x) => x.atCut);
+    const cut = readings("journal-power-cut").filter((x) => x.atCut);
     expect(cut.map((x) => x.variable)).toEqual(JOURNAL_VARIABLES.map((v) => v.name));
     expect(cut[0].atMs).toBe(POWER_CUT.atMs + SAMPLE_MS / 2);
     expect(second.atMs).toBe(cut[0].atMs + POWER_CUT.offMs);
 
     // Recovery skipped the torn frame, counted, and found every reading journaled before it.
-    expect(second.first.journal).toMatchObject({ recovered: first.last.buffered, corruptSkipped: 1, foreignSkipped: 0 });
+    expect(second.first.journal).toMatchObject({ recovered: first.last.buffered, corruptSkipped: 1, foreign: 0 });
     expect(first.last.buffered).toBe(558);
     expect(xs.logs).toContain(`1 0 info journal: ${first.last.buffered} readings recovered from flash, 1 torn or corrupt frames skipped`);
     expect(second.last.journal?.corruptSkipped).toBe(1);
     expect(first.last.droppedTotal + second.last.droppedTotal).toBe(0);
     expect(second.last.buffered).toBe(18);
-    checkNothingLost(xs);
+    checkNothingLost("journal-power-cut");
     const sent = new Set(delivered(xs).map((record) => `${record.variable}@${record.time}`));
     expect(cut.filter((x) => sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
   });
@@ -260,7 +268,7 @@ describe("journal scenario outcomes", () => {
       `1 0 warn journal: ${first.last.buffered} readings recovered from flash, 1 torn or corrupt frames skipped, 3 readings lost to corruption, 1 damaged sector headers`,
     );
     // Everything else arrives, in order: all but the 11th sample of the first boot.
-    const all = readings(xs);
+    const all = readings("journal-damage");
     const lost = all.slice(30, 33);
     expect(lost.every((x) => x.boot === 0 && x.atMs === all[30].atMs)).toBe(true);
     const sent = new Set(delivered(xs).map((record) => `${record.variable}@${record.time}`));
@@ -268,5 +276,22 @@ describe("journal scenario outcomes", () => {
     const due = all.filter((x) => !lost.includes(x)).slice(0, all.length - 3 - second.last.buffered);
     expect(due.filter((x) => !sent.has(`${x.variable}@${isoOf(x.atMs)}`))).toEqual([]);
     expect(delivered(xs).length).toBe(due.length);
+  });
+
+  it("journal-relist: readings journaled under earlier variable lists go out under their own names and units, none lost", () => {
+    const { xs } = runs["journal-relist"];
+    const [first, second, third] = xs.boots;
+    expect(xs.boots.map((b) => b.endedBy)).toEqual(["stop", "stop", "stop"]);
+    expect(first.last.delivered + second.last.delivered).toBe(0);
+    // Boot 2 recovered boot 1's readings, all of another list; boot 3 both, boot 1's now its own list again.
+    expect(second.first.journal).toMatchObject({ recovered: first.last.buffered, foreign: first.last.buffered, corruptLost: 0 });
+    expect(third.first.journal).toMatchObject({ recovered: second.last.buffered, foreign: second.last.sampled - first.last.buffered, corruptLost: 0 });
+    expect(third.last).toMatchObject({ droppedTotal: 0 });
+    checkNothingLost("journal-relist");
+    const unitsOf = (boot: number) => new Set(variablesOf("journal-relist", boot).map((v) => `${v.name} ${v.unit}`));
+    const sent = delivered(xs);
+    const byBoot = readings("journal-relist").map((x) => x.boot);
+    sent.forEach((record, i) => expect(unitsOf(byBoot[i]).has(`${record.variable} ${record.unit}`), `record ${i}`).toBe(true));
+    expect(new Set(sent.map((record) => `${record.variable} ${record.unit}`))).toEqual(new Set(["temperature °C", "humidity %", "pressure Pa", "air_temperature K"]));
   });
 });

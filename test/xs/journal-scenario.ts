@@ -28,6 +28,8 @@ export interface BootSpec {
   cut?: { atMs: number; afterOps: number; atByte: number };
   /** Bit rot before the boot: each flash byte at `offset` XORed with `bits`. */
   damage?: Array<{ offset: number; bits: number }>;
+  /** This boot's variable list, when it is not the configuration's. */
+  variables?: unknown[];
 }
 
 export interface JournalScenarioSpec {
@@ -156,7 +158,7 @@ export async function runJournalScenario(spec: JournalScenarioSpec): Promise<Jou
       },
     });
     const agent = Agent.create(
-      { ...spec.config },
+      bootSpec.variables === undefined ? { ...spec.config } : { ...spec.config, variables: bootSpec.variables },
       {
         clock,
         timers: clock,

@@ -2,6 +2,7 @@
 // into the XS worker and run by Node from the same bundle. The constants the checks need are
 // exported with them.
 
+import { encodeList } from "../../firmware/core/frame.js";
 import type { HttpRequest } from "../../firmware/ports.js";
 import { ACK, bodyText, type Answer } from "../support/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
@@ -53,7 +54,21 @@ export const POWER_CUT = { outageFromMs: 20 * MINUTE, outageToMs: 2 * HOUR, atMs
  * journal-damage: refused for the first hour, then a reboot on a flash with one bit flipped in the
  * second sector's header (its generation) and one in the 11th frame of the first sector.
  */
-export const DAMAGE = { outageToMs: HOUR, sectors: 16, headerByte: 4096 + 13, frameByte: 30 + 10 * 33 + 20 };
+export const DAMAGE = { outageToMs: HOUR, sectors: 16, headerByte: 4096 + 13, frameByte: 30 + encodeList(JOURNAL_VARIABLES).length + 10 * 33 + 20 };
+
+/**
+ * journal-relist: refused for the first 2.5 hours; the second boot (after an hour) renames,
+ * reorders and drops variables, the third (after two) goes back to the first list.
+ */
+export const RELIST = {
+  outageToMs: 2.5 * HOUR,
+  bootMs: HOUR,
+  sectors: 16,
+  variables: [
+    { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
+    { name: "air_temperature", unit: "K", sensor: "sht3x", field: "thermometer.temperature" },
+  ],
+};
 
 export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = {
   "journal-outage": {
@@ -94,5 +109,13 @@ export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = 
     ],
     offMs: MINUTE,
     answer: outage(0, DAMAGE.outageToMs),
+  },
+  "journal-relist": {
+    config: BASE,
+    flash: { sectorCount: RELIST.sectors, sectorSize: 4096, seed: 5 },
+    wallStartMs: WALL_START_MS,
+    boots: [{ durationMs: RELIST.bootMs }, { durationMs: RELIST.bootMs, variables: RELIST.variables }, { durationMs: 2 * HOUR }],
+    offMs: MINUTE,
+    answer: outage(0, RELIST.outageToMs),
   },
 };
