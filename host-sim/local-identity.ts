@@ -37,8 +37,17 @@ function writeCurlHeaders(dataDir: string, token: string): string {
   return file;
 }
 
-/** The curl command reading the last 15 records of `token`'s device; writes its header file now. */
-export function curlCommand(dataDir: string, token: string, endpoint: { url: string; caPemPath: string }): string {
+/**
+ * The curl command for `token`'s device: by default reading its last 15 records, or a PUT of
+ * `put` (JSON) to `path`; writes its header file now.
+ */
+export function curlCommand(
+  dataDir: string,
+  token: string,
+  endpoint: { url: string; caPemPath: string },
+  request: { path: string; put?: string } = { path: "/data?qty=15" },
+): string {
   const headers = writeCurlHeaders(dataDir, token);
-  return `curl -s --cacert ${endpoint.caPemPath} -H @${headers} '${endpoint.url}/data?qty=15'`;
+  const put = request.put === undefined ? "" : ` -X PUT -d '${request.put}'`;
+  return `curl -s --cacert ${endpoint.caPemPath} -H @${headers}${put} '${endpoint.url}${request.path}'`;
 }

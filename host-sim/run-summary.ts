@@ -65,6 +65,7 @@ const WAITING: Record<AgentState, string> = {
   "backing-off": "backing off",
   "rate-limited": "rate limited by the server",
   "auth-failed": "the server refused the token",
+  refused: "the server refused the device (nothing dropped; it retries every refusedRetryMs)",
 };
 
 /** Why `s` delivered nothing while readings waited, or undefined. */

@@ -27,13 +27,24 @@ export type AgentState =
   | "uploading"
   | "backing-off"
   | "rate-limited"
-  | "auth-failed";
+  | "auth-failed"
+  /** The server refuses the device itself (deactivated, record limit reached): nothing is dropped. */
+  | "refused";
 
 /**
  * bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one.
  * corrupt: journaled readings that rotted on flash (found missing or unreadable).
+ * outsideRetention: dated outside the retention window the server named, so never storable.
  */
-export type DropReason = "bufferFull" | "corrupt" | "nonFinite" | "stringTooLong" | "stringBudget" | "invalid" | "tooLarge";
+export type DropReason =
+  | "bufferFull"
+  | "corrupt"
+  | "nonFinite"
+  | "stringTooLong"
+  | "stringBudget"
+  | "invalid"
+  | "tooLarge"
+  | "outsideRetention";
 
 export const DROP_REASONS: readonly DropReason[] = [
   "bufferFull",
@@ -43,6 +54,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   "stringBudget",
   "invalid",
   "tooLarge",
+  "outsideRetention",
 ];
 
 export interface Snapshot {
@@ -153,11 +165,16 @@ export class Agent {
   private suspect = 0;
   /** Records per batch while isolating a refused record; 0 when not isolating. */
   private splitLimit = 0;
+  /** The 400 that started the isolation, and whether splitting has since cured part of the batch. */
+  private isolationMessage = "";
+  private isolationCured = false;
   /** Body bytes per request: the configured bound, halved by each 413 and doubled back after a run of acknowledgements. */
   private byteLimit: number;
   private acksSinceShrink = 0;
   /** The server refused the token; cleared by an acknowledgement or a new token. */
   private tokenRefused = false;
+  /** The message the server refused the device with; cleared by an acknowledgement. */
+  private refusedWith: string | null = null;
 
   constructor(config: AgentConfig, ports: Ports) {
     this.config = config;
@@ -550,12 +567,14 @@ export class Agent {
       this.acknowledged++;
       this.failureRun = 0;
       this.tokenRefused = false;
+      this.refusedWith = null;
       this.lastUploadMs = this.ports.clock.monotonicMs();
       if (this.byteLimit < config.maxBatchBytes && ++this.acksSinceShrink >= ACKS_TO_GROW) {
         this.byteLimit = Math.min(config.maxBatchBytes, this.byteLimit * 2);
         this.acksSinceShrink = 0;
       }
       if (this.suspect > 0) {
+        this.isolationCured = true;
         this.suspect -= batchSize;
         if (this.suspect <= 0) this.endIsolation();
       }
@@ -564,6 +583,10 @@ export class Agent {
       return;
     }
 
+    // A device refused with this very message is not bisected again at every retry.
+    if (verdict.action === "bisect" && (verdict.message === this.refusedWith || (batchSize <= 1 && !this.recordAtFault(verdict.message, verdict.namesRecord)))) {
+      verdict = { action: "refused", failure: "refused", message: verdict.message };
+    }
     this.failures[verdict.failure]++;
     this.lastError = `${verdict.failure}: ${this.redact(verdict.message)}`;
     this.ports.logger.log("warn", `upload of ${batchSize} readings failed: ${this.lastError}`);
@@ -586,6 +609,7 @@ export class Agent {
         if (this.suspect <= 0) this.endIsolation();
       } else {
         this.keepBatch();
+        if (this.suspect <= 0) this.isolationMessage = verdict.message;
         this.suspect = batchSize;
         this.splitLimit = Math.ceil(batchSize / 2);
       }
@@ -595,6 +619,24 @@ export class Agent {
     }
 
     this.keepBatch();
+    if (verdict.action === "retention" && this.dropOutsideRetention(verdict.fromMs, verdict.toMs, batchSize)) {
+      this.state = "idle";
+      this.scheduleAttempt(0);
+      return;
+    }
+    if (verdict.action === "refused" || verdict.action === "retention") {
+      this.endIsolation();
+      if (this.refusedWith !== verdict.message) {
+        this.refusedWith = verdict.message;
+        this.ports.logger.log(
+          "error",
+          `upload: the server refuses this device (${this.redact(verdict.message)}); nothing is dropped, buffering goes on, retrying every ${config.refusedRetryMs} ms`,
+        );
+      }
+      this.state = "refused";
+      this.scheduleAttempt(config.refusedRetryMs);
+      return;
+    }
     if (verdict.action === "auth") {
       if (!this.tokenRefused) {
         this.tokenRefused = true;
@@ -620,6 +662,49 @@ export class Agent {
   private endIsolation(): void {
     this.suspect = 0;
     this.splitLimit = 0;
+    this.isolationMessage = "";
+    this.isolationCured = false;
+  }
+
+  /**
+   * Whether one reading refused alone (valid by the agent's own rules) is itself at fault: the
+   * answer names a record or field, or splitting cured the rest of its batch under the same
+   * complaint. Otherwise the 400 is about the device, and no reading is dropped for it.
+   */
+  private recordAtFault(message: string, namesRecord: boolean): boolean {
+    return namesRecord || (this.suspect > 0 && this.isolationCured && message === this.isolationMessage);
+  }
+
+  /**
+   * Readings dated outside the server's retention window [fromMs, toMs) can never be stored: the
+   * oldest run of them in the refused batch is dropped (`outsideRetention`); one further in is
+   * brought to the front by sending the readings before it first. Readings without a time are
+   * stamped on arrival, so inside. Returns false when none lies outside: nothing a drop would cure.
+   */
+  private dropOutsideRetention(fromMs: number, toMs: number, batchSize: number): boolean {
+    const ring = this.ring;
+    const n = Math.min(batchSize, ring.pending);
+    const outside = (i: number): boolean => {
+      const wall = this.timebase.wallOf(ring.timeAt(i), ring.flagsAt(i));
+      return wall >= 0 && (wall < fromMs || wall >= toMs);
+    };
+    let lead = 0;
+    while (lead < n && outside(lead)) lead++;
+    if (lead > 0) {
+      ring.beginBatch(lead);
+      const dropped = this.finishBatch(true);
+      this.dropped.outsideRetention += dropped;
+      this.ports.logger.log("warn", `upload: ${dropped} readings dated outside the device's retention window dropped`);
+      return true;
+    }
+    for (let i = 1; i < n; i++) {
+      if (outside(i)) {
+        this.suspect = i;
+        this.splitLimit = i;
+        return true;
+      }
+    }
+    return false;
   }
 
   private redact(message: string): string {

@@ -12,6 +12,8 @@ export type FailureClass =
   | "rate-limited"
   | "too-large"
   | "invalid"
+  | "refused"
+  | "retention"
   | "auth"
   | "not-acknowledged"
   | "unexpected";
@@ -24,6 +26,8 @@ export const FAILURE_CLASSES: readonly FailureClass[] = [
   "rate-limited",
   "too-large",
   "invalid",
+  "refused",
+  "retention",
   "auth",
   "not-acknowledged",
   "unexpected",
@@ -36,8 +40,18 @@ export type Verdict =
   | { action: "rate-limited"; failure: "rate-limited"; message: string; retryAfterMs: number | undefined }
   /** 413: split the batch. */
   | { action: "split"; failure: "too-large"; message: string }
-  /** 400: bisect to isolate the rejected records. */
-  | { action: "bisect"; failure: "invalid"; message: string }
+  /**
+   * 400 in TagoIO's envelope about records: bisect to isolate the rejected ones. `namesRecord`: the
+   * answer itself points at a record or field (an index, a field name, `field_errors`).
+   */
+  | { action: "bisect"; failure: "invalid"; message: string; namesRecord: boolean }
+  /** 400 about the whole device (deactivated, record limit reached): stop uploading, keep everything, retry rarely. */
+  | { action: "refused"; failure: "refused"; message: string }
+  /**
+   * 400 "Time must be between A and B": readings dated outside the device's retention window can
+   * never be stored. The window is A 00:00 UTC up to the end of day B (A and B inclusive).
+   */
+  | { action: "retention"; failure: "retention"; message: string; fromMs: number; toMs: number }
   /** 401/403: stop uploading, keep buffering, retry rarely. */
   | { action: "auth"; failure: "auth"; message: string };
 
@@ -92,6 +106,8 @@ function clean(text: string): string {
 interface Envelope {
   success: boolean;
   message: string;
+  /** TagoIO's per-record errors (`field_errors`) came with it. */
+  fieldErrors: boolean;
 }
 
 /** TagoIO's envelopes: {status, result}, {status:false, message}, {status:false, result:{message}}, {status:false, result:"..."}. */
@@ -106,7 +122,47 @@ function envelopeOf(json: unknown): Envelope | undefined {
     const inner = (o.result as Record<string, unknown>).message;
     if (typeof inner === "string") message = inner;
   }
-  return { success: o.status, message: clean(message) };
+  const fieldErrors = typeof o.field_errors === "object" && o.field_errors !== null && Object.keys(o.field_errors).length > 0;
+  return { success: o.status, message: clean(message), fieldErrors };
+}
+
+// TagoIO's (and TagoCore's) 400s about the device, not about a record.
+const DEVICE_REFUSALS = [/\bdevice is deactivated\b/i, /has reached the limit of \d+ data registers/i];
+const RETENTION = /\btime must be between (\d{4})-(\d{2})-(\d{2}) and (\d{4})-(\d{2})-(\d{2})/i;
+/** A record index (`data[3]`, `[3]`) or a data object's field named as a word. */
+const NAMES_RECORD = /\[\d+\]|\b(variable|value|unit|time|group|location|metadata|serie)\b/i;
+/** What proxies and load balancers say in front of a server that answers 400 for a body too big. */
+const TOO_LARGE_TEXT = /too large|too big|entity too|payload too|body exceeded|max(imum)? body|size limit/i;
+const DAY_MS = 86_400_000;
+
+/** UTC midnight of a date written in a message, or NaN when it is no real date. */
+function dayStart(year: string, month: string, day: string): number {
+  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day));
+  const date = new Date(ms);
+  return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day) ? ms : Number.NaN;
+}
+
+/**
+ * A 400. The body too large (TagoCore, and proxies in front of a server, say so with a 400, not a
+ * 413): split, as for a 413. Not TagoIO's envelope (a proxy's page, garbage): no proof that a record
+ * is bad, so back off. Then the device refused, a retention window, or records to isolate.
+ */
+function classify400(envelope: Envelope | undefined, message: string): Verdict {
+  const namesRecord = NAMES_RECORD.test(message);
+  if (TOO_LARGE_TEXT.test(message) && !namesRecord) return { action: "split", failure: "too-large", message };
+  if (envelope === undefined) return { action: "back-off", failure: "unexpected", message, retryAfterMs: undefined };
+  for (let i = 0; i < DEVICE_REFUSALS.length; i++) {
+    if (DEVICE_REFUSALS[i].test(message)) return { action: "refused", failure: "refused", message };
+  }
+  const window = RETENTION.exec(message);
+  if (window !== null) {
+    const fromMs = dayStart(window[1], window[2], window[3]);
+    const toMs = dayStart(window[4], window[5], window[6]) + DAY_MS;
+    // A window that cannot be read cannot justify a drop: the device is refused instead.
+    if (!(fromMs < toMs)) return { action: "refused", failure: "refused", message };
+    return { action: "retention", failure: "retention", message, fromMs, toMs };
+  }
+  return { action: "bisect", failure: "invalid", message, namesRecord: namesRecord || envelope.fieldErrors };
 }
 
 const RETRY_AFTER_IN_TEXT = /retry-after:?\s*(\d{1,7})/i;
@@ -151,7 +207,7 @@ export function classify(result: HttpResult, wallMs: number): Verdict {
     return { action: "rate-limited", failure: "rate-limited", message, retryAfterMs: retryAfterMs(retryHeader, message, wallMs) };
   }
   if (status === 413) return { action: "split", failure: "too-large", message };
-  if (status === 400) return { action: "bisect", failure: "invalid", message };
+  if (status === 400) return classify400(envelope, message);
   if (status === 401 || status === 403) return { action: "auth", failure: "auth", message };
   if (status >= 500 && status < 600) {
     return { action: "back-off", failure: "server", message, retryAfterMs: retryAfterMs(retryHeader, "", wallMs) };

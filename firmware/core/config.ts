@@ -52,6 +52,8 @@ export interface AgentConfig {
   maxRetryAfterMs: number;
   /** How often to try again while the token is refused (401/403). */
   authRetryMs: number;
+  /** How often to try again while the server refuses the device itself (a 400 such as "Device is deactivated"). */
+  refusedRetryMs: number;
   /** This device's own ceiling on requests per minute (TagoIO's limits are shared by a fleet). */
   maxRequestsPerMinute: number;
   /** Upload readings that carry no time (clock never synced) rather than hold them. */
@@ -94,6 +96,7 @@ export const DEFAULTS: Readonly<Omit<AgentConfig, "token" | "variables">> = {
   rateLimitJitterMs: 5_000,
   maxRetryAfterMs: 900_000,
   authRetryMs: 900_000,
+  refusedRetryMs: 900_000,
   maxRequestsPerMinute: 6,
   uploadWithoutTime: false,
   journal: true,
@@ -130,6 +133,7 @@ const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   rateLimitJitterMs: { min: 0, max: 600_000 },
   maxRetryAfterMs: { min: 1_000, max: 86_400_000 },
   authRetryMs: { min: 10_000, max: 86_400_000 },
+  refusedRetryMs: { min: 10_000, max: 86_400_000 },
   maxRequestsPerMinute: { min: 1, max: 600 },
 };
 

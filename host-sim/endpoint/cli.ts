@@ -2,8 +2,11 @@
 // listens, the CA files to trust, the names the server certificate covers and the device token it
 // accepts (redacted, like every token; the local device's is kept whole in a file of the data dir)
 // and a curl command reading the (first) device's data, then one line per request unless --quiet.
-// Listening beyond loopback (--listen) warns on stderr and lists the LAN URLs. Bad options exit
-// with code 2, their message never showing a token whole; Ctrl-C or SIGTERM close it cleanly.
+// Listening beyond loopback (--listen) warns on stderr and lists the LAN URLs. The devices can be
+// made to answer as TagoCore does for conditions of the whole device: started deactivated (with
+// the curl line that activates them), mutable with a record limit, or immutable with a retention
+// window. Bad options exit with code 2, their message never showing a token whole; Ctrl-C or
+// SIGTERM close it cleanly.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isIP } from "node:net";
@@ -32,6 +35,19 @@ function param(text: string, previous: Array<{ key: string; value: string }>): A
   const at = text.indexOf("=");
   if (at < 1) throw new InvalidArgumentError("must look like key=value.");
   return [...previous, { key: text.slice(0, at), value: text.slice(at + 1) }];
+}
+
+function dataLimit(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError("must be a whole number of records from 1 (TagoCore's is 50000).");
+  return n;
+}
+
+/** Whole days: `1d` or `1`. */
+function retention(text: string): number {
+  const m = /^(\d+)d?$/.exec(text);
+  if (m === null || Number(m[1]) < 1) throw new InvalidArgumentError("must be whole days from 1, like 1d or 30d.");
+  return Number(m[1]);
 }
 
 function name(text: string, previous: string[]): string[] {
@@ -109,6 +125,18 @@ const program = new Command("tago-local")
       .argParser(param)
       .default([], "none"),
   )
+  .option("--deactivated", 'start every device deactivated: each request is answered 400 "Device is deactivated" until activated (the start prints the curl line that does it)')
+  .addOption(
+    new Option("--data-limit <records>", "a mutable device that holds at most this many records, then answers 400 as TagoCore does").argParser(
+      dataLimit,
+    ),
+  )
+  .addOption(
+    new Option(
+      "--retention <days>",
+      "an immutable device keeping this many days back (and up to tomorrow); a time outside is answered 400 as TagoCore does",
+    ).argParser(retention),
+  )
   .option("-q, --quiet", "no per-request log lines")
   // Commander quotes what it refuses (like --tokne=<uuid>): a token must not be printed whole.
   .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
@@ -126,8 +154,14 @@ const options = program.opts<{
   dataDir: string;
   plan: keyof typeof PLANS;
   param: Array<{ key: string; value: string }>;
+  deactivated?: boolean;
+  dataLimit?: number;
+  retention?: number;
   quiet?: boolean;
 }>();
+if (options.dataLimit !== undefined && options.retention !== undefined) {
+  program.error("error: --data-limit (a mutable device) and --retention (an immutable device) cannot go together");
+}
 // Its length at most, never the value: a mistyped token is still mostly the secret.
 const badToken = options.token.map(tokenProblem).find((problem) => problem !== undefined);
 if (badToken !== undefined) program.error(`error: option '-t, --token <uuid>': ${badToken}`);
@@ -142,7 +176,14 @@ try {
   const { startEndpoint } = await import("./server.js");
   const endpoint = await startEndpoint({
     dataDir,
-    devices: tokens.map((t) => ({ token: t, params: options.param })),
+    devices: tokens.map((t) => ({
+      token: t,
+      params: options.param,
+      // Each start says it: a device left deactivated by an earlier run is active again without the flag.
+      active: options.deactivated !== true,
+      dataLimit: options.dataLimit,
+      retentionDays: options.retention,
+    })),
     port: options.port,
     host: listen,
     names: options.name,
@@ -168,6 +209,15 @@ try {
   const headers = join(dataDir, CURL_HEADERS_FILE);
   const which = tokens.length > 1 ? ` (for the first --token; for another device, put its token in ${headers})` : "";
   console.log(`  its data:      ${curl}${which}`);
+  const kind =
+    options.dataLimit !== undefined
+      ? `mutable, at most ${options.dataLimit} records`
+      : `immutable, ${options.retention === undefined ? "no retention window" : `keeping ${options.retention} day${options.retention === 1 ? "" : "s"} back and up to tomorrow`}`;
+  console.log(`  device:        ${kind}`);
+  if (options.deactivated) {
+    const activate = curlCommand(dataDir, tokens[0], endpoint, { path: "/_local/device", put: '{"active":true}' });
+    console.log(`  deactivated:   every request is answered 400 "Device is deactivated"; activate it with ${activate}${which}`);
+  }
   console.log(
     `  rate limits:   ${options.plan} plan, per minute: POST /data ${limits.postData}, GET /data ${limits.getData}, ` +
       `GET /device/params ${limits.getParams}, GET /info ${limits.info}`,

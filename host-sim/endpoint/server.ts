@@ -1,8 +1,12 @@
 // The local TagoIO-compatible HTTPS endpoint: routes, authentication, rate limits and TagoIO's
 // response envelopes over the store, validation and certificates next to it. Checks run in the
-// order a client sees them: route (404), method (405), token (401), rate limit (429), body
-// (413, 400). Every answer is JSON in an envelope; an unexpected fault answers 500, never a
-// hang. Time stamps and rate windows come from the injected wall clock.
+// order a client sees them: route (404), method (405), token (401), device deactivated (400),
+// rate limit (429), body (413, 400), then the device's own limits as TagoCore words them (400):
+// an immutable device's retention window, a mutable device's record limit. Every answer is JSON
+// in an envelope; an unexpected fault answers 500, never a hang. Time stamps, rate windows and
+// the retention window come from the injected wall clock. One route is this endpoint's own,
+// for tests and people: `PUT /_local/device {"active": true|false}` with the device's token
+// switches it on or off, from loopback only.
 
 import { mkdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -11,16 +15,20 @@ import type { AddressInfo } from "node:net";
 import { readBody } from "./body.js";
 import { loadOrCreateIdentity } from "./certs.js";
 import { parseDataQuery } from "./data-query.js";
-import { leafNames } from "./names.js";
+import { isLoopback, leafNames } from "./names.js";
 import { CalendarMinuteLimiter, PLANS, type RateLimits, type RateRoute } from "./ratelimit.js";
 import { type DeviceRow, Store } from "./store.js";
-import { validateData } from "./validate.js";
+import { type NewRecord, validateData } from "./validate.js";
 
 export interface EndpointDevice {
   token: string;
   name?: string;
   active?: boolean;
   params?: Array<{ key: string; value: string; sent?: boolean }>;
+  /** A mutable device holding at most this many records (TagoCore: 50,000); none when absent. */
+  dataLimit?: number;
+  /** An immutable device keeping this many days back (and up to tomorrow); no window when absent. */
+  retentionDays?: number;
 }
 
 /** One answered request, for logs. Never carries the token. */
@@ -118,7 +126,8 @@ type Handler = (ctx: Context) => Promise<Reply> | Reply;
 
 interface Route {
   pattern: RegExp;
-  methods: Record<string, { handler: Handler; limit?: RateRoute }>;
+  /** `inactive`: also for a deactivated device. */
+  methods: Record<string, { handler: Handler; limit?: RateRoute; inactive?: boolean }>;
 }
 
 const DEFAULT_MAX_BODY = 200_000;
@@ -130,6 +139,11 @@ const fail = (status: number, message: string, headers?: Record<string, string>)
   headers,
 });
 const DENIED: Reply = { status: 401, body: { status: false, result: "Authorization denied" } };
+/** TagoCore's answer for a device whose Active switch is off, on every route. */
+const DEACTIVATED: Reply = fail(400, "Device is deactivated");
+const DAY_MS = 86_400_000;
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -146,6 +160,13 @@ function checkOptions(o: EndpointOptions): void {
   if (!Number.isInteger(max) || max <= 0) throw new RangeError("maxBodyBytes must be a positive integer");
   for (const d of o.devices) {
     if (typeof d.token !== "string" || d.token === "") throw new TypeError("every device needs a token");
+    for (const key of ["dataLimit", "retentionDays"] as const) {
+      const n = d[key];
+      if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new RangeError(`${key} must be a whole number from 1`);
+    }
+    if (d.dataLimit !== undefined && d.retentionDays !== undefined) {
+      throw new RangeError("a device is mutable (dataLimit) or immutable (retentionDays), not both");
+    }
   }
   if (o.names !== undefined) leafNames(o.names);
 }
@@ -169,7 +190,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     store.close();
     throw error;
   }
-  const accepted = new Set(options.devices.map((d) => d.token));
+  const accepted = new Map(options.devices.map((d) => [d.token, d]));
   const byStatus: Record<string, number> = {};
   let requests = 0;
 
@@ -186,12 +207,33 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     }
   }
 
+  /** What the device's own limits refuse in a valid body, in TagoCore's words; undefined when nothing. */
+  function deviceLimit(device: DeviceRow, records: NewRecord[], at: number): string | undefined {
+    const { dataLimit, retentionDays } = accepted.get(device.token) ?? {};
+    if (retentionDays !== undefined) {
+      const today = Math.floor(at / DAY_MS) * DAY_MS;
+      const from = today - retentionDays * DAY_MS;
+      const last = today + DAY_MS;
+      // Both days inclusive; a record without a time is stamped now, inside.
+      if (records.some((r) => r.time !== undefined && (r.time < from || r.time >= last + DAY_MS))) {
+        return `Time must be between ${day(from)} and ${day(last)}`;
+      }
+    }
+    if (dataLimit !== undefined && store.count(device.key) >= dataLimit) {
+      return `The device has reached the limit of ${dataLimit} data registers`;
+    }
+    return undefined;
+  }
+
   const postData: Handler = async ({ req, device }) => {
     const parsed = await readJson(req);
     if (!("value" in parsed)) return parsed;
     const checked = validateData(parsed.value);
     if (!checked.ok) return fail(400, checked.message);
-    store.addRecords(device.key, checked.records, now());
+    const at = now();
+    const refused = deviceLimit(device, checked.records, at);
+    if (refused !== undefined) return fail(400, refused);
+    store.addRecords(device.key, checked.records, at);
     return ok(`${checked.records.length} Data Added`, checked.records.length);
   };
 
@@ -210,7 +252,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       id: device.id,
       name: device.name,
       active: device.active,
-      type: "immutable",
+      type: accepted.get(device.token)?.dataLimit === undefined ? "immutable" : "mutable",
       visible: true,
       tags: [],
       created_at: iso(device.created_at),
@@ -236,6 +278,17 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     return ok("Params Successfully Updated");
   };
 
+  const setActive: Handler = async ({ req, device }) => {
+    // Beyond loopback (--listen 0.0.0.0) only a device's owner on this machine may switch it.
+    if (!isLoopback(req.socket.remoteAddress ?? "")) return fail(403, "PUT /_local/device is answered on loopback only");
+    const parsed = await readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const active = (parsed.value as { active?: unknown } | null)?.active;
+    if (typeof active !== "boolean") return fail(400, 'Body must be {"active": true} or {"active": false}');
+    store.setActive(device.token, active);
+    return ok(active ? "Device activated" : "Device deactivated");
+  };
+
   const routes: Route[] = [
     {
       pattern: /^\/data$/,
@@ -244,6 +297,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     { pattern: /^\/info$/, methods: { GET: { handler: info, limit: "info" } } },
     { pattern: /^\/device\/params$/, methods: { GET: { handler: getParams, limit: "getParams" } } },
     { pattern: /^\/device\/params\/([^/]+)$/, methods: { PUT: { handler: putParam } } },
+    { pattern: /^\/_local\/device$/, methods: { PUT: { handler: setActive, inactive: true } } },
   ];
 
   async function answer(req: IncomingMessage, url: URL): Promise<Reply> {
@@ -257,7 +311,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       }
       const token = tokenOf(req);
       const device = token !== undefined && accepted.has(token) ? store.device(token) : undefined;
-      if (device === undefined || !device.active) return DENIED;
+      if (device === undefined) return DENIED;
+      if (!device.active && method.inactive !== true) return DEACTIVATED;
       if (method.limit !== undefined) {
         const decision = limiter.take(method.limit);
         if (!decision.ok) {

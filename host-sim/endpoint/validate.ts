@@ -4,13 +4,15 @@
 // (UTF-8), like the 200 kB body limit. Two rules are this endpoint's own, as TagoIO documents
 // neither: numbers must be finite (JSON.parse makes 1e400 Infinity, which would be stored as null),
 // and metadata nests at most metadataDepth levels, checked without recursion, so no walk of it
-// (JSON.stringify here, the answer to GET /data) can overflow the stack.
+// (JSON.stringify here, the answer to GET /data) can overflow the stack. `group` follows TagoCore's
+// schema (24 characters), stricter than TagoIO's documented 100, so a client that passes here
+// passes both.
 
 export const LIMITS = {
   variableChars: 100,
   valueBytes: 6_000,
   unitChars: 25,
-  groupChars: 100,
+  groupChars: 24,
   metadataBytes: 10_000,
   metadataDepth: 32,
 } as const;

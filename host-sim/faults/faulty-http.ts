@@ -93,7 +93,7 @@ export class FaultyHttp implements HttpClient {
   private faultFor(request: HttpRequest): TransportFault | undefined {
     const w = this.weather;
     let fault: TransportFault | undefined;
-    if (w === "good" || w === "auth" || w === "offline") {
+    if (w === "good" || w === "deactivated" || w === "offline") {
       if (this.random.next() < this.sporadic) fault = TRANSPORT_FAULTS[this.random.below(TRANSPORT_FAULTS.length)];
     } else {
       fault = w;

@@ -35,8 +35,8 @@ export const TRANSPORT_FAULTS: readonly TransportFault[] = [
   "ack-lost",
 ];
 
-/** The link's state for a while: good, Wi-Fi gone, the token refused (401), or a transport fault. */
-export type Weather = "good" | "offline" | "auth" | TransportFault;
+/** The link's state for a while: good, Wi-Fi gone, the device switched off (TagoCore's 400 "Device is deactivated"), or a transport fault. */
+export type Weather = "good" | "offline" | "deactivated" | TransportFault;
 
 export interface Period {
   /** Run time (ms from the run's start) the period begins; it lasts until the next one. */
@@ -84,7 +84,7 @@ export function planRun(seed: number, hours: number): RunPlan {
   const random = new SeededRandom(seed);
   const durationMs = Math.round(hours * 60 * MINUTE);
   const periods: Period[] = [];
-  const bad: Weather[] = ["offline", "auth", ...TRANSPORT_FAULTS];
+  const bad: Weather[] = ["offline", "deactivated", ...TRANSPORT_FAULTS];
   for (let at = 0; at < durationMs; at += (5 + random.below(40)) * MINUTE) {
     periods.push({ at, weather: random.next() < 0.45 ? "good" : pick(random, bad) });
   }

@@ -2,7 +2,7 @@
 // with a flash journal on the NOR emulator lives its plan's hours against the local endpoint,
 // through the faulty transport. Power cuts strike at flash operations and reboot it (the device
 // makes a new agent on the same flash, after some time off, sometimes with SNTP late), the wall
-// clock jumps, bits flip on the flash, 401 periods come and go. Then the link heals, the device
+// clock jumps, bits flip on the flash, deactivated periods (400) come and go. Then the link heals, the device
 // drains its backlog, and the ledger is held against the endpoint's store.
 
 import { DROP_REASONS, type Snapshot } from "../../firmware/core/agent.js";
@@ -125,7 +125,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     bump(faults, `period:${w}`);
     faulty.weather = w;
     device.network.set(w !== "offline");
-    env.endpoint.setDeviceActive(token, w !== "auth");
+    env.endpoint.setDeviceActive(token, w !== "deactivated");
   };
 
   env.world.now = () => device.trueWallMs();

@@ -449,3 +449,150 @@ describe("Agent: lifecycle", () => {
     expect(invariantHolds(s)).toBe(true);
   });
 });
+
+describe("Agent: a 400 about the device (issue 16)", () => {
+  const DEACTIVATED = reply(400, { status: false, message: "Device is deactivated" });
+
+  it("stops uploading while the device is deactivated, drops nothing, retries rarely, then delivers everything", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 30_000 } });
+    const broken = watch(device);
+    device.tago.rule = () => DEACTIVATED;
+    device.agent.start();
+    let s = await device.run(HOUR);
+    expect(s.state).toBe("refused");
+    expect(s.lastError).toBe("refused: Device is deactivated");
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBe(s.sampled);
+    // The first try after a minute, then one every refusedRetryMs (15 minutes): no bisection.
+    expect(s.requests).toBe(4);
+    expect(s.failures.refused).toBe(4);
+    expect(s.failures.invalid).toBe(0);
+    expect(device.logger.lines.filter((l) => l.level === "error").map((l) => l.message)).toEqual([
+      "upload: the server refuses this device (Device is deactivated); nothing is dropped, buffering goes on, retrying every 900000 ms",
+    ]);
+
+    device.tago.rule = () => "store";
+    s = await device.run(20 * 60_000);
+    expect(broken).toEqual([]);
+    expect(s.state).toBe("idle");
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBeLessThan(3 * 60 + 3);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(device.tago.duplicates()).toBe(0);
+  });
+
+  it("refuses the device, dropping nothing, on a record limit until space is freed", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 30_000, refusedRetryMs: 300_000 } });
+    const broken = watch(device);
+    let limit = 1000;
+    device.tago.rule = () =>
+      device.tago.stored.length >= limit ? reply(400, { status: false, message: `The device has reached the limit of ${limit} data registers` }) : "store";
+    device.agent.start();
+    let s = await device.run(HOUR);
+    expect(s.state).toBe("refused");
+    expect(s.lastError).toBe("refused: The device has reached the limit of 1000 data registers");
+    expect(s.droppedTotal).toBe(0);
+    expect(device.tago.stored.length).toBeGreaterThanOrEqual(1000);
+    expect(s.delivered).toBe(device.tago.stored.length);
+    expect(s.buffered).toBe(s.sampled - s.delivered);
+
+    limit = 1_000_000;
+    s = await device.run(10 * 60_000);
+    expect(broken).toEqual([]);
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBeLessThan(3 * 60 + 3);
+    expect(device.tago.stored.length).toBe(s.delivered);
+  });
+
+  it("takes a 400 that splitting never cures, naming no record, as about the device: bisects once, drops nothing", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 30_000 } });
+    const broken = watch(device);
+    device.tago.rule = () => reply(400, { status: false, message: "Profile is blocked" });
+    device.agent.start();
+    const s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    expect(s.state).toBe("refused");
+    expect(s.lastError).toBe("refused: Profile is blocked");
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBe(s.sampled);
+    // 180 -> 90 -> 45 -> 23 -> 12 -> 6 -> 3 -> 2 -> 1 once (within 6 requests a minute), then a retry every 15 minutes.
+    expect(s.failures.invalid).toBe(8);
+    expect(s.failures.refused).toBe(1 + 3);
+  });
+
+  it("still drops a record the server names, even alone in its batch", async () => {
+    const device = new SimDevice({ config: { maxBatchRecords: 1, maxRequestsPerMinute: 600 } });
+    device.tago.rule = (e) =>
+      e.records[0].variable === "pressure" ? reply(400, { status: false, message: "Invalid data[0]: value out of range" }) : "store";
+    device.agent.start();
+    const s = await device.run(5 * 60_000);
+    expect(s.dropped.invalid).toBeGreaterThan(0);
+    expect(s.state).not.toBe("refused");
+    expect(device.tago.stored.every((r) => r.variable !== "pressure")).toBe(true);
+    expect(invariantHolds(s)).toBe(true);
+  });
+});
+
+describe("Agent: the device's retention window (issue 16)", () => {
+  const DAY = 24 * HOUR;
+  /** An immutable device keeping one day back, judged by the server's true clock. */
+  function retention(device: SimDevice) {
+    device.tago.rule = (e) => {
+      const today = Math.floor((START_WALL + device.clock.monotonicMs()) / DAY) * DAY;
+      const [from, to] = [today - DAY, today + 2 * DAY];
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      const outside = e.records.some((r) => r.time !== undefined && (Date.parse(r.time) < from || Date.parse(r.time) >= to));
+      return outside ? reply(400, { status: false, message: `Time must be between ${day(from)} and ${day(to - DAY)}` }) : "store";
+    };
+  }
+
+  it("after a long outage drops only the readings older than the window, under their own reason", async () => {
+    const device = new SimDevice({ config: { sampleIntervalMs: 60_000, bufferCapacity: 20_000 } });
+    const broken = watch(device);
+    retention(device);
+    device.online = false;
+    device.agent.start();
+    await device.run(3 * DAY);
+    device.online = true;
+    const s = await device.run(HOUR);
+    expect(broken).toEqual([]);
+    // Samples at 0, 1, ... minutes; the window opens at the start of day 2 (the server's yesterday).
+    const tooOld = 2 * 24 * 60 * 3;
+    expect(s.dropped.outsideRetention).toBe(tooOld);
+    expect(s.droppedTotal).toBe(tooOld);
+    expect(s.failures.retention).toBeGreaterThan(0);
+    expect(s.state).not.toBe("refused");
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(s.delivered + s.buffered + tooOld).toBe(s.sampled);
+    expect(Date.parse(device.tago.stored[0].time as string)).toBe(START_WALL + 2 * DAY);
+  });
+
+  it("drops readings a wrong clock dated in the future, wherever they are in the batch, and keeps those around them", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 20_000 } });
+    const broken = watch(device);
+    retention(device);
+    device.agent.start();
+    await device.run(10 * 60_000 + 500);
+    // The clock runs 5 days ahead for 30 s, then is right again.
+    device.clock.jumpWall(5 * DAY);
+    await device.run(30_000);
+    device.clock.jumpWall(-5 * DAY);
+    const s = await device.run(10 * 60_000);
+    expect(broken).toEqual([]);
+    expect(s.dropped.outsideRetention).toBe(30 * 3);
+    expect(s.droppedTotal).toBe(30 * 3);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    expect(s.delivered + s.buffered + 90).toBe(s.sampled);
+    expect(device.tago.stored.every((r) => Date.parse(r.time as string) < START_WALL + DAY)).toBe(true);
+  });
+
+  it("refuses the device, dropping nothing, when no reading lies outside the window the server names", async () => {
+    const device = new SimDevice({ config: { bufferCapacity: 20_000 } });
+    device.tago.rule = () => reply(400, { status: false, message: "Time must be between 2026-11-20 and 2026-11-30" });
+    device.agent.start();
+    const s = await device.run(30 * 60_000);
+    expect(s.state).toBe("refused");
+    expect(s.droppedTotal).toBe(0);
+    expect(s.buffered).toBe(s.sampled);
+  });
+});

@@ -60,7 +60,7 @@ describe("classify: the policy table", () => {
   it("splits on 413 and bisects on 400", () => {
     expect(classify(answer(413, '{"status":false,"message":"Payload too large"}'), WALL).action).toBe("split");
     const bad = classify(answer(400, '{"status":false,"result":{"message":"variable: invalid"}}'), WALL);
-    expect(bad).toEqual({ action: "bisect", failure: "invalid", message: "variable: invalid" });
+    expect(bad).toEqual({ action: "bisect", failure: "invalid", message: "variable: invalid", namesRecord: true });
   });
 
   it.each([
@@ -86,6 +86,64 @@ describe("classify: the policy table", () => {
     expect(of("timeout")).toMatchObject({ message: "m" });
     expect(of("tls")).toMatchObject({ action: "back-off", failure: "tls", message: "m" });
     for (const e of ["dns", "refused", "reset", "cancelled", "other"] as const) expect(of(e)).toMatchObject({ failure: "network", message: `${e}: m` });
+  });
+});
+
+describe("classify: a 400 about the device is not a bad record", () => {
+  // TagoCore v0.7.0's answers (issue 16), word for word.
+  it("refuses the device when it is deactivated, on POST and GET alike", () => {
+    expect(classify(answer(400, '{"status":false,"message":"Device is deactivated"}'), WALL)).toEqual({
+      action: "refused",
+      failure: "refused",
+      message: "Device is deactivated",
+    });
+  });
+
+  it("refuses the device when a mutable device holds its limit of records", () => {
+    const body = '{"status":false,"message":"The device has reached the limit of 50000 data registers"}';
+    expect(classify(answer(400, body), WALL)).toEqual({
+      action: "refused",
+      failure: "refused",
+      message: "The device has reached the limit of 50000 data registers",
+    });
+  });
+
+  it("reads the retention window of an immutable device, both days inclusive", () => {
+    const v = classify(answer(400, '{"status":false,"message":"Time must be between 2026-11-27 and 2026-11-29"}'), WALL);
+    expect(v).toEqual({
+      action: "retention",
+      failure: "retention",
+      message: "Time must be between 2026-11-27 and 2026-11-29",
+      fromMs: Date.UTC(2026, 10, 27),
+      toMs: Date.UTC(2026, 10, 30),
+    });
+  });
+
+  it.each([
+    ["a month that does not exist", "Time must be between 2026-13-01 and 2026-11-29"],
+    ["a day that does not exist", "Time must be between 2026-11-27 and 2026-02-30"],
+    ["a window that ends before it starts", "Time must be between 2026-11-29 and 2026-11-27"],
+  ])("refuses the device, dropping nothing, for a retention window with %s", (_what, message) => {
+    expect(classify(answer(400, JSON.stringify({ status: false, message })), WALL)).toEqual({ action: "refused", failure: "refused", message });
+  });
+
+  it("takes a proxy's 400 without TagoIO's envelope as no proof of a bad record", () => {
+    const proxy = "<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>";
+    expect(classify(answer(400, proxy), WALL)).toMatchObject({ action: "split", failure: "too-large" });
+    expect(classify(answer(400, "request entity too large"), WALL)).toEqual({ action: "split", failure: "too-large", message: "HTTP 400: request entity too large" });
+    expect(classify(answer(400, '{"status":false,"message":"request entity too large"}'), WALL)).toMatchObject({ action: "split" });
+    for (const body of ["<html><body><h1>400 Bad Request</h1></body></html>", "", "\u0000garbage", '"Device is deactivated"', '{"message":"Device is deactivated"}']) {
+      expect(classify(answer(400, body), WALL)).toMatchObject({ action: "back-off", failure: "unexpected" });
+    }
+    expect(classify(answer(400, '{"status":false,"message":"Device is deactivated"}', {}, true), WALL).action).toBe("back-off");
+  });
+
+  it("says whether a record-level 400 names a record or field", () => {
+    const of = (body: unknown) => classify(answer(400, JSON.stringify(body)), WALL);
+    expect(of({ status: false, message: "Invalid data[3]: unit must be a string of at most 25 characters" })).toMatchObject({ action: "bisect", namesRecord: true });
+    expect(of({ status: false, message: "Invalid data", field_errors: { "2": ["too long"] } })).toMatchObject({ action: "bisect", namesRecord: true });
+    expect(of({ status: false, message: "Invalid data", field_errors: {} })).toMatchObject({ action: "bisect", namesRecord: false });
+    expect(of({ status: false, message: "Your profile is out of data input" })).toMatchObject({ action: "bisect", namesRecord: false });
   });
 });
 

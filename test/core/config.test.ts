@@ -117,6 +117,13 @@ describe("validateConfig", () => {
     expect(r.warnings).toEqual([expect.stringMatching(/^sampleInterval: unknown/), expect.stringMatching(/^https: false: plain HTTP/)]);
   });
 
+  it("bounds how rarely a refused device is retried, in the words of every number setting", () => {
+    expect(problems({ ...base, refusedRetryMs: "5000" })).toEqual(["refusedRetryMs: 5000 is out of range (10000 to 86400000)"]);
+    expect(problems({ ...base, refusedRetryMs: "soon" })).toEqual(['refusedRetryMs: "soon" is not a whole number']);
+    const r = validateConfig({ ...base, refusedRetryMs: "60000" });
+    expect(r.ok && r.config.refusedRetryMs).toBe(60_000);
+  });
+
   it("keeps string values small enough that one reading always fits a batch", () => {
     expect(problems({ ...base, maxBatchBytes: 2048, maxStringLength: 1000 })).toEqual([expect.stringMatching(/^maxStringLength: /)]);
   });

@@ -5,11 +5,13 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
+import type { Snapshot } from "../../firmware/core/agent.js";
 import type { Clock, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { DEFAULT_VARIABLES, SimulatedDevice } from "../../host-sim/device.js";
 import { startEndpoint, type Endpoint, type EndpointOptions, type StoredRecord } from "../../host-sim/endpoint/server.js";
+import { invariantHolds } from "../../host-sim/run-summary.js";
 
 export const TOKEN = "3f2b9c1e-5d4a-4e8b-9c7d-1a2b3c4d5e6f";
 export const OTHER_TOKEN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
@@ -134,4 +136,21 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
 /** The fields compared between what was sampled and what was stored. */
 export function comparable(r: Expected | StoredRecord): Expected {
   return { variable: r.variable, value: r.value as number, unit: r.unit ?? "", time: r.time };
+}
+
+/**
+ * `ms` more of device time with the server accepting: everything buffered is delivered, once and
+ * as sampled, to the endpoint's device TOKEN (whatever token the device started with).
+ */
+export async function drained(rig: Rig, ms = 5 * MINUTE): Promise<Snapshot> {
+  await rig.device.runFor(ms);
+  rig.device.stop();
+  const s = rig.device.agent.snapshot();
+  expect(s.droppedTotal).toBe(0);
+  expect(invariantHolds(s)).toBe(true);
+  expect(s.buffered).toBeLessThan(3 * 60 + 3);
+  const stored = rig.endpoint.records(TOKEN);
+  expect(stored.length).toBe(s.delivered);
+  expect(stored.map(comparable)).toEqual(rig.expected().slice(0, s.delivered));
+  return s;
 }

@@ -72,7 +72,7 @@ describe("tago-local command line", () => {
   it("--help explains every option and exits 0", async () => {
     const { code, stdout } = await run(["--help"]);
     expect(code).toBe(0);
-    for (const option of ["--port", "--listen <address>", "--name <ip-or-dns>", "--token", "--data-dir", "--plan", "--param", "--quiet", "--help"]) {
+    for (const option of ["--port", "--listen <address>", "--name <ip-or-dns>", "--token", "--data-dir", "--plan", "--param", "--deactivated", "--data-limit <records>", "--retention <days>", "--quiet", "--help"]) {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('default: "127.0.0.1"');
@@ -88,6 +88,9 @@ describe("tago-local command line", () => {
       [["--param", "novalue"], "--param"],
       [["--name", "devbox.lan", "--name", "foo_bar"], `argument 'foo_bar' is invalid. DNS label "foo_bar"`],
       [["--listen", "bad_host"], "--listen"],
+      [["--data-limit", "0"], "--data-limit <records>' argument '0' is invalid. must be a whole number of records from 1"],
+      [["--retention", "1.5d"], "--retention <days>' argument '1.5d' is invalid. must be whole days from 1"],
+      [["--data-limit", "10", "--retention", "1d"], "--data-limit (a mutable device) and --retention (an immutable device) cannot go together"],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     results.forEach(({ code, stderr }, i) => {
@@ -179,6 +182,34 @@ describe("tago-local command line", () => {
     // Names for the LAN while listening on loopback only: a hint, no warning.
     expect(stderr).toMatch(/^note: listening on 127\.0\.0\.1 only; add --listen 0\.0\.0\.0/);
     expect(stderr).not.toContain("warning");
+  });
+
+  it("--deactivated answers as TagoCore does until the printed curl line activates the device", async () => {
+    const dataDir = await seededDir();
+    const child = launch(["--port", "0", "--data-dir", dataDir, "--deactivated", "--retention", "1d"]);
+    const output = { text: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+    const banner = await waitFor(child, output, /deactivated:.*\n/);
+    expect(banner).toContain("  device:        immutable, keeping 1 day back and up to tomorrow\n");
+    const token = readFileSync(join(dataDir, "device-token"), "utf8").trim();
+    expect(banner).not.toContain(token);
+    const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
+    const ca = readFileSync(join(dataDir, "ca.pem"));
+    expect(await postData(url, ca, token, { variable: "a", value: 1 })).toBe(400);
+
+    const line = /^ {2}deactivated: +every request is answered 400 "Device is deactivated"; activate it with (curl .*)$/m.exec(banner)?.[1] ?? "";
+    expect(line).toBe(`curl -s --cacert ${join(dataDir, "ca.pem")} -H @${join(dataDir, "curl-headers.txt")} -X PUT -d '{"active":true}' '${url}/_local/device'`);
+    expect(JSON.parse(await shell(line))).toEqual({ status: true, result: "Device activated" });
+    expect(await postData(url, ca, token, { variable: "a", value: 1 })).toBe(200);
+    // The retention window holds: a time from last year is refused.
+    expect(await postData(url, ca, token, { variable: "a", value: 1, time: "2025-01-01T00:00:00Z" })).toBe(400);
+    const log = await waitFor(child, output, /POST \/data 400\n(.*\n)*.*POST \/data 400\n/);
+    expect(log.slice(banner.length).match(/^\S+Z \S+ \S+ \d+.*$/gm)).toEqual([
+      expect.stringMatching(/ POST \/data 400$/),
+      expect.stringMatching(/ PUT \/_local\/device 200$/),
+      expect.stringMatching(/ POST \/data 200 records=1$/),
+      expect.stringMatching(/ POST \/data 400$/),
+    ]);
   });
 
   it("says loudly what it made again when CA files were deleted", async () => {

@@ -45,7 +45,7 @@ describe("restart", () => {
 
     const second = await startEndpoint({ dataDir, devices: [{ token, params: [{ key: "mode", value: "boost" }] }] });
     onTestFinished(() => second.close());
-    expect((await call(second, "GET", "/info", { token })).status).toBe(401);
+    expect((await call(second, "GET", "/info", { token })).json).toEqual({ status: false, message: "Device is deactivated" });
     second.setDeviceActive(token, true);
     const [param] = (await call(second, "GET", "/device/params", { token })).json.result;
     expect(param).toMatchObject({ key: "mode", value: "boost", sent: false });

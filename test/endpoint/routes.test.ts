@@ -6,6 +6,7 @@ import { startEndpoint } from "../../host-sim/endpoint/server.js";
 import { call, post, seededDir, start } from "./helpers.js";
 
 const DENIED = { status: false, result: "Authorization denied" };
+const DEACTIVATED = { status: false, message: "Device is deactivated" };
 
 describe("authentication", () => {
   it.each(["Device-Token", "Authorization", "token"] as const)("accepts the token in the %s header", async (header) => {
@@ -40,20 +41,41 @@ describe("authentication", () => {
     expect(answer.status).toBe(401);
   });
 
-  it("denies a device whose Active switch is off, from the start or switched at run time", async () => {
+  it("answers a device whose Active switch is off as TagoCore does (400 Device is deactivated), from the start or switched at run time", async () => {
     const [off, on] = [randomUUID(), randomUUID()];
     const { endpoint } = await start({ devices: [{ token: off, active: false }, { token: on }] });
-    expect((await call(endpoint, "GET", "/info", { token: off })).json).toEqual(DENIED);
-    expect((await call(endpoint, "POST", "/data", { token: off, body: { variable: "v", value: 1 } })).status).toBe(401);
+    for (const [method, path] of [
+      ["GET", "/info"],
+      ["GET", "/data"],
+      ["POST", "/data"],
+      ["GET", "/device/params"],
+    ]) {
+      const answer = await call(endpoint, method, path, { token: off, body: method === "POST" ? { variable: "v", value: 1 } : undefined });
+      expect(answer.status, `${method} ${path}`).toBe(400);
+      expect(answer.json).toEqual(DEACTIVATED);
+    }
     expect(endpoint.records()).toEqual([]);
 
     endpoint.setDeviceActive(on, false);
-    expect((await call(endpoint, "GET", "/info", { token: on })).status).toBe(401);
+    expect((await call(endpoint, "GET", "/info", { token: on })).json).toEqual(DEACTIVATED);
     endpoint.setDeviceActive(on, true);
     endpoint.setDeviceActive(off, true);
     expect((await call(endpoint, "GET", "/info", { token: on })).status).toBe(200);
     expect((await call(endpoint, "GET", "/info", { token: off })).status).toBe(200);
     expect(() => endpoint.setDeviceActive("nobody", true)).toThrow(/no device/);
+  });
+
+  it("switches a device on and off with PUT /_local/device and its own token, from loopback", async () => {
+    const token = randomUUID();
+    const { endpoint: device } = await start({ devices: [{ token, active: false }] });
+    const put = (body: unknown, as = token) => call(device, "PUT", "/_local/device", { token: as, body });
+    expect((await put({ active: true })).json).toEqual({ status: true, result: "Device activated" });
+    expect((await call(device, "GET", "/info", { token })).status).toBe(200);
+    expect((await put({ active: false })).json).toEqual({ status: true, result: "Device deactivated" });
+    expect((await call(device, "POST", "/data", { token, body: { variable: "v", value: 1 } })).json).toEqual(DEACTIVATED);
+    expect((await put({ active: "yes" })).status).toBe(400);
+    expect((await put({ active: true }, randomUUID())).json).toEqual(DENIED);
+    expect((await call(device, "GET", "/_local/device", { token })).status).toBe(405);
   });
 });
 

@@ -106,7 +106,7 @@ describe("validateData", () => {
     [{ variable: "v", value: "é".repeat(3001) }, "value must be at most 6000 bytes"],
     [{ variable: "v", value: 1, unit: "u".repeat(26) }, "unit"],
     [{ variable: "v", value: 1, unit: 5 }, "unit"],
-    [{ variable: "v", value: 1, group: "g".repeat(101) }, "group"],
+    [{ variable: "v", value: 1, group: "g".repeat(25) }, "group must be a string of at most 24 characters"],
     [{ variable: "v", value: 1, group: 1 }, "group"],
     [{ variable: "v", value: 1, time: "yesterday" }, "time"],
     [{ variable: "v", value: 1, time: 1764119455000 }, "time"],

@@ -38,13 +38,13 @@ const snapshot: Snapshot = {
   clockTrusted: true,
   sampled: 30,
   delivered: 20,
-  dropped: { bufferFull: 1, corrupt: 0, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0 },
+  dropped: { bufferFull: 1, corrupt: 0, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0, outsideRetention: 0 },
   droppedTotal: 1,
   buffered: 9,
   inFlight: 0,
   requests: 3,
   acknowledged: 2,
-  failures: { timeout: 1, network: 0, tls: 0, server: 0, "rate-limited": 0, "too-large": 0, invalid: 0, auth: 0, "not-acknowledged": 0, unexpected: 0 },
+  failures: { timeout: 1, network: 0, tls: 0, server: 0, "rate-limited": 0, "too-large": 0, invalid: 0, refused: 0, retention: 0, auth: 0, "not-acknowledged": 0, unexpected: 0 },
   sensorErrors: 0,
   lastError: "timeout: no answer",
   lastUploadMs: 50_000,
@@ -116,6 +116,11 @@ describe("run summary", () => {
     );
     expect(summarize({ ...nothing, state: "idle", lastError: null, requests: 0 }, run).undelivered).toBe(
       "nothing delivered, 9 readings waiting: idle, no upload was due yet (see --upload-interval)",
+    );
+    const refused = summarize({ ...nothing, state: "refused", lastError: "refused: Device is deactivated" }, run);
+    expect(refused).toMatchObject({ state: "refused", lastError: "refused: Device is deactivated", dropped: 0 });
+    expect(refused.undelivered).toBe(
+      "nothing delivered, 9 readings waiting: the server refused the device (nothing dropped; it retries every refusedRetryMs) after refused: Device is deactivated",
     );
     expect("undelivered" in summarize(snapshot, run)).toBe(false);
   });

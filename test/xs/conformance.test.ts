@@ -10,6 +10,7 @@ import { runOnNode, runOnXs } from "./engines.js";
 import type { Exchange, ScenarioResult } from "./scenario.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, RESPONSE_DELAY_MS, SAMPLE_MS, type DataRecord } from "./results.js";
 import {
+  DEVICE_400,
   MAX_STRING_LENGTH,
   OUTAGE,
   RATE_LIMITS,
@@ -145,6 +146,25 @@ describe("scenario outcomes", () => {
     expect(sent.filter((r) => r.time === REFUSED_READING.time).map((r) => r.variable).sort()).toEqual(["humidity", "temperature"]);
     const refusedBodies = xs.exchanges.filter((e) => e.outcome === 400);
     expect(refusedBodies.every((e) => e.body.includes(REFUSED_READING.time))).toBe(true);
+  });
+
+  it("device-400: deactivated, it is refused without a drop; then only readings before the retention window are dropped", () => {
+    const { xs } = runs["device-400"];
+    const s = xs.snapshot;
+    const refused = xs.exchanges.filter((e) => e.atMs < DEVICE_400.deactivatedUntilMs);
+    // The first try at a minute, then one refusedRetryMs (15 minutes) after its answer.
+    expect(refused.map((e) => e.atMs)).toEqual([60_000, 60_000 + RESPONSE_DELAY_MS + 900_000]);
+    expect(refused.every((e) => e.outcome === 400)).toBe(true);
+    expect(s.failures.refused).toBe(2);
+    // The backlog before midnight fills more than one batch of maxBatchBytes: one refusal each.
+    expect(s.failures.retention).toBe(2);
+    expect(xs.exchanges.filter((e) => e.outcome === 400).every((e) => e.body.includes("2025-06-01T23:"))).toBe(true);
+    // Samples every 10 s from 23:40 to midnight: 120 of three readings.
+    expect(s.dropped.outsideRetention).toBe(360);
+    expect(s.droppedTotal).toBe(360);
+    expect(delivered(xs).every((r) => timeOf(r) >= DEVICE_400.windowOpensMs)).toBe(true);
+    expect(delivered(xs)[0].time).toBe(new Date(DEVICE_400.windowOpensMs).toISOString());
+    expect(s.state).toBe("idle");
   });
 
   const VARIABLE_ORDER = ["temperature", "humidity", "pressure"];

@@ -41,6 +41,17 @@ export const RATE_LIMITS: ReadonlyArray<{ index: number; waitMs: number }> = [
 /** The reading the server refuses (400) in any batch that carries it. */
 export const REFUSED_READING = { variable: "pressure", time: new Date(WALL_START_MS + 5 * MINUTE).toISOString() };
 
+/**
+ * A device deactivated for its first half hour (TagoCore's 400), then immutable with a window
+ * opening at the midnight it boots 20 minutes before: its readings before midnight cannot be stored.
+ */
+export const DEVICE_400 = {
+  wallStartMs: Date.UTC(2025, 5, 1, 23, 40),
+  deactivatedUntilMs: 30 * MINUTE,
+  windowOpensMs: Date.UTC(2025, 5, 2),
+  window: "Time must be between 2025-06-02 and 2025-06-03",
+};
+
 /** SNTP answers 7.5 minutes after boot; until then the RTC reads 1970 and is not trusted. */
 export const SYNC = { atMs: 450_000, wallMs: WALL_START_MS + 12 * HOUR };
 
@@ -102,6 +113,17 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
       const records = JSON.parse(bodyText(request)) as Array<{ variable: string; time?: string }>;
       const refused = records.some((r) => r.variable === REFUSED_READING.variable && r.time === REFUSED_READING.time);
       return refused ? reply(400, { status: false, message: "Invalid data: pressure out of range" }) : acknowledge(request);
+    },
+  },
+  "device-400": {
+    config: BASE,
+    durationMs: 60 * MINUTE,
+    wallStartMs: DEVICE_400.wallStartMs,
+    answer: (request, _index, nowMs) => {
+      if (nowMs < DEVICE_400.deactivatedUntilMs) return reply(400, { status: false, message: "Device is deactivated" });
+      const records = JSON.parse(bodyText(request)) as Array<{ time: string }>;
+      const outside = records.some((r) => Date.parse(r.time) < DEVICE_400.windowOpensMs);
+      return outside ? reply(400, { status: false, message: DEVICE_400.window }) : acknowledge(request);
     },
   },
   "full-ring-drop-oldest": fullRing("drop-oldest"),
