@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { ServerResponse } from "node:http";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
-export type HostileAnswer = "5xx" | "429" | "413" | "html" | "garbage" | "truncated" | "huge" | "reset" | "hang";
+export type HostileAnswer = "5xx" | "429" | "413" | "401" | "html" | "garbage" | "truncated" | "huge" | "reset" | "hang";
 
 const HUGE_BYTES = 10 * 1024 * 1024;
 const CHUNK = new Uint8Array(64 * 1024).fill(0x20);
@@ -77,6 +77,11 @@ export class HostileServer {
         res.end(JSON.stringify({ status: false, message: inHeader ? "Too many requests" : `Too many requests (Retry-After: ${seconds})` }));
         return;
       }
+      case "401":
+        // The token refused, as TagoIO answers it.
+        res.writeHead(401, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ status: false, result: "Authorization denied" }));
+        return;
       case "413":
         res.writeHead(413, { "Content-Type": "application/json" });
         res.end(JSON.stringify({ status: false, message: "Payload too large" }));

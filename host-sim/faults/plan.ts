@@ -1,9 +1,9 @@
 // What goes wrong in one run of the fault campaign, drawn from a seed so a run replays exactly:
 // the device's partition and ring, a timeline of "weather" periods for the link (good, offline,
 // refused, resets, timeouts, 5xx, 429, 413, HTML, garbage, truncated or 10 MB answers,
-// acknowledgements lost after the server stored the data, 401s), sporadic faults in good weather,
-// power cuts armed at random flash operations, wall-clock jumps, and bits that flip on the flash
-// (in sector headers, and anywhere).
+// acknowledgements lost after the server stored the data, 401s, the device deactivated (400)),
+// sporadic faults in good weather, power cuts armed at random flash operations, wall-clock jumps,
+// and bits that flip on the flash (in sector headers, and anywhere).
 
 import { HEADER_BYTES } from "../../firmware/core/frame.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
@@ -15,6 +15,7 @@ export type TransportFault =
   | "5xx"
   | "429"
   | "413"
+  | "401"
   | "html"
   | "garbage"
   | "truncated"
@@ -28,6 +29,7 @@ export const TRANSPORT_FAULTS: readonly TransportFault[] = [
   "5xx",
   "429",
   "413",
+  "401",
   "html",
   "garbage",
   "truncated",
