@@ -32,3 +32,25 @@ export function rateLimitWaitMs(
   else wait = 60_000;
   return wait + Math.floor(random.next() * jitterMs);
 }
+
+/** This device's own ceiling on requests started per minute. */
+export class RequestCeiling {
+  private readonly perMinute: number;
+  /** Start times of the requests of the last minute. */
+  private readonly recent: number[] = [];
+
+  constructor(perMinute: number) {
+    this.perMinute = perMinute;
+  }
+
+  /** Milliseconds until a request may start, from monotonic time `now`; 0 when it may now. */
+  waitMs(now: number): number {
+    const recent = this.recent;
+    while (recent.length > 0 && recent[0] <= now - 60_000) recent.shift();
+    return recent.length >= this.perMinute ? recent[0] + 60_000 - now : 0;
+  }
+
+  started(now: number): void {
+    this.recent.push(now);
+  }
+}

@@ -44,7 +44,7 @@ describe("the core's import graph", () => {
   it("reads the imports it is meant to police", () => {
     const found = specifiersOf(readFileSync(join(core, "agent.ts"), "utf8"));
     expect(found).toContain("../ports.js");
-    expect(found).toContain("./ring.js");
+    expect(found).toContain("./backlog.js");
     expect(specifiersOf('import fs from "node:fs";\nexport { x } from "../../host-sim/a.js";\nconst m = import("timer");'))
       .toEqual(["node:fs", "../../host-sim/a.js", "timer"]);
   });

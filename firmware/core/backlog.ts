@@ -1,0 +1,249 @@
+// Every reading from its sample until it is settled, and the accounting that proves it: the RAM
+// ring, the flash journal behind it when there is one, the variables readings index, and the
+// counts of sampled, delivered and dropped (by reason) readings.
+// With a journal, every sample is journaled first and the ring is a window on the journal's
+// oldest unreleased readings, refilled from flash as batches are settled; readings the journal
+// recovers at boot count as sampled and wait like any other. When full, `whenFull` applies to the
+// journal (or, without one, to the ring); a reading dropped anywhere is counted under its reason.
+// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered.
+
+import type { Flash, Logger } from "../ports.js";
+import type { AgentConfig } from "./config.js";
+import { Encoder, type Batch } from "./encoder.js";
+import { Journal, type JournalStats } from "./journal.js";
+import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import { codePointLength } from "./text.js";
+import type { TimeBase } from "./timebase.js";
+import { VariableTable } from "./variables.js";
+
+/**
+ * bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one.
+ * corrupt: journaled readings that rotted on flash (found missing or unreadable).
+ * outsideRetention: dated outside the retention window the server named, so never storable.
+ */
+export type DropReason =
+  | "bufferFull"
+  | "corrupt"
+  | "nonFinite"
+  | "stringTooLong"
+  | "stringBudget"
+  | "invalid"
+  | "tooLarge"
+  | "outsideRetention";
+
+export const DROP_REASONS: readonly DropReason[] = [
+  "bufferFull",
+  "corrupt",
+  "nonFinite",
+  "stringTooLong",
+  "stringBudget",
+  "invalid",
+  "tooLarge",
+  "outsideRetention",
+];
+
+/** A record of zeroes, one for each key. */
+export function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = 0;
+  return out;
+}
+
+export class Backlog {
+  /** Readings taken from sensors (including those dropped at once), plus those the journal recovered at boot. */
+  sampled = 0;
+  /** Readings covered by an acknowledged 2xx. */
+  delivered = 0;
+  readonly dropped = zeroCounts(DROP_REASONS);
+  private readonly config: AgentConfig;
+  private readonly ring: Ring;
+  private readonly journal: Journal | undefined;
+  private readonly timebase: TimeBase;
+  /** The variables the ring's readings index: the configuration's, then earlier lists' from the journal. */
+  private readonly variables: VariableTable;
+  private readonly encoder: Encoder;
+  /** The sample being taken, journaled as one frame once every sensor has been read. */
+  private readonly sampleVariables: number[] = [];
+  private readonly sampleValues: ReadingValue[] = [];
+
+  /** Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer). */
+  constructor(config: AgentConfig, timebase: TimeBase, flash: Flash | undefined, logger: Logger) {
+    this.config = config;
+    this.timebase = timebase;
+    this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
+    this.variables = new VariableTable(config.variables);
+    this.encoder = new Encoder(this.variables);
+    if (flash === undefined) return;
+    const journal = new Journal(flash, {
+      whenFull: config.whenFull,
+      variables: config.variables,
+      onDrop: (loaded, unloaded, corrupt) => {
+        // The oldest `loaded` in the ring go too.
+        this.dropped[corrupt ? "corrupt" : "bufferFull"] += unloaded + this.ring.dropOldest(loaded);
+      },
+    });
+    this.journal = journal;
+    const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign } = journal.stats();
+    this.sampled = recovered;
+    if (recovered + corruptSkipped + damagedHeaders > 0) {
+      logger.log(
+        corruptLost + damagedHeaders > 0 ? "warn" : "info",
+        `journal: ${recovered} readings recovered from flash` +
+          (foreign > 0 ? ` (${foreign} taken under another variable list, sent under their own names)` : "") +
+          `, ${corruptSkipped} torn or corrupt frames skipped` +
+          (corruptLost > 0 ? `, ${corruptLost} readings lost to corruption` : "") +
+          (damagedHeaders > 0 ? `, ${damagedHeaders} damaged sector headers` : ""),
+      );
+    }
+    this.fill();
+  }
+
+  /** Readings waiting for a batch in the ring. */
+  get pending(): number {
+    return this.ring.pending;
+  }
+
+  /** Readings not yet delivered or dropped: in the ring, on the wire, or waiting in the journal. */
+  get buffered(): number {
+    return this.ring.unsettled + (this.journal?.waiting ?? 0);
+  }
+
+  /** Readings in the batch on the wire, evicted ones included. */
+  get inFlight(): number {
+    return this.ring.flightSize;
+  }
+
+  /** Readings waiting in flash beyond the ring. */
+  get waitingInFlash(): boolean {
+    return this.journal !== undefined && this.journal.waiting > 0;
+  }
+
+  journalStats(): JournalStats | undefined {
+    return this.journal?.stats();
+  }
+
+  /** Takes one reading of the sample stamped `time` with `flags`. */
+  record(variable: number, value: ReadingValue, time: number, flags: number): void {
+    this.sampled++;
+    let chars = 0;
+    if (typeof value === "number") {
+      // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
+      if (value - value !== 0) {
+        this.dropped.nonFinite++;
+        return;
+      }
+    } else if (typeof value === "string") {
+      chars = codePointLength(value);
+      if (chars > this.config.maxStringLength) {
+        this.dropped.stringTooLong++;
+        return;
+      }
+    }
+    if (this.journal !== undefined) {
+      // A string longer than the whole budget could never enter the ring window.
+      if (chars > this.config.stringBudget) this.dropped.stringBudget++;
+      else {
+        this.sampleVariables.push(variable);
+        this.sampleValues.push(value);
+      }
+      return;
+    }
+    const result = this.ring.push(variable, value, time, flags);
+    if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
+    else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+  }
+
+  /** Ends the sample begun by `record`: with a journal, it is journaled as one frame. */
+  endSample(time: number, flags: number): void {
+    if (this.journal === undefined || this.sampleValues.length === 0) return;
+    const stored = this.journal.append(this.sampleVariables, this.sampleValues, time, flags);
+    this.dropped.bufferFull += this.sampleValues.length - stored;
+    this.sampleVariables.length = 0;
+    this.sampleValues.length = 0;
+    this.fill();
+  }
+
+  /** Puts the oldest waiting readings, within the bounds, on the wire as one batch. */
+  beginBatch(maxBytes: number, maxRecords: number): Batch {
+    const batch = this.encoder.encode(this.ring, this.timebase, maxBytes, maxRecords);
+    this.ring.beginBatch(batch.count);
+    return batch;
+  }
+
+  /** The batch on the wire was acknowledged: it is delivered. */
+  acknowledge(): void {
+    this.delivered += this.finish(false);
+  }
+
+  /** The server refused the batch on the wire for good: its readings are dropped under `reason`. */
+  refuse(reason: DropReason): number {
+    const dropped = this.finish(true);
+    this.dropped[reason] += dropped;
+    return dropped;
+  }
+
+  /** The batch on the wire stays; readings evicted from it meanwhile (buffer full) are dropped now. */
+  keepBatch(): void {
+    this.dropped.bufferFull += this.ring.keepBatch();
+  }
+
+  /**
+   * The first of the oldest `n` waiting readings dated outside [fromMs, toMs), or -1. Readings
+   * without a time are stamped by the server on arrival, so inside.
+   */
+  firstOutside(fromMs: number, toMs: number, n: number): number {
+    for (let i = 0; i < n && i < this.ring.pending; i++) if (this.outside(i, fromMs, toMs)) return i;
+    return -1;
+  }
+
+  /** How many of the oldest `n` waiting readings, from the oldest on, are dated outside [fromMs, toMs). */
+  leadingOutside(fromMs: number, toMs: number, n: number): number {
+    let lead = 0;
+    while (lead < n && lead < this.ring.pending && this.outside(lead, fromMs, toMs)) lead++;
+    return lead;
+  }
+
+  /** Drops the oldest `n` waiting readings under `reason`, as a batch the server refused. */
+  dropOldest(n: number, reason: DropReason): number {
+    this.ring.beginBatch(n);
+    return this.refuse(reason);
+  }
+
+  private outside(index: number, fromMs: number, toMs: number): boolean {
+    const wall = this.timebase.wallOf(this.ring.timeAt(index), this.ring.flagsAt(index));
+    return wall >= 0 && (wall < fromMs || wall >= toMs);
+  }
+
+  /** Settles the batch on the wire: it leaves the ring and the journal. Returns how many records it covered. */
+  private finish(refused: boolean): number {
+    const held = this.ring.inFlight;
+    const covered = refused ? this.ring.discardBatch() : this.ring.acknowledge();
+    if (this.journal !== undefined) {
+      this.journal.release(held);
+      this.fill();
+    }
+    return covered;
+  }
+
+  /** Moves journaled readings into the ring while it has room, oldest first. */
+  private fill(): void {
+    const journal = this.journal;
+    if (journal === undefined) return;
+    for (let r = journal.peek(); r !== undefined && this.ring.accepts(r.value); r = journal.peek()) {
+      let variable = r.variable;
+      if (r.list !== 0) {
+        // Taken under an earlier variable list: sent under the name and unit it was taken with.
+        const taken = journal.variablesOf(r.list)[r.variable];
+        variable = this.variables.indexOf(taken);
+        if (variable < 0) {
+          // Every index is taken: the added ones are free once the ring holds no reading.
+          if (this.ring.count > 0) return;
+          this.variables.reset();
+          variable = this.variables.indexOf(taken);
+        }
+      }
+      this.ring.push(variable, r.value, r.time, r.flags);
+      journal.take();
+    }
+  }
+}

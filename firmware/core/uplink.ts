@@ -1,0 +1,337 @@
+// The uplink: one batch on the wire at a time, POSTed to TagoIO's `/data` with the Device-Token,
+// and the uplink policy for every answer (README, "Uplink policy"): readings are released only
+// on an acknowledged 2xx; everything else keeps them and decides when to try again.
+// Bounded: at most `maxRequestsPerMinute` requests started per minute, a guard timer that cancels
+// an exchange the port failed to end, batches within `maxBatchBytes` and `maxBatchRecords`.
+
+import type { HttpExchange, HttpResult, Ports, TimerHandle } from "../ports.js";
+import { zeroCounts, type Backlog } from "./backlog.js";
+import { fullJitterMs, rateLimitWaitMs, RequestCeiling } from "./backoff.js";
+import { classify, FAILURE_CLASSES, type Verdict } from "./classify.js";
+import { redactToken, type AgentConfig } from "./config.js";
+import type { Batch } from "./encoder.js";
+import { Isolation } from "./isolation.js";
+import type { TimeBase } from "./timebase.js";
+
+export type UplinkState =
+  | "stopped"
+  | "idle"
+  | "waiting-for-clock"
+  | "offline"
+  | "uploading"
+  | "backing-off"
+  | "rate-limited"
+  | "auth-failed"
+  /** The server refuses the device itself (deactivated, record limit reached): nothing is dropped. */
+  | "refused";
+
+const GUARD_SLACK_MS = 5_000;
+const RECHECK_MS = 5_000;
+/** Acknowledged uploads after a 413 before batches may grow back toward the configured bound. */
+const ACKS_TO_GROW = 32;
+
+export class Uplink {
+  state: UplinkState = "stopped";
+  requests = 0;
+  acknowledged = 0;
+  readonly failures = zeroCounts(FAILURE_CLASSES);
+  lastError: string | null = null;
+  /** Monotonic time of the last acknowledged upload, or null. */
+  lastUploadMs: number | null = null;
+  /** Monotonic time of the next attempt, or null when none is scheduled. */
+  nextAttemptAt: number | null = null;
+  private readonly config: AgentConfig;
+  private readonly ports: Ports;
+  private readonly backlog: Backlog;
+  private readonly timebase: TimeBase;
+  private readonly ceiling: RequestCeiling;
+  private readonly isolation = new Isolation();
+  private token: string;
+  private timer: TimerHandle | undefined;
+  private guardTimer: TimerHandle | undefined;
+  private exchange: HttpExchange | undefined;
+  /** Consecutive failures, for the backoff exponent. */
+  private failureRun = 0;
+  /** Body bytes per request: the configured bound, halved by each 413 and doubled back after a run of acknowledgements. */
+  private byteLimit: number;
+  private acksSinceShrink = 0;
+  /** The server refused the token; cleared by an acknowledgement or a new token. */
+  private tokenRefused = false;
+  /** The message the server refused the device with; cleared by an acknowledgement. */
+  private refusedWith: string | null = null;
+
+  constructor(config: AgentConfig, ports: Ports, backlog: Backlog, timebase: TimeBase) {
+    this.config = config;
+    this.ports = ports;
+    this.backlog = backlog;
+    this.timebase = timebase;
+    this.token = config.token;
+    this.byteLimit = config.maxBatchBytes;
+    this.ceiling = new RequestCeiling(config.maxRequestsPerMinute);
+  }
+
+  get tokenShown(): string {
+    return redactToken(this.token);
+  }
+
+  start(): void {
+    this.state = "idle";
+    this.schedule(this.config.uploadIntervalMs);
+  }
+
+  /** A batch on the wire is abandoned and stays buffered. */
+  stop(): void {
+    this.state = "stopped";
+    this.clearTimer("timer");
+    this.nextAttemptAt = null;
+    if (this.exchange !== undefined) this.exchange.cancel();
+  }
+
+  setToken(token: string): void {
+    this.token = token;
+    this.tokenRefused = false;
+    this.ports.logger.log("info", `agent: token replaced, now ${redactToken(token)}`);
+    if (this.state === "auth-failed") {
+      this.state = "idle";
+      this.failureRun = 0;
+      this.schedule(0);
+    }
+  }
+
+  /** Tries an upload now (subject to the network, the clock and the per-minute ceiling). */
+  flush(): void {
+    if (this.state === "idle") this.schedule(0);
+  }
+
+  private clearTimer(name: "timer" | "guardTimer"): void {
+    const handle = this[name];
+    if (handle !== undefined) this.ports.timers.clear(handle);
+    this[name] = undefined;
+  }
+
+  private schedule(delayMs: number): void {
+    this.clearTimer("timer");
+    const delay = Math.max(0, Math.ceil(delayMs));
+    this.nextAttemptAt = this.ports.clock.monotonicMs() + delay;
+    this.timer = this.ports.timers.set(() => {
+      this.timer = undefined;
+      this.nextAttemptAt = null;
+      this.attempt();
+    }, delay);
+  }
+
+  private attempt(): void {
+    if (this.state === "stopped" || this.exchange !== undefined) return;
+    const config = this.config;
+    if (this.backlog.pending === 0) {
+      this.state = "idle";
+      this.schedule(config.uploadIntervalMs);
+      return;
+    }
+    if (!this.ports.network.online()) {
+      this.state = "offline";
+      this.schedule(Math.min(RECHECK_MS, config.uploadIntervalMs));
+      return;
+    }
+    const wall = this.timebase.observe();
+    if (wall < 0 && !config.uploadWithoutTime) {
+      this.state = "waiting-for-clock";
+      this.schedule(Math.min(RECHECK_MS, config.uploadIntervalMs));
+      return;
+    }
+    const now = this.ports.clock.monotonicMs();
+    const wait = this.ceiling.waitMs(now);
+    if (wait > 0) {
+      this.schedule(wait);
+      return;
+    }
+
+    const batch = this.backlog.beginBatch(this.byteLimit, this.isolation.limit(config.maxBatchRecords));
+    this.ceiling.started(now);
+    this.requests++;
+    this.state = "uploading";
+    const headers: Array<[string, string]> = [
+      ["Content-Type", "application/json"],
+      ["Device-Token", this.token],
+    ];
+    if (!config.https) {
+      headers.push(["_ssl", "false"]);
+      this.ports.logger.log("warn", "upload: plain HTTP (https=false): readings and credentials cross the network unencrypted");
+    }
+    let exchange: HttpExchange;
+    try {
+      exchange = this.ports.http.request({
+        method: "POST",
+        tls: config.https,
+        host: config.host,
+        port: config.port,
+        path: "/data",
+        headers,
+        body: batch.body,
+        timeoutMs: config.requestTimeoutMs,
+        maxResponseBytes: config.maxResponseBytes,
+      });
+    } catch (e) {
+      this.settle(batch, { ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.exchange = exchange;
+    this.guardTimer = this.ports.timers.set(() => {
+      this.guardTimer = undefined;
+      exchange.cancel();
+    }, config.requestTimeoutMs + GUARD_SLACK_MS);
+    exchange.result
+      .then(
+        (result) => this.settle(batch, result),
+        (e: unknown) => this.settle(batch, { ok: false, error: "other", message: String(e) }),
+      )
+      .catch((e: unknown) => this.settleFailed(e));
+  }
+
+  /** A port threw while an answer was handled, against its contract: report it and go on, never stall. */
+  private settleFailed(e: unknown): void {
+    this.lastError = `unexpected: ${this.redact(e instanceof Error ? e.message : String(e))}`;
+    this.ports.logger.log("error", `upload: ${this.lastError}`);
+    if (this.state === "stopped" || this.timer !== undefined) return;
+    this.state = "backing-off";
+    this.schedule(fullJitterMs(this.failureRun++, this.config.backoffBaseMs, this.config.backoffCapMs, this.ports.random));
+  }
+
+  private settle(batch: Batch, result: HttpResult): void {
+    this.exchange = undefined;
+    this.clearTimer("guardTimer");
+    let verdict: Verdict;
+    try {
+      verdict = classify(result, this.timebase.observe());
+    } catch (e) {
+      verdict = { action: "back-off", failure: "unexpected", message: String(e), retryAfterMs: undefined };
+    }
+    if (this.state === "stopped") {
+      // Abandoned on stop: an acknowledgement still counts, anything else stays buffered.
+      if (verdict.action === "acknowledge") this.backlog.acknowledge();
+      else this.backlog.keepBatch();
+      return;
+    }
+    const size = this.backlog.inFlight;
+    if (verdict.action === "acknowledge") {
+      this.acknowledge(batch, size);
+      return;
+    }
+    // A device refused with this very message is not bisected again at every retry.
+    if (verdict.action === "bisect" && (verdict.message === this.refusedWith || (size <= 1 && !this.isolation.atFault(verdict.message, verdict.namesRecord)))) {
+      verdict = { action: "refused", failure: "refused", message: verdict.message };
+    }
+    this.failures[verdict.failure]++;
+    this.lastError = `${verdict.failure}: ${this.redact(verdict.message)}`;
+    this.ports.logger.log("warn", `upload of ${size} readings failed: ${this.lastError}`);
+    const config = this.config;
+    switch (verdict.action) {
+      case "split":
+        if (size <= 1) this.backlog.refuse("tooLarge");
+        else {
+          this.backlog.keepBatch();
+          this.byteLimit = Math.floor(batch.body.length / 2);
+          this.acksSinceShrink = 0;
+        }
+        return this.retry("idle", 0);
+      case "bisect":
+        if (size <= 1) {
+          this.backlog.refuse("invalid");
+          this.isolation.dropped();
+        } else {
+          this.backlog.keepBatch();
+          this.isolation.split(size, verdict.message);
+        }
+        return this.retry("idle", 0);
+      case "retention":
+        this.backlog.keepBatch();
+        if (this.dropOutsideRetention(verdict.fromMs, verdict.toMs, size)) return this.retry("idle", 0);
+        return this.refused(verdict.message);
+      case "refused":
+        this.backlog.keepBatch();
+        return this.refused(verdict.message);
+      case "auth":
+        this.backlog.keepBatch();
+        if (!this.tokenRefused) {
+          this.tokenRefused = true;
+          this.ports.logger.log("error", `upload: token ${redactToken(this.token)} refused; buffering goes on, retrying every ${config.authRetryMs} ms`);
+        }
+        return this.retry("auth-failed", config.authRetryMs);
+      case "rate-limited":
+        this.backlog.keepBatch();
+        return this.retry("rate-limited", rateLimitWaitMs(verdict.retryAfterMs, this.timebase.observe(), config.maxRetryAfterMs, config.rateLimitJitterMs, this.ports.random));
+      case "back-off": {
+        this.backlog.keepBatch();
+        const backoff = fullJitterMs(this.failureRun, config.backoffBaseMs, config.backoffCapMs, this.ports.random);
+        this.failureRun++;
+        const serverWait = verdict.retryAfterMs === undefined ? 0 : Math.min(verdict.retryAfterMs, config.maxRetryAfterMs);
+        return this.retry("backing-off", Math.max(backoff, serverWait));
+      }
+      default:
+        return unhandled(verdict);
+    }
+  }
+
+  private acknowledge(batch: Batch, size: number): void {
+    const config = this.config;
+    // Readings waiting in flash beyond the ring are worth the next upload at once.
+    const more = batch.full || this.backlog.waitingInFlash;
+    this.backlog.acknowledge();
+    this.acknowledged++;
+    this.failureRun = 0;
+    this.tokenRefused = false;
+    this.refusedWith = null;
+    this.lastUploadMs = this.ports.clock.monotonicMs();
+    if (this.byteLimit < config.maxBatchBytes && ++this.acksSinceShrink >= ACKS_TO_GROW) {
+      this.byteLimit = Math.min(config.maxBatchBytes, this.byteLimit * 2);
+      this.acksSinceShrink = 0;
+    }
+    this.isolation.acknowledged(size);
+    this.retry("idle", this.backlog.pending > 0 && (more || this.isolation.active) ? 0 : config.uploadIntervalMs);
+  }
+
+  private retry(state: UplinkState, delayMs: number): void {
+    this.state = state;
+    this.schedule(delayMs);
+  }
+
+  /** The server refuses the device itself: nothing is dropped, uploads retry rarely. */
+  private refused(message: string): void {
+    this.isolation.end();
+    if (this.refusedWith !== message) {
+      this.refusedWith = message;
+      this.ports.logger.log(
+        "error",
+        `upload: the server refuses this device (${this.redact(message)}); nothing is dropped, buffering goes on, retrying every ${this.config.refusedRetryMs} ms`,
+      );
+    }
+    this.retry("refused", this.config.refusedRetryMs);
+  }
+
+  /**
+   * Readings dated outside the server's retention window can never be stored: the oldest run of
+   * them in the refused batch is dropped (`outsideRetention`); one further in is brought to the
+   * front by sending the readings before it first. Returns false when none lies outside.
+   */
+  private dropOutsideRetention(fromMs: number, toMs: number, size: number): boolean {
+    const lead = this.backlog.leadingOutside(fromMs, toMs, size);
+    if (lead > 0) {
+      const dropped = this.backlog.dropOldest(lead, "outsideRetention");
+      this.ports.logger.log("warn", `upload: ${dropped} readings dated outside the device's retention window dropped`);
+      return true;
+    }
+    const first = this.backlog.firstOutside(fromMs, toMs, size);
+    if (first < 0) return false;
+    this.isolation.focus(first);
+    return true;
+  }
+
+  private redact(message: string): string {
+    return this.token === "" ? message : message.split(this.token).join(redactToken(this.token));
+  }
+}
+
+/** The compiler checks that every action of the uplink policy is handled. */
+function unhandled(verdict: never): never {
+  throw new Error(`uplink: no policy for ${JSON.stringify(verdict)}`);
+}
