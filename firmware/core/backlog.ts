@@ -11,7 +11,7 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
-import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, timeHigh, timeLow, type PushResult, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import { VariableTable } from "./variables.js";
@@ -62,7 +62,7 @@ export class Backlog {
   /** The variables the ring's readings index: the configuration's, then earlier lists' from the journal. */
   private readonly variables: VariableTable;
   private readonly encoder: Encoder;
-  /** The sample being taken, journaled as one frame once every sensor has been read. */
+  /** The readings of a sample the journal takes as one frame. */
   private readonly sampleVariables: number[] = [];
   private readonly sampleValues: ReadingValue[] = [];
 
@@ -122,44 +122,61 @@ export class Backlog {
     return this.journal?.stats();
   }
 
-  /** Takes one reading of the sample stamped `time` with `flags`. */
-  record(variable: number, value: ReadingValue, time: number, flags: number): void {
-    this.sampled++;
-    let chars = 0;
-    if (typeof value === "number") {
-      // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
-      if (value - value !== 0) {
-        this.dropped.nonFinite++;
-        return;
+  /**
+   * Takes one sample: readings `values[i]` of variables `variables[i]`, `count` of them, stamped
+   * `time` with `flags`. With a journal they are journaled as one frame. One call a sample, and
+   * numbers stored without a kind dispatch: this is the agent's hottest path.
+   */
+  addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number): void {
+    this.sampled += count;
+    const journal = this.journal;
+    const ring = this.ring;
+    const low = timeLow(time);
+    const high = timeHigh(time);
+    let kept = 0;
+    for (let i = journal === undefined ? ring.pushNumbers(variables, values, 0, count, low, high, flags) : 0; i < count; i++) {
+      const value = values[i];
+      let result: PushResult;
+      if (typeof value === "number") {
+        // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
+        if (value - value !== 0) {
+          this.dropped.nonFinite++;
+          continue;
+        }
+        if (journal !== undefined) {
+          this.sampleVariables[kept] = variables[i];
+          this.sampleValues[kept++] = value;
+          continue;
+        }
+        result = ring.pushRaw(variables[i], value, low, high, flags);
+      } else {
+        const chars = typeof value === "string" ? codePointLength(value) : 0;
+        if (chars > this.config.maxStringLength) {
+          this.dropped.stringTooLong++;
+          continue;
+        }
+        if (journal !== undefined) {
+          // A string longer than the whole budget could never enter the ring window.
+          if (chars > this.config.stringBudget) this.dropped.stringBudget++;
+          else {
+            this.sampleVariables[kept] = variables[i];
+            this.sampleValues[kept++] = value;
+          }
+          continue;
+        }
+        result = ring.push(variables[i], value, time, flags);
       }
-    } else if (typeof value === "string") {
-      chars = codePointLength(value);
-      if (chars > this.config.maxStringLength) {
-        this.dropped.stringTooLong++;
-        return;
-      }
+      if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
+      else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+      // Numbers that follow go the fast way again.
+      if (journal === undefined) i = ring.pushNumbers(variables, values, i + 1, count, low, high, flags) - 1;
     }
-    if (this.journal !== undefined) {
-      // A string longer than the whole budget could never enter the ring window.
-      if (chars > this.config.stringBudget) this.dropped.stringBudget++;
-      else {
-        this.sampleVariables.push(variable);
-        this.sampleValues.push(value);
-      }
-      return;
-    }
-    const result = this.ring.push(variable, value, time, flags);
-    if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
-    else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
-  }
-
-  /** Ends the sample begun by `record`: with a journal, it is journaled as one frame. */
-  endSample(time: number, flags: number): void {
-    if (this.journal === undefined || this.sampleValues.length === 0) return;
-    const stored = this.journal.append(this.sampleVariables, this.sampleValues, time, flags);
-    this.dropped.bufferFull += this.sampleValues.length - stored;
-    this.sampleVariables.length = 0;
-    this.sampleValues.length = 0;
+    if (journal === undefined || kept === 0) return;
+    this.sampleVariables.length = kept;
+    this.sampleValues.length = kept;
+    // Appended first: a full journal's drops are counted while it appends.
+    const stored = journal.append(this.sampleVariables, this.sampleValues, time, flags);
+    this.dropped.bufferFull += kept - stored;
     this.fill();
   }
 

@@ -1,7 +1,8 @@
 // The RAM ring: readings packed 16 bytes each into one preallocated ArrayBuffer.
 // Layout of a record: value float64 (bytes 0-7; a boolean as 0/1, a string as its key in the
-// string table), time as 48 bits of milliseconds (low uint32 at 8, high uint16 at 12), variable
-// index uint8 (14), flags uint8 (15).
+// string table), then two uint32 words: the low 32 bits of the time in milliseconds, and the
+// time's high 16 bits | variable index << 16 | flags << 24 (three stores a record, read back
+// through the same views on any byte order).
 // The batch on the wire is always the oldest records. When full: "drop-oldest" evicts the oldest
 // record, "drop-newest" refuses the new one. An evicted record that is part of the batch on the
 // wire is settled with that batch: delivered if it is acknowledged, dropped otherwise, so every
@@ -31,10 +32,21 @@ const TWO_POW_32 = 4294967296;
 
 export type ReadingValue = number | boolean | string;
 
-/** What became of a push: how many records (the new one or the oldest) were dropped now. */
+/** What became of a push: stored, one record (the new one or the oldest) dropped, or a string refused. */
 export const PUSH_STORED = 0;
 export const PUSH_DROPPED_ONE = 1;
 export const PUSH_REFUSED_STRING = 2;
+export type PushResult = typeof PUSH_STORED | typeof PUSH_DROPPED_ONE | typeof PUSH_REFUSED_STRING;
+
+/** The low 32 bits of a time, as `pushRaw` takes it. */
+export function timeLow(timeMs: number): number {
+  return timeMs % TWO_POW_32;
+}
+
+/** The bits of a time above the low 32, as `pushRaw` takes them. */
+export function timeHigh(timeMs: number): number {
+  return (timeMs - (timeMs % TWO_POW_32)) / TWO_POW_32;
+}
 
 export class Ring {
   readonly capacity: number;
@@ -42,8 +54,6 @@ export class Ring {
   readonly stringBudget: number;
   private readonly f64: Float64Array;
   private readonly u32: Uint32Array;
-  private readonly u16: Uint16Array;
-  private readonly u8: Uint8Array;
   private tail = 0;
   private size = 0;
   private flight = 0;
@@ -59,8 +69,6 @@ export class Ring {
     const buffer = new ArrayBuffer(capacity * RECORD_BYTES);
     this.f64 = new Float64Array(buffer);
     this.u32 = new Uint32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
-    this.u8 = new Uint8Array(buffer);
   }
 
   /** Records held, the batch on the wire included. */
@@ -99,40 +107,69 @@ export class Ring {
    * does not fit the string budget. A record evicted from the batch on the wire is not reported
    * here: it is settled with its batch.
    */
-  push(variable: number, value: ReadingValue, timeMs: number, flags: number): number {
-    let kind = KIND_NUMBER;
-    let stored: number;
-    let stringLength = 0;
-    if (typeof value === "number") stored = value;
-    else if (typeof value === "boolean") {
-      kind = KIND_BOOLEAN;
-      stored = value ? 1 : 0;
-    } else {
-      kind = KIND_STRING;
-      stringLength = codePointLength(value);
-      if (this.stringChars + stringLength > this.stringBudget) return PUSH_REFUSED_STRING;
-      stored = this.nextStringKey;
-    }
-    let result = PUSH_STORED;
+  push(variable: number, value: ReadingValue, timeMs: number, flags: number): PushResult {
+    const low = timeLow(timeMs);
+    const high = timeHigh(timeMs);
+    const meta = flags & ~KIND_MASK;
+    if (typeof value === "number") return this.pushRaw(variable, value, low, high, meta);
+    if (typeof value === "boolean") return this.pushRaw(variable, value ? 1 : 0, low, high, meta | KIND_BOOLEAN);
+    const stringLength = codePointLength(value);
+    if (this.stringChars + stringLength > this.stringBudget) return PUSH_REFUSED_STRING;
+    if (this.size === this.capacity && this.whenFull === "drop-newest") return PUSH_DROPPED_ONE;
+    const key = this.nextStringKey;
+    this.nextStringKey = (key + 1) % TWO_POW_32;
+    this.strings.set(key, value);
+    this.stringChars += stringLength;
+    return this.pushRaw(variable, key, low, high, meta | KIND_STRING);
+  }
+
+  /**
+   * Stores a record as it is kept: `raw` the float64 (a number itself, a boolean as 0/1, a
+   * string's key), the time split by `timeLow` and `timeHigh`, and `meta` the flags with the kind
+   * in the low bits (0: a number). The hot path for numbers; `push` takes any value.
+   */
+  pushRaw(variable: number, raw: number, low: number, high: number, meta: number): PushResult {
+    let result: PushResult = PUSH_STORED;
     if (this.size === this.capacity) {
       if (this.whenFull === "drop-newest") return PUSH_DROPPED_ONE;
       if (this.dropOldest(1) === 1) result = PUSH_DROPPED_ONE;
     }
-    if (kind === KIND_STRING) {
-      this.nextStringKey = (stored + 1) % TWO_POW_32;
-      this.strings.set(stored, value as string);
-      this.stringChars += stringLength;
-    }
     let slot = this.tail + this.size;
     if (slot >= this.capacity) slot -= this.capacity;
-    this.f64[slot * 2] = stored;
-    this.u32[slot * 4 + 2] = timeMs % TWO_POW_32;
-    this.u16[slot * 8 + 6] = timeMs / TWO_POW_32;
-    const byte = slot * 16;
-    this.u8[byte + 14] = variable;
-    this.u8[byte + 15] = (flags & ~KIND_MASK) | kind;
+    this.f64[slot * 2] = raw;
+    const u32 = this.u32;
+    u32[slot * 4 + 2] = low;
+    u32[slot * 4 + 3] = high | (variable << 16) | (meta << 24);
     this.size++;
     return result;
+  }
+
+  /**
+   * The hot path: stores `values[from]`, `values[from + 1]`... of variables `variables[i]` for as
+   * long as each is a finite number and fits without evicting a record; returns the index of the
+   * first it did not store (`count` when it stored them all), for `push` to take.
+   */
+  pushNumbers(variables: readonly number[], values: readonly ReadingValue[], from: number, count: number, low: number, high: number, flags: number): number {
+    const capacity = this.capacity;
+    const f64 = this.f64;
+    const u32 = this.u32;
+    const meta = high | ((flags & ~KIND_MASK) << 24);
+    let size = this.size;
+    let slot = this.tail + size;
+    if (slot >= capacity) slot -= capacity;
+    let i = from;
+    for (; i < count && size < capacity; i++) {
+      const value = values[i];
+      // NaN and the infinities are the only numbers where x - x is not 0.
+      if (typeof value !== "number" || value - value !== 0) break;
+      f64[slot * 2] = value;
+      u32[slot * 4 + 2] = low;
+      u32[slot * 4 + 3] = meta | (variables[i] << 16);
+      size++;
+      if (++slot === capacity) slot = 0;
+    }
+    this.size = size;
+    return i;
   }
 
   /** Whether one more record fits without evicting any: a free slot, and room in the string budget. */
@@ -171,7 +208,7 @@ export class Ring {
 
   private evictOldest(): void {
     const slot = this.tail;
-    if ((this.u8[slot * 16 + 15] & KIND_MASK) === KIND_STRING) {
+    if ((this.flagsIn(slot) & KIND_MASK) === KIND_STRING) {
       const key = this.f64[slot * 2];
       const s = this.strings.get(key);
       if (s !== undefined) this.stringChars -= codePointLength(s);
@@ -182,15 +219,15 @@ export class Ring {
   }
 
   variableIn(slot: number): number {
-    return this.u8[slot * 16 + 14];
+    return (this.u32[slot * 4 + 3] >>> 16) & 0xff;
   }
 
   flagsIn(slot: number): number {
-    return this.u8[slot * 16 + 15];
+    return this.u32[slot * 4 + 3] >>> 24;
   }
 
   timeIn(slot: number): number {
-    return this.u16[slot * 8 + 6] * TWO_POW_32 + this.u32[slot * 4 + 2];
+    return (this.u32[slot * 4 + 3] & 0xffff) * TWO_POW_32 + this.u32[slot * 4 + 2];
   }
 
   /** The value of a number record, without the kind dispatch of `valueIn`. */
@@ -200,7 +237,7 @@ export class Ring {
 
   valueIn(slot: number): ReadingValue {
     const raw = this.f64[slot * 2];
-    const kind = this.u8[slot * 16 + 15] & KIND_MASK;
+    const kind = this.flagsIn(slot) & KIND_MASK;
     if (kind === KIND_NUMBER) return raw;
     if (kind === KIND_BOOLEAN) return raw !== 0;
     return this.strings.get(raw) as string;

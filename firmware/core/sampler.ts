@@ -7,14 +7,15 @@
 import type { Logger, Ports, Sensor, TimerHandle } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
-import { FLAG_GROUPED, FLAG_UPTIME } from "./ring.js";
+import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
 import type { TimeBase } from "./timebase.js";
 
 export interface SensorPlan {
   sensor: Sensor;
-  /** Variable indexes and the split field paths they read. */
+  /** Variable indexes, and the fields they read: each path's first key and the keys after it. */
   variables: number[];
-  paths: string[][];
+  firsts: string[];
+  rests: string[][];
   /** Whether the last sample failed, so a dead sensor is logged once, not every tick. */
   failing: boolean;
 }
@@ -31,23 +32,15 @@ export function planSensors(config: AgentConfig, sensors: readonly Sensor[], pro
     }
     let plan = plans.get(v.sensor);
     if (plan === undefined) {
-      plan = { sensor, variables: [], paths: [], failing: false };
+      plan = { sensor, variables: [], firsts: [], rests: [], failing: false };
       plans.set(v.sensor, plan);
     }
     plan.variables.push(i);
-    plan.paths.push(v.field.split("."));
+    const path = v.field.split(".");
+    plan.firsts.push(path[0]);
+    plan.rests.push(path.slice(1));
   });
   return Array.from(plans.values());
-}
-
-function pick(sample: unknown, path: string[]): unknown {
-  let at: unknown = sample;
-  // An indexed loop: on XS a for-of allocates an iterator for every reading.
-  for (let i = 0; i < path.length; i++) {
-    if (typeof at !== "object" || at === null) return undefined;
-    at = (at as Record<string, unknown>)[path[i]];
-  }
-  return at;
 }
 
 export class Sampler {
@@ -60,6 +53,9 @@ export class Sampler {
   private readonly logger: Logger;
   private readonly plans: SensorPlan[];
   private readonly grouped: boolean;
+  /** The sample being taken: its readings' variables and values. */
+  private readonly variables: number[] = [];
+  private readonly values: ReadingValue[] = [];
   private timer: TimerHandle | undefined;
   private nextSampleAt = 0;
 
@@ -93,45 +89,61 @@ export class Sampler {
     const wall = this.timebase.observe();
     const time = wall >= 0 ? wall : this.ports.clock.monotonicMs();
     const flags = (wall >= 0 ? 0 : FLAG_UPTIME) | (this.grouped ? FLAG_GROUPED : 0);
-    const backlog = this.backlog;
-    for (let p = 0; p < this.plans.length; p++) {
-      const plan = this.plans[p];
-      let sample: unknown;
+    const plans = this.plans;
+    let count = 0;
+    // One try for all sensors (entering one costs on XS): a sensor that throws ends its turn only.
+    for (let p = 0; p < plans.length; p++) {
       try {
-        sample = plan.sensor.sample();
+        for (; p < plans.length; p++) count = this.read(plans[p], count);
       } catch (e) {
-        this.failed(plan, e instanceof Error ? e.message : String(e));
-        continue;
-      }
-      let missing = "";
-      for (let i = 0; i < plan.variables.length; i++) {
-        const value = pick(sample, plan.paths[i]);
-        if (typeof value === "number" || typeof value === "boolean" || typeof value === "string") {
-          backlog.record(plan.variables[i], value, time, flags);
-        } else {
-          missing = this.config.variables[plan.variables[i]].field;
-        }
-      }
-      if (missing !== "") this.failed(plan, `no reading at "${missing}"`);
-      else if (plan.failing) {
-        plan.failing = false;
-        this.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
+        this.failed(plans[p], e instanceof Error ? e.message : String(e));
       }
     }
-    backlog.endSample(time, flags);
+    this.backlog.addSample(this.variables, this.values, count, time, flags);
     this.onSampled();
+  }
+
+  /** Reads `plan`'s sensor into the sample from index `at`; returns the index after its readings. */
+  private read(plan: SensorPlan, at: number): number {
+    const sample = plan.sensor.sample() as Record<string, unknown>;
+    const { firsts, rests } = plan;
+    const found = typeof sample === "object" && sample !== null;
+    let count = at;
+    let missing = "";
+    for (let i = 0; i < firsts.length; i++) {
+      let value = found ? sample[firsts[i]] : undefined;
+      const rest = rests[i];
+      // An indexed loop: on XS a for-of allocates an iterator for every reading.
+      for (let j = 0; j < rest.length; j++) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[rest[j]] : undefined;
+      const type = typeof value;
+      if (type === "number" || type === "boolean" || type === "string") {
+        this.variables[count] = plan.variables[i];
+        this.values[count++] = value as ReadingValue;
+      } else {
+        missing = this.config.variables[plan.variables[i]].field;
+      }
+    }
+    if (missing !== "") this.failed(plan, `no reading at "${missing}"`);
+    else if (plan.failing) {
+      plan.failing = false;
+      this.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
+    }
+    return count;
   }
 
   private schedule(): void {
     const now = this.ports.clock.monotonicMs();
     this.nextSampleAt += this.config.sampleIntervalMs;
     if (this.nextSampleAt < now) this.nextSampleAt = now;
-    this.timer = this.ports.timers.set(() => {
-      this.timer = undefined;
-      this.sample();
-      this.schedule();
-    }, this.nextSampleAt - now);
+    this.timer = this.ports.timers.set(this.tick, this.nextSampleAt - now);
   }
+
+  /** The timer's callback, made once rather than a closure a sample. */
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.sample();
+    this.schedule();
+  };
 
   private failed(plan: SensorPlan, why: string): void {
     this.sensorErrors++;
