@@ -50,8 +50,9 @@ const SPARE = 1;
 /** Part of the log. */
 const OPEN = 2;
 
-const MIN_SECTORS = 3;
-const MIN_SECTOR_BYTES = 256;
+/** The least flash a journal works on: this many sectors, of this many bytes. */
+export const MIN_SECTORS = 3;
+export const MIN_SECTOR_BYTES = 256;
 /**
  * The time given to a previous boot's uptime reading: no clock can place it any more, so it is
  * sent without one, and this (never a real uptime) keeps its group apart from this boot's.
