@@ -19,27 +19,21 @@
 
 import type { Flash } from "../ports.js";
 import type { WhenFull } from "./config.js";
+import { encodeErased, encodeOpened, HEADER_BYTES, isErased, maxFrameBytes, parseHeader, PHASE_TWO } from "./frame.js";
 import {
   DATA_OVERHEAD,
   encodeData,
-  encodeErased,
   encodeList,
-  encodeOpened,
   encodeRelease,
   findFrame,
-  HEADER_BYTES,
-  isErased,
   listId,
-  maxFrameBytes,
   MIN_FRAME,
   parseFrame,
-  parseHeader,
-  PHASE_TWO,
   readingBytes,
   RELEASE_BYTES,
   STRING_OVERHEAD,
   type Frame,
-} from "./frame.js";
+} from "./reading-frame.js";
 import { FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
 import type { Variable } from "./variables.js";
 
