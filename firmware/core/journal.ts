@@ -20,6 +20,7 @@
 import type { Flash } from "../ports.js";
 import type { WhenFull } from "./config.js";
 import { encodeErased, encodeOpened, HEADER_BYTES, isErased, maxFrameBytes, parseHeader, PHASE_TWO } from "./frame.js";
+import { HandedOut } from "./handed-out.js";
 import {
   DATA_OVERHEAD,
   encodeData,
@@ -189,9 +190,7 @@ export class Journal {
   private durableFloor = 0;
   /** Readings before this seq were journaled by an earlier boot. */
   private readonly bootSeq: number;
-  /** Readings handed out and not released, as runs of consecutive seqs: start, n, start, n... */
-  private readonly runs: number[] = [];
-  private loadedCount = 0;
+  private readonly handedOut = new HandedOut();
   private unloadedCount = 0;
   private readSector = -1;
   private readOffset = 0;
@@ -250,7 +249,7 @@ export class Journal {
   stats(): JournalStats {
     return {
       sectors: this.sectors,
-      held: this.loadedCount + this.unloadedCount,
+      held: this.handedOut.count + this.unloadedCount,
       recovered: this.recoveredCount,
       corruptSkipped: this.corrupt,
       corruptLost: this.corruptLost,
@@ -328,13 +327,8 @@ export class Journal {
     if (this.unloadedCount === 0 || frame === undefined || this.readIndex >= frame.values.length) {
       throw new Error("journal: take without a reading shown by peek");
     }
-    const seq = frame.seq + this.readIndex;
-    const runs = this.runs;
-    const k = runs.length;
-    if (k > 0 && runs[k - 2] + runs[k - 1] === seq) runs[k - 1]++;
-    else runs.push(seq, 1);
+    this.handedOut.add(frame.seq + this.readIndex);
     this.readIndex++;
-    this.loadedCount++;
     this.unloadedCount--;
   }
 
@@ -344,21 +338,7 @@ export class Journal {
    */
   release(n: number): void {
     if (n <= 0) return;
-    const runs = this.runs;
-    let left = n;
-    let floor = this.floor;
-    while (left > 0 && runs.length > 0) {
-      const k = Math.min(left, runs[1]);
-      floor = runs[0] + k;
-      left -= k;
-      if (k === runs[1]) runs.splice(0, 2);
-      else {
-        runs[0] += k;
-        runs[1] -= k;
-      }
-    }
-    if (left > 0) throw new Error(`journal: ${n} readings released, only ${n - left} were handed out`);
-    this.loadedCount -= n;
+    const floor = this.handedOut.settle(n);
     if (floor > this.floor) this.floor = floor;
     // When the head is full and drop-newest cannot make room, the next header or release carries it.
     // A header that just took the floor gets the release frame all the same: were that header to
@@ -415,7 +395,7 @@ export class Journal {
     let unloaded = 0;
     if (full) {
       floor = Math.max(floor, this.last[after]);
-      loaded = this.loadedBelow(floor, false);
+      loaded = this.handedOut.below(floor, false);
       if (this.readSector === after) unloaded = Math.max(0, this.unloadedCount - this.countAfter(after));
       if (loaded + unloaded > 0 && this.options.whenFull === "drop-newest") return false;
     }
@@ -437,8 +417,7 @@ export class Journal {
       this.floor = floor;
       this.state[after] = DIRTY;
       this.tail = (after + 1) % n;
-      this.loadedBelow(floor, true);
-      this.loadedCount -= loaded;
+      this.handedOut.below(floor, true);
       this.unloadedCount -= unloaded;
       if (this.readSector === after) this.moveReader(this.tail);
       this.dropping = 0;
@@ -446,27 +425,6 @@ export class Journal {
     }
     if (this.state[after] !== SPARE) this.prepare(after);
     return true;
-  }
-
-  /** Readings handed out with a seq below `floor`; removed from the runs when `remove`. */
-  private loadedBelow(floor: number, remove: boolean): number {
-    const runs = this.runs;
-    let total = 0;
-    let i = 0;
-    while (i < runs.length && runs[i] < floor) {
-      const k = Math.min(runs[i + 1], floor - runs[i]);
-      total += k;
-      if (remove && k === runs[i + 1]) {
-        runs.splice(i, 2);
-        continue;
-      }
-      if (remove) {
-        runs[i] += k;
-        runs[i + 1] -= k;
-      }
-      i += 2;
-    }
-    return total;
   }
 
   /** Readings in the sectors after `s`, up to the head. */
