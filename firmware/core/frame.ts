@@ -34,6 +34,16 @@ export interface SectorHeader {
   schema: number;
 }
 
+/** What a log needs to know of the frames it holds, all in the envelope above. */
+export interface FrameFormat<F extends { length: number }> {
+  /** The shortest frame there is. */
+  readonly minBytes: number;
+  /** The frame starting at `b[at]` and ending by `limit`, or undefined when there is no valid one. */
+  parse(b: Uint8Array, at: number, limit: number): F | undefined;
+  /** The first offset in [from, limit) where a valid frame starts, or -1. */
+  find(b: Uint8Array, from: number, limit: number): number;
+}
+
 /** A frame of `length` bytes, its tag and length set: the caller fills it in, then seals it. */
 export function newFrame(tag: number, length: number): Uint8Array {
   const b = new Uint8Array(length);

@@ -15,7 +15,7 @@
 //    1 float64: 8 bytes        2 boolean: the value in bit 2        3 string: u16 length, UTF-8
 
 import { crc32 } from "./crc.js";
-import { CRC_BYTES, frameLength, getU48, isSealed, MAX_FRAME, newFrame, putU48, sealFrame } from "./frame.js";
+import { CRC_BYTES, frameLength, type FrameFormat, getU48, isSealed, MAX_FRAME, newFrame, putU48, sealFrame } from "./frame.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
 import type { Variable } from "./variables.js";
 
@@ -23,7 +23,7 @@ const TAG_DATA = 0xd5;
 const TAG_RELEASE = 0xa9;
 const TAG_LIST = 0x3c;
 /** The shortest frame: a list of one variable with a one-letter name and no unit. */
-export const MIN_FRAME = 11;
+const MIN_FRAME = 11;
 /** Tag, length, seq, time, flags and CRC: a data frame's bytes besides its readings. */
 export const DATA_OVERHEAD = 20;
 export const RELEASE_BYTES = 13;
@@ -260,3 +260,6 @@ export function findFrame(b: Uint8Array, from: number, limit: number): number {
   }
   return -1;
 }
+
+/** The reading frames, as the journal's log reads them. */
+export const READING_FRAMES: FrameFormat<Frame> = { minBytes: MIN_FRAME, parse: parseFrame, find: findFrame };
