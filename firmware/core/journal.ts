@@ -1,10 +1,9 @@
 // The flash journal, the readings' front: it journals each sample's readings as frames
 // (reading-frame.ts) in a log on flash (sector-log.ts), so that they outlive a reboot or a power
-// cut, hands them out to the RAM ring, oldest first, and, once they are settled, appends a
+// cut, hands them out to the RAM ring (journal-reader.ts) and, once they are settled, appends a
 // release frame: "every reading before seq F is settled" (records are never rewritten). Every
 // sector opens with the list of variables its readings index, so readings taken under an earlier
 // list are sent under the names they were taken with. What boot finds is recovery.ts's.
-// Readings whose frames rot after boot are passed over and reported dropped as corrupt.
 // When full: "drop-oldest" erases the oldest sector and reports its unreleased readings dropped,
 // once the header of the sector being opened records a floor past them (so a torn erase cannot
 // bring them back); "drop-newest" refuses new readings until releases free that sector.
@@ -14,20 +13,16 @@ import type { Flash } from "../ports.js";
 import type { WhenFull } from "./config.js";
 import { maxFrameBytes } from "./frame.js";
 import { HandedOut } from "./handed-out.js";
+import { JournalReader } from "./journal-reader.js";
 import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD } from "./reading-frame.js";
-import { missingIn, recover } from "./recovery.js";
-import { FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { recover } from "./recovery.js";
+import type { ReadingValue } from "./ring.js";
 import { LogCursor, SectorLog } from "./sector-log.js";
 import type { Variable } from "./variables.js";
 
 /** The least flash a journal works on: this many sectors, of this many bytes. */
 export const MIN_SECTORS = 3;
 export const MIN_SECTOR_BYTES = 256;
-/**
- * The time given to a previous boot's uptime reading: no clock can place it any more, so it is
- * sent without one, and this (never a real uptime) keeps its group apart from this boot's.
- */
-const OLD_UPTIME_BASE = 2 ** 47;
 
 export interface JournalReading {
   /** The variable list the reading was journaled under: 0 for this boot's, else see `variablesOf`. */
@@ -109,8 +104,7 @@ function dataRoom(sectorSize: number, listBytes: number): number {
 export class Journal {
   private readonly options: JournalOptions;
   private readonly log: SectorLog<Frame>;
-  /** Where `peek` reads: the oldest unreleased reading not yet handed out is at or after it. */
-  private readonly cursor = new LogCursor<Frame>();
+  private readonly reader: JournalReader;
   /** This boot's list frame, written first into every sector it opens. */
   private readonly listFrame: Uint8Array;
   /** Its id, kept in every sector's header. */
@@ -128,18 +122,8 @@ export class Journal {
   private floor: number;
   /** The greatest floor on flash, in a release frame or a header. */
   private durableFloor: number;
-  /** Readings before this seq were journaled by an earlier boot. */
-  private readonly bootSeq: number;
   private readonly handedOut = new HandedOut();
-  private unloadedCount: number;
-  /** The index, in the cursor's frame, of the reading `peek` looks at. */
-  private readIndex = 0;
-  /** One past the last reading the reader passed: a frame further on means those between rotted. */
-  private readExpect: number;
-  /** Seq ranges found missing at boot, and counted then: from, to, from, to... */
-  private readonly bootGaps: number[];
   private readonly recoveredCount: number;
-  private corrupt: number;
   private readonly corruptLost: number;
   private readonly damagedHeaders: number;
   private readonly foreign: number;
@@ -152,7 +136,9 @@ export class Journal {
     this.listFrame = encodeList(options.variables);
     this.schema = listId(this.listFrame);
     this.maxFrame = dataRoom(flash.sectorSize, this.listFrame.length);
-    const r = recover(this.log, this.cursor, options.variables, this.schema);
+    const cursor = new LogCursor<Frame>();
+    const r = recover(this.log, cursor, options.variables, this.schema);
+    this.reader = new JournalReader(this.log, cursor, r, options);
     this.lists = r.lists;
     this.listOf = r.listOf;
     this.count = r.count;
@@ -160,15 +146,10 @@ export class Journal {
     this.nextSeq = r.nextSeq;
     this.floor = r.floor;
     this.durableFloor = r.durableFloor;
-    this.bootGaps = r.gaps;
-    this.unloadedCount = r.unloaded;
-    this.readExpect = r.floor;
     this.recoveredCount = r.unloaded + r.dropped + r.corruptLost;
-    this.corrupt = r.corruptSkipped;
     this.corruptLost = r.corruptLost;
     this.damagedHeaders = r.damagedHeaders;
     this.foreign = r.foreign;
-    this.bootSeq = this.nextSeq;
     if (r.dropped > 0) options.onDrop(0, r.dropped, false);
     if (r.corruptLost > 0) options.onDrop(0, r.corruptLost, true);
   }
@@ -185,15 +166,15 @@ export class Journal {
 
   /** Unreleased readings on flash not yet handed out by `take`. */
   get waiting(): number {
-    return this.unloadedCount;
+    return this.reader.waiting;
   }
 
   stats(): JournalStats {
     return {
       sectors: this.log.sectors,
-      held: this.handedOut.count + this.unloadedCount,
+      held: this.handedOut.count + this.reader.waiting,
       recovered: this.recoveredCount,
-      corruptSkipped: this.corrupt,
+      corruptSkipped: this.reader.corrupt,
       corruptLost: this.corruptLost,
       damagedHeaders: this.damagedHeaders,
       foreign: this.foreign,
@@ -223,7 +204,7 @@ export class Journal {
       this.count[this.log.head] += to - from;
       this.nextSeq += to - from;
       this.last[this.log.head] = this.nextSeq;
-      this.unloadedCount += to - from;
+      this.reader.waiting += to - from;
       from = to;
     }
     return from;
@@ -231,46 +212,12 @@ export class Journal {
 
   /** The oldest unreleased reading not yet handed out, or undefined when there is none. */
   peek(): JournalReading | undefined {
-    if (this.unloadedCount === 0) return undefined;
-    for (;;) {
-      const frame = this.currentFrame();
-      if (frame === undefined) {
-        // The newest frames rotted on flash after boot: what cannot be read any more is dropped, counted.
-        const unreadable = this.unloadedCount;
-        this.unloadedCount = 0;
-        this.readExpect = this.nextSeq;
-        this.corrupt++;
-        this.options.onDrop(0, unreadable, true);
-        return undefined;
-      }
-      if (this.readIndex >= frame.values.length) {
-        this.cursor.pass(frame.length);
-        continue;
-      }
-      const seq = frame.seq + this.readIndex;
-      if (seq < this.floor) {
-        this.readIndex++;
-        continue;
-      }
-      let flags = frame.flags;
-      let time = frame.time;
-      if (seq < this.bootSeq && flags & FLAG_UPTIME) {
-        flags = (flags & ~FLAG_UPTIME) | FLAG_NO_TIME;
-        time = OLD_UPTIME_BASE + frame.seq;
-      }
-      return { list: this.listOf[this.cursor.sector], variable: frame.variables[this.readIndex], value: frame.values[this.readIndex], time, flags };
-    }
+    return this.reader.peek(this.floor, this.nextSeq);
   }
 
   /** Hands out the reading `peek` just showed: it now waits in the ring for its release. */
   take(): void {
-    const frame = this.cursor.frame;
-    if (this.unloadedCount === 0 || frame === undefined || this.readIndex >= frame.values.length) {
-      throw new Error("journal: take without a reading shown by peek");
-    }
-    this.handedOut.add(frame.seq + this.readIndex);
-    this.readIndex++;
-    this.unloadedCount--;
+    this.handedOut.add(this.reader.take());
   }
 
   /**
@@ -309,7 +256,7 @@ export class Journal {
     if (full) {
       floor = Math.max(floor, this.last[oldest]);
       loaded = this.handedOut.below(floor, false);
-      if (this.cursor.sector === oldest) unloaded = Math.max(0, this.unloadedCount - this.countAfter(oldest));
+      if (this.reader.isIn(oldest)) unloaded = Math.max(0, this.reader.waiting - this.countAfter(oldest));
       if (loaded + unloaded > 0 && this.options.whenFull === "drop-newest") return false;
     }
     this.dropping = loaded + unloaded;
@@ -321,13 +268,13 @@ export class Journal {
     this.count[head] = 0;
     this.last[head] = 0;
     this.log.append(this.listFrame);
-    if (first) this.cursor.moveTo(head);
+    if (first) this.reader.moveTo(head);
     if (full) {
       this.floor = floor;
       this.log.retire();
       this.handedOut.below(floor, true);
-      this.unloadedCount -= unloaded;
-      if (this.cursor.sector === oldest) this.cursor.moveTo(this.log.tail);
+      this.reader.waiting -= unloaded;
+      if (this.reader.isIn(oldest)) this.reader.moveTo(this.log.tail);
       this.dropping = 0;
       if (loaded + unloaded > 0) this.options.onDrop(loaded, unloaded, false);
     }
@@ -343,37 +290,5 @@ export class Journal {
       total += this.count[x];
     }
     return total;
-  }
-
-  // ---- reading ----
-
-  /** The frame at the cursor, moving it over garbage and into the next sector as needed. */
-  private currentFrame(): Frame | undefined {
-    const c = this.cursor;
-    for (;;) {
-      if (c.frame !== undefined) return c.frame;
-      const s = c.sector;
-      if (s < 0) return undefined;
-      // A sector whose list is lost holds nothing to hand out: its readings were counted at boot.
-      if (c.offset >= this.log.end(s) || this.listOf[s] < 0) {
-        if (s === this.log.head) return undefined;
-        c.moveTo((s + 1) % this.log.sectors);
-        continue;
-      }
-      const frame = this.log.read(c);
-      this.readIndex = 0;
-      if (frame !== undefined && frame.kind === "data") this.passTo(frame);
-    }
-  }
-
-  /** The reader meets a data frame: the unreleased readings it skipped to get there rotted after boot. */
-  private passTo(frame: Frame): void {
-    const from = Math.max(this.readExpect, this.floor);
-    const lost = Math.min(this.unloadedCount, frame.seq - from - missingIn(this.bootGaps, from, frame.seq));
-    this.readExpect = Math.max(this.readExpect, frame.seq + frame.values.length);
-    if (lost <= 0) return;
-    this.unloadedCount -= lost;
-    this.corrupt++;
-    this.options.onDrop(0, lost, true);
   }
 }
