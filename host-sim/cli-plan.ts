@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
-import { journalProblems } from "../firmware/core/journal.js";
+import { journalProblems, MIN_SECTOR_BYTES, MIN_SECTORS } from "../firmware/core/journal.js";
 import type { LogLevel } from "../firmware/ports.js";
 import { LOG_LEVELS } from "./console-logger.js";
 import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.js";
@@ -20,9 +20,6 @@ export const DEFAULT_DATA_DIR = ".tago-local";
 export const DEFAULT_FLASH_FILE = "flash.bin";
 export const DEFAULT_FLASH_BYTES = 256 * 1024;
 export const DEFAULT_SECTOR_BYTES = 4096;
-/** The journal's least: 3 sectors of 256 bytes. */
-const MIN_SECTORS = 3;
-const MIN_SECTOR_BYTES = 256;
 const MAX_FLASH_BYTES = 64 * 1024 * 1024;
 export const TOKEN_ENV = "TAGOIO_DEVICE_TOKEN";
 const TRUST_HINT = "give --ca <file> (the server's root CA, PEM)";

@@ -1,54 +1,27 @@
-// The journal's bytes on flash: sector headers and frames, as pure encode and parse functions.
-// Little-endian throughout. NOR flash can only clear bits, so every field is written once into
-// erased (0xFF) bytes: a sector header gets its first half right after the erase and its second
-// half when the writer opens the sector; frames are only ever appended after the last one.
-// Anything that does not parse exactly, with a matching CRC-32, is refused: never half-trusted.
+// The journal's bytes on flash beneath its readings: sector headers, the envelope every frame
+// shares and the little-endian fields, as pure encode and parse functions. NOR flash can only clear
+// bits, so every field is written once into erased (0xFF) bytes: a sector header gets its first half
+// right after the erase and its second half when the log opens the sector; frames are only ever
+// appended after the last one. A header that does not parse exactly, with matching CRC-32s, is refused.
 //
 // Sector header (HEADER_BYTES):
 //    0 magic u32 | 4 erase count u32 | 8 crc32 of 0-7                       written after the erase
 //   12 generation u32 | 16 floor u48 | 22 schema u32 | 26 crc32 of 12-25   written when opened
-// Frame:
-//    0 tag u8 | 1 length u16 (the whole frame) | 3 seq u48 | ... | crc32 of every byte before it
-//    data:    seq is its first reading's; then time u48 | flags u8 | per reading:
-//             variable u8 | encoding u8 | payload
-//    release: seq is a floor: every reading before it is settled (delivered or dropped)
-//    list:    no seq; count u8 | per variable: name length u8 | name | unit length u8 | unit (UTF-8)
-//             The variable list the sector's data frames index, its first frame. Its id (the
-//             header's schema) is the CRC-32 of the bytes from count to the end of the entries.
-// Reading encoding byte (bit 7 always 0), kind in bits 0-1:
-//    0 decimal: m / 10^k exactly; m signed in ((bits 5-6) + 1) bytes, k in bits 2-4
-//    1 float64: 8 bytes        2 boolean: the value in bit 2        3 string: u16 length, UTF-8
+//   (floor and schema are the log owner's, kept for it: reading-frame.ts says what they are)
+// Frame envelope:
+//    0 tag u8 | 1 length u16 (the whole frame) | ... | crc32 of every byte before it
 
 import { crc32 } from "./crc.js";
-import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
-import type { Variable } from "./variables.js";
 
 export const HEADER_BYTES = 30;
 /** Where a header's second half starts. */
 export const PHASE_TWO = 12;
 const MAGIC = 0x314e524a; // "JRN1"
 
-const TAG_DATA = 0xd5;
-const TAG_RELEASE = 0xa9;
-const TAG_LIST = 0x3c;
-const CRC_BYTES = 4;
-/** The shortest frame: a list of one variable with a one-letter name and no unit. */
-export const MIN_FRAME = 11;
-/** Tag, length, seq, time, flags and CRC: a data frame's bytes besides its readings. */
-export const DATA_OVERHEAD = 20;
-export const RELEASE_BYTES = 13;
-/** Variable and encoding bytes, and a string's length. */
-export const STRING_OVERHEAD = 4;
-const FIRST_READING = 16;
-const MAX_FRAME = 0xffff;
-const FLAGS = FLAG_UPTIME | FLAG_GROUPED | FLAG_NO_TIME;
+export const CRC_BYTES = 4;
+/** The most a frame's u16 length can say. */
+export const MAX_FRAME = 0xffff;
 const TWO_POW_32 = 4294967296;
-
-const KIND_DECIMAL = 0;
-const KIND_FLOAT = 1;
-const KIND_BOOLEAN = 2;
-const KIND_STRING = 3;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
 
 export type SectorState = "blank" | "spare" | "open" | "dirty";
 
@@ -61,20 +34,38 @@ export interface SectorHeader {
   schema: number;
 }
 
-export type FrameKind = "data" | "release" | "list";
+/** What a log needs to know of the frames it holds, all in the envelope above. */
+export interface FrameFormat<F extends { length: number }> {
+  /** The shortest frame there is. */
+  readonly minBytes: number;
+  /** The frame starting at `b[at]` and ending by `limit`, or undefined when there is no valid one. */
+  parse(b: Uint8Array, at: number, limit: number): F | undefined;
+  /** The first offset in [from, limit) where a valid frame starts, or -1. */
+  find(b: Uint8Array, from: number, limit: number): number;
+}
 
-export interface Frame {
-  kind: FrameKind;
-  length: number;
-  /** A data frame's first reading, or a release frame's floor. */
-  seq: number;
-  time: number;
-  flags: number;
-  variables: number[];
-  values: ReadingValue[];
-  /** A list frame's variables, and its id. */
-  list: Variable[];
-  listId: number;
+/** A frame of `length` bytes, its tag and length set: the caller fills it in, then seals it. */
+export function newFrame(tag: number, length: number): Uint8Array {
+  const b = new Uint8Array(length);
+  b[0] = tag;
+  b[1] = length & 0xff;
+  b[2] = length >>> 8;
+  return b;
+}
+
+/** Writes the CRC of `b[0..at)` at `at`, where the frame ends. */
+export function sealFrame(b: Uint8Array, at: number): void {
+  putU32(b, at, crc32(b, 0, at));
+}
+
+/** True when the CRC at `end` is that of `b[at..end)`: the frame starting at `at` is whole. */
+export function isSealed(b: Uint8Array, at: number, end: number): boolean {
+  return getU32(b, end) === crc32(b, at, end);
+}
+
+/** The length a frame's envelope at `b[at]` states. */
+export function frameLength(b: Uint8Array, at: number): number {
+  return b[at + 1] | (b[at + 2] << 8);
 }
 
 /** The largest frame a sector of `sectorSize` bytes can hold. */
@@ -82,25 +73,25 @@ export function maxFrameBytes(sectorSize: number): number {
   return Math.min(MAX_FRAME, sectorSize - HEADER_BYTES);
 }
 
-function putU32(b: Uint8Array, at: number, v: number): void {
+export function putU32(b: Uint8Array, at: number, v: number): void {
   b[at] = v & 0xff;
   b[at + 1] = (v >>> 8) & 0xff;
   b[at + 2] = (v >>> 16) & 0xff;
   b[at + 3] = (v >>> 24) & 0xff;
 }
 
-function getU32(b: Uint8Array, at: number): number {
+export function getU32(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
-function putU48(b: Uint8Array, at: number, v: number): void {
+export function putU48(b: Uint8Array, at: number, v: number): void {
   putU32(b, at, v % TWO_POW_32);
   const high = Math.floor(v / TWO_POW_32);
   b[at + 4] = high & 0xff;
   b[at + 5] = (high >>> 8) & 0xff;
 }
 
-function getU48(b: Uint8Array, at: number): number {
+export function getU48(b: Uint8Array, at: number): number {
   return getU32(b, at) + (b[at + 4] | (b[at + 5] << 8)) * TWO_POW_32;
 }
 
@@ -108,221 +99,6 @@ function getU48(b: Uint8Array, at: number): number {
 export function isErased(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (b[i] !== 0xff) return false;
   return true;
-}
-
-/** UTF-8 length of a string, as TextEncoder writes it (a lone surrogate becomes U+FFFD). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
-}
-
-/** Decimal places k (0-7) that carry `v` exactly as a 32-bit integer over 10^k, or -1. */
-function decimalPlaces(v: number): number {
-  if (v === 0 && 1 / v < 0) return -1; // -0 has no integer form
-  for (let k = 0; k < POW10.length; k++) {
-    const m = Math.round(v * POW10[k]);
-    if (Math.abs(m) > 0x7fffffff) return -1;
-    if (m / POW10[k] === v) return k;
-  }
-  return -1;
-}
-
-function intBytes(m: number): number {
-  if (m >= -0x80 && m < 0x80) return 1;
-  if (m >= -0x8000 && m < 0x8000) return 2;
-  return m >= -0x800000 && m < 0x800000 ? 3 : 4;
-}
-
-/** Bytes one reading takes in a data frame. */
-export function readingBytes(value: ReadingValue): number {
-  if (typeof value === "boolean") return 2;
-  if (typeof value === "string") return STRING_OVERHEAD + utf8Length(value);
-  const k = decimalPlaces(value);
-  return k < 0 ? 10 : 2 + intBytes(Math.round(value * POW10[k]));
-}
-
-function putValue(b: Uint8Array, at: number, v: ReadingValue): number {
-  if (typeof v === "boolean") {
-    b[at] = KIND_BOOLEAN | (v ? 4 : 0);
-    return at + 1;
-  }
-  if (typeof v === "string") {
-    const bytes = new TextEncoder().encode(v);
-    b[at] = KIND_STRING;
-    b[at + 1] = bytes.length & 0xff;
-    b[at + 2] = bytes.length >>> 8;
-    b.set(bytes, at + 3);
-    return at + 3 + bytes.length;
-  }
-  const k = decimalPlaces(v);
-  if (k < 0) {
-    b[at] = KIND_FLOAT;
-    new DataView(b.buffer, b.byteOffset).setFloat64(at + 1, v, true);
-    return at + 9;
-  }
-  const m = Math.round(v * POW10[k]);
-  const width = intBytes(m);
-  b[at] = KIND_DECIMAL | (k << 2) | ((width - 1) << 5);
-  for (let i = 0; i < width; i++) b[at + 1 + i] = (m >> (8 * i)) & 0xff;
-  return at + 1 + width;
-}
-
-/** A data frame holding readings `from` to `to` (exclusive), the first with sequence number `seq`. */
-export function encodeData(
-  seq: number,
-  time: number,
-  flags: number,
-  variables: readonly number[],
-  values: readonly ReadingValue[],
-  from: number,
-  to: number,
-): Uint8Array {
-  let length = DATA_OVERHEAD;
-  for (let i = from; i < to; i++) length += readingBytes(values[i]);
-  if (length > MAX_FRAME) throw new RangeError(`journal: a frame of ${length} bytes is over ${MAX_FRAME}`);
-  const b = new Uint8Array(length);
-  b[0] = TAG_DATA;
-  b[1] = length & 0xff;
-  b[2] = length >>> 8;
-  putU48(b, 3, seq);
-  putU48(b, 9, time);
-  b[15] = flags & FLAGS;
-  let at = FIRST_READING;
-  for (let i = from; i < to; i++) {
-    b[at] = variables[i];
-    at = putValue(b, at + 1, values[i]);
-  }
-  putU32(b, at, crc32(b, 0, at));
-  return b;
-}
-
-/** A list frame naming `variables`; its id is `listId(frame)`. */
-export function encodeList(variables: readonly Variable[]): Uint8Array {
-  const text = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  let length = 4 + CRC_BYTES;
-  for (const v of variables) {
-    const name = text.encode(v.name);
-    const unit = text.encode(v.unit ?? "");
-    parts.push(name, unit);
-    length += 2 + name.length + unit.length;
-  }
-  if (variables.length > 0xff || length > MAX_FRAME) throw new RangeError(`journal: a variable list of ${length} bytes does not fit a frame`);
-  const b = new Uint8Array(length);
-  b[0] = TAG_LIST;
-  b[1] = length & 0xff;
-  b[2] = length >>> 8;
-  b[3] = variables.length;
-  let at = 4;
-  for (const part of parts) {
-    b[at] = part.length;
-    b.set(part, at + 1);
-    at += 1 + part.length;
-  }
-  putU32(b, at, crc32(b, 0, at));
-  return b;
-}
-
-/** The id of the list in list frame `b`: what sector headers record as their schema. */
-export function listId(b: Uint8Array): number {
-  return crc32(b, 3, b.length - CRC_BYTES);
-}
-
-/** A release frame: every reading before `floor` is settled. */
-export function encodeRelease(floor: number): Uint8Array {
-  const b = new Uint8Array(RELEASE_BYTES);
-  b[0] = TAG_RELEASE;
-  b[1] = RELEASE_BYTES;
-  putU48(b, 3, floor);
-  putU32(b, 9, crc32(b, 0, 9));
-  return b;
-}
-
-function parseReadings(b: Uint8Array, at: number, end: number, variables: number[], values: ReadingValue[]): boolean {
-  let p = at;
-  while (p < end) {
-    if (end - p < 2) return false;
-    variables.push(b[p]);
-    const encoding = b[p + 1];
-    p += 2;
-    const kind = encoding & 3;
-    if (kind === KIND_BOOLEAN) {
-      if (encoding & ~7) return false;
-      values.push((encoding & 4) !== 0);
-    } else if (kind === KIND_FLOAT) {
-      if (encoding !== KIND_FLOAT || end - p < 8) return false;
-      const v = new DataView(b.buffer, b.byteOffset).getFloat64(p, true);
-      if (!Number.isFinite(v)) return false;
-      values.push(v);
-      p += 8;
-    } else if (kind === KIND_STRING) {
-      if (encoding !== KIND_STRING || end - p < 2) return false;
-      const length = b[p] | (b[p + 1] << 8);
-      if (end - p - 2 < length) return false;
-      values.push(new TextDecoder().decode(b.subarray(p + 2, p + 2 + length)));
-      p += 2 + length;
-    } else {
-      if (encoding & 0x80) return false;
-      const width = ((encoding >> 5) & 3) + 1;
-      if (end - p < width) return false;
-      let u = 0;
-      for (let i = 0; i < width; i++) u |= b[p + i] << (8 * i);
-      const shift = 32 - 8 * width;
-      values.push(((u << shift) >> shift) / POW10[(encoding >> 2) & 7]);
-      p += width;
-    }
-  }
-  return true;
-}
-
-function parseList(b: Uint8Array, at: number, end: number, frame: Frame): boolean {
-  const decoder = new TextDecoder();
-  let count = b[at + 3];
-  let p = at + 4;
-  while (count-- > 0) {
-    if (end - p < 2 || b[p] === 0 || end - p - 1 < b[p]) return false;
-    const name = decoder.decode(b.subarray(p + 1, p + 1 + b[p]));
-    p += 1 + b[p];
-    if (end - p < 1 + b[p]) return false;
-    const unit = b[p] === 0 ? undefined : decoder.decode(b.subarray(p + 1, p + 1 + b[p]));
-    p += 1 + b[p];
-    frame.list.push(unit === undefined ? { name } : { name, unit });
-  }
-  frame.listId = crc32(b, at + 3, end);
-  return p === end && frame.list.length > 0;
-}
-
-/** The frame starting at `b[at]` and ending by `limit`, or undefined when there is no valid one. */
-export function parseFrame(b: Uint8Array, at: number, limit: number): Frame | undefined {
-  if (limit - at < MIN_FRAME) return undefined;
-  const tag = b[at];
-  if (tag !== TAG_DATA && tag !== TAG_RELEASE && tag !== TAG_LIST) return undefined;
-  const length = b[at + 1] | (b[at + 2] << 8);
-  if (tag === TAG_RELEASE ? length !== RELEASE_BYTES : length < (tag === TAG_LIST ? MIN_FRAME : DATA_OVERHEAD + 2)) return undefined;
-  if (length > limit - at) return undefined;
-  const end = at + length - CRC_BYTES;
-  if (getU32(b, end) !== crc32(b, at, end)) return undefined;
-  const kind: FrameKind = tag === TAG_DATA ? "data" : tag === TAG_RELEASE ? "release" : "list";
-  const frame: Frame = { kind, length, seq: 0, time: 0, flags: 0, variables: [], values: [], list: [], listId: 0 };
-  if (kind === "list") return parseList(b, at, end, frame) ? frame : undefined;
-  frame.seq = getU48(b, at + 3);
-  if (kind === "release") return frame;
-  frame.time = getU48(b, at + 9);
-  frame.flags = b[at + 15];
-  if (frame.flags & ~FLAGS) return undefined;
-  return parseReadings(b, at + FIRST_READING, end, frame.variables, frame.values) ? frame : undefined;
-}
-
-/** The first offset in [from, limit) where a valid frame starts, or -1: how a reader gets past garbage. */
-export function findFrame(b: Uint8Array, from: number, limit: number): number {
-  for (let p = from; p + MIN_FRAME <= limit; p++) {
-    if ((b[p] === TAG_DATA || b[p] === TAG_RELEASE || b[p] === TAG_LIST) && parseFrame(b, p, limit) !== undefined) return p;
-  }
-  return -1;
 }
 
 /** A sector header's first half, written right after the erase. */
@@ -334,7 +110,7 @@ export function encodeErased(erases: number): Uint8Array {
   return b;
 }
 
-/** A sector header's second half, written at offset PHASE_TWO when the writer opens the sector. */
+/** A sector header's second half, written at offset PHASE_TWO when the log opens the sector. */
 export function encodeOpened(generation: number, floor: number, schema: number): Uint8Array {
   const b = new Uint8Array(HEADER_BYTES - PHASE_TWO);
   putU32(b, 0, generation);

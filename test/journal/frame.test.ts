@@ -3,20 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../firmware/core/crc.js";
-import {
-  encodeData,
-  encodeErased,
-  encodeList,
-  encodeOpened,
-  encodeRelease,
-  findFrame,
-  HEADER_BYTES,
-  listId,
-  parseFrame,
-  parseHeader,
-  PHASE_TWO,
-  readingBytes,
-} from "../../firmware/core/frame.js";
+import { encodeErased, encodeOpened, HEADER_BYTES, parseHeader, PHASE_TWO } from "../../firmware/core/frame.js";
+import { encodeData, encodeList, encodeRelease, findFrame, listId, parseFrame, readingBytes } from "../../firmware/core/reading-frame.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 

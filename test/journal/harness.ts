@@ -4,7 +4,8 @@
 
 import type { WhenFull } from "../../firmware/core/config.js";
 import type { Flash } from "../../firmware/ports.js";
-import { encodeList, HEADER_BYTES } from "../../firmware/core/frame.js";
+import { HEADER_BYTES } from "../../firmware/core/frame.js";
+import { encodeList } from "../../firmware/core/reading-frame.js";
 import { Journal, type JournalReading } from "../../firmware/core/journal.js";
 import { FLAG_GROUPED, type ReadingValue } from "../../firmware/core/ring.js";
 import { NorFlash } from "../../host-sim/nor-flash.js";

@@ -6,7 +6,8 @@
 
 import { describe, expect, it } from "vitest";
 import { Journal, journalProblems, type JournalReading } from "../../firmware/core/journal.js";
-import { HEADER_BYTES, parseFrame, type Frame } from "../../firmware/core/frame.js";
+import { HEADER_BYTES } from "../../firmware/core/frame.js";
+import { parseFrame, type Frame } from "../../firmware/core/reading-frame.js";
 import type { Flash } from "../../firmware/ports.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";

@@ -2,7 +2,7 @@
 // into the XS worker and run by Node from the same bundle. The constants the checks need are
 // exported with them.
 
-import { encodeList } from "../../firmware/core/frame.js";
+import { encodeList } from "../../firmware/core/reading-frame.js";
 import type { HttpRequest } from "../../firmware/ports.js";
 import { ACK, bodyText, type Answer } from "../support/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
