@@ -14,6 +14,7 @@ import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.j
 import { parseDuration } from "./duration.js";
 import { flashFileGeometry, type FlashGeometry } from "./flash-file.js";
 import type { NodeHttpOptions } from "./node-http.js";
+import { errorMessage } from "../firmware/core/text.js";
 
 export const DEFAULT_DATA_DIR = ".tago-local";
 /** The flash file of a local real-time run, in its data dir. */
@@ -218,7 +219,7 @@ function flashOf(o: CliOptions, target: Target, time: DeviceTime, journal: boole
   try {
     existing = path === undefined ? undefined : flashFileGeometry(path);
   } catch (e) {
-    problems.push(`--flash: ${e instanceof Error ? e.message : String(e)}; give another file (or delete this one: its journal is lost)`);
+    problems.push(`--flash: ${errorMessage(e)}; give another file (or delete this one: its journal is lost)`);
   }
   if (existing !== undefined) {
     const bytes = existing.sectorSize * existing.sectorCount;
