@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../firmware/core/journal.js";
 import { FLAG_NO_TIME } from "../../firmware/core/ring.js";
-import { DEFAULT_VARIABLES } from "../../host-sim/device.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
 import { loadOrCreateToken } from "../../host-sim/local-identity.js";
 import { NorFlash } from "../../host-sim/nor-flash.js";
@@ -40,7 +40,7 @@ interface Held {
 function journaled(path: string): Held[] {
   const journal = new Journal(NorFlash.load(path), {
     whenFull: "drop-oldest",
-    variables: DEFAULT_VARIABLES,
+    variables: BOARD_VARIABLES,
     onDrop: () => undefined,
   });
   const held: Held[] = [];

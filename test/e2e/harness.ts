@@ -9,7 +9,8 @@ import { afterAll, expect } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
 import type { Clock, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { DEFAULT_VARIABLES, SimulatedDevice } from "../../host-sim/device.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { SimulatedDevice } from "../../host-sim/device.js";
 import { startEndpoint, type Endpoint, type EndpointOptions, type StoredRecord } from "../../host-sim/endpoint/server.js";
 import { invariantHolds } from "../../host-sim/run-summary.js";
 
@@ -117,7 +118,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     logs,
     expected: () =>
       samples.flatMap((s) =>
-        DEFAULT_VARIABLES.filter((v) => v.sensor === s.sensor).map((v) => ({
+        BOARD_VARIABLES.filter((v) => v.sensor === s.sensor).map((v) => ({
           variable: v.name,
           value: pick(s.sample, v.field) as number,
           unit: v.unit,
