@@ -12,9 +12,9 @@ import type { Ports } from "../firmware/ports.js";
 import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { SeededRandom } from "../firmware/simulated/prng.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
-import { NorFlash } from "../host-sim/nor-flash.js";
-import { VirtualClock } from "../host-sim/virtual-clock.js";
-import { AckTransport } from "./ack-transport.js";
+import { NorFlash } from "../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
+import { AckTransport } from "../firmware/fakes/ack-transport.js";
 
 const TOKEN = "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
 const SECTORS = 64;

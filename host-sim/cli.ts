@@ -32,7 +32,7 @@ import { SimulatedDevice } from "./device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
 import { FileFlash } from "./flash-file.js";
 import { curlCommand, loadOrCreateToken } from "./local-identity.js";
-import { NorFlash } from "./nor-flash.js";
+import { NorFlash } from "../firmware/fakes/nor-flash.js";
 import { acquireLock, LockHeld } from "./run-lock.js";
 import { summarize } from "./run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";

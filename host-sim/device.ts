@@ -16,11 +16,11 @@ import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
 import { SwitchableNetwork } from "./network.js";
 import { NodeHttpClient, type NodeHttpOptions } from "./node-http.js";
-import { NorFlash, PowerCut } from "./nor-flash.js";
+import { NorFlash, PowerCut } from "../firmware/fakes/nor-flash.js";
 import { hostRandom } from "./random.js";
 import { RealClock, RealTimers } from "./real-time.js";
 import { TrackingHttp } from "./tracking-http.js";
-import { VirtualClock } from "./virtual-clock.js";
+import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
 
 /** Timer callbacks run between two yields to the event loop when no exchange is on the wire. */
 const TIMERS_PER_YIELD = 10_000;

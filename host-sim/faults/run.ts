@@ -10,7 +10,7 @@ import type { Logger } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { SimulatedDevice, type BootOptions, type PowerCutEvent } from "../device.js";
 import type { Endpoint } from "../endpoint/server.js";
-import { NorFlash } from "../nor-flash.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { FaultyHttp } from "./faulty-http.js";
 import type { HostileServer } from "./hostile-server.js";
 import { assess, CAMPAIGN_VARIABLES, Ledger, type Assessment } from "./ledger.js";

@@ -7,7 +7,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, expect, it } from "vitest";
 import { SimulatedDevice, type DeviceOptions, type PowerCutEvent } from "../../host-sim/device.js";
-import { NorFlash } from "../../host-sim/nor-flash.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { invariantHolds } from "../../host-sim/run-summary.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
 

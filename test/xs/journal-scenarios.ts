@@ -5,7 +5,7 @@
 import { encodeList } from "../../firmware/core/frame.js";
 import type { HttpRequest } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
-import { ACK, bodyText, type Answer } from "../support/scripted-http.js";
+import { ACK, bodyText, type Answer } from "../../firmware/fakes/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
 import { TOKEN, WALL_START_MS } from "./scenarios.js";
 

@@ -4,9 +4,9 @@
 import type { HttpRequest, Sensor } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { ACK, bodyText, reply, type Answer } from "../support/scripted-http.js";
+import { ACK, bodyText, reply, type Answer } from "../../firmware/fakes/scripted-http.js";
 import type { ScenarioSpec } from "./scenario.js";
-import { ScriptedSensor } from "./scripted-sensor.js";
+import { ScriptedSensor } from "../../firmware/fakes/scripted-sensor.js";
 
 export const TOKEN = "6a2c1f0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 /** 2025-06-01T00:00:00.000Z */
