@@ -8,7 +8,7 @@ import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { SeededRandom } from "../firmware/simulated/prng.js";
 import type { HttpRequest } from "../firmware/ports.js";
 import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
-import { runUntil } from "../test/xs/drive.js";
+import { runUntil } from "../tools/xs/drive.js";
 import { AckTransport } from "../firmware/fakes/ack-transport.js";
 import { Baseline, type BaselineReading } from "./baseline.js";
 import { AGENT_CONFIG, HOST, SAMPLE_INTERVAL_MS, TOKEN, WALL_START_MS, deviceSensors } from "./device.js";

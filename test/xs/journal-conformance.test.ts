@@ -8,9 +8,9 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
-import { bundle } from "./bundle.js";
-import { command, replyValue } from "./command-host.js";
-import { runOnNode, runOnXs } from "./engines.js";
+import { bundle } from "../../tools/xs/bundle.js";
+import { command, replyValue } from "../../tools/xs/command-host.js";
+import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
 import type { JournalScenarioResult } from "./journal-scenario.js";
 import { JOURNAL_OUTAGE, JOURNAL_SCENARIOS, POWER_CUT, REBOOT } from "./journal-scenarios.js";
 import { WALL_START_MS } from "./scenarios.js";

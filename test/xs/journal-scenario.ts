@@ -13,7 +13,7 @@ import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
-import { TURNS } from "./drive.js";
+import { TURNS } from "../../tools/xs/drive.js";
 import type { Exchange } from "./scenario.js";
 
 export interface BootSpec {

@@ -9,7 +9,7 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
-import { runUntil } from "./drive.js";
+import { runUntil } from "../../tools/xs/drive.js";
 
 export interface ScenarioSpec {
   /** Raw agent configuration, as a host would hand it over. */
