@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
 import { journalProblems } from "../firmware/core/journal.js";
 import type { LogLevel } from "../firmware/ports.js";
-import { LOG_LEVELS } from "./console-logger.js";
-import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.js";
+import { LOG_LEVELS } from "./ports/console-logger.js";
+import { boardProblems, withDefaultVariables, type DeviceTime } from "./device/device.js";
 import { parseDuration } from "./duration.js";
-import { flashFileGeometry, type FlashGeometry } from "./flash-file.js";
-import type { NodeHttpOptions } from "./node-http.js";
+import { flashFileGeometry, type FlashGeometry } from "./ports/flash-file.js";
+import type { NodeHttpOptions } from "./ports/node-http.js";
 import { errorMessage } from "../firmware/core/text.js";
 
 export const DEFAULT_DATA_DIR = ".tago-local";

@@ -27,14 +27,14 @@ import {
   type Plan,
   type Target,
 } from "./cli-plan.js";
-import { ConsoleLogger, LOG_LEVELS } from "./console-logger.js";
-import { SimulatedDevice } from "./device.js";
+import { ConsoleLogger, LOG_LEVELS } from "./ports/console-logger.js";
+import { SimulatedDevice } from "./device/device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
-import { FileFlash } from "./flash-file.js";
+import { FileFlash } from "./ports/flash-file.js";
 import { curlCommand, loadOrCreateToken } from "./local-identity.js";
 import { NorFlash } from "../firmware/fakes/nor-flash.js";
 import { acquireLock, LockHeld } from "./run-lock.js";
-import { summarize } from "./run-summary.js";
+import { summarize } from "./device/run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";
 import { StatusLine } from "./status-line.js";
 import { errorMessage } from "../firmware/core/text.js";

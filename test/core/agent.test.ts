@@ -12,7 +12,7 @@ import { BOARD_VARIABLES, OTHER_TOKEN, TOKEN } from "../support/fixtures.js";
 import { FakeTago } from "../../firmware/fakes/fake-tago.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { SimDevice, START_WALL } from "../support/sim-device.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 

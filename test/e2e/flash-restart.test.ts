@@ -13,7 +13,7 @@ import { FLAG_NO_TIME } from "../../firmware/core/ring.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
 import { loadOrCreateToken } from "../../host-sim/local-identity.js";
-import { loadFlash } from "../../host-sim/flash-file.js";
+import { loadFlash } from "../../host-sim/ports/flash-file.js";
 import { cli, summaryOf, tempDir } from "./cli-process.js";
 import { MINUTE, START } from "./harness.js";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { PowerCut } from "../../firmware/fakes/nor-flash.js";
-import { FileFlash, flashFileGeometry, loadFlash } from "../../host-sim/flash-file.js";
+import { FileFlash, flashFileGeometry, loadFlash } from "../../host-sim/ports/flash-file.js";
 
 const dirs: string[] = [];
 afterEach(() => {

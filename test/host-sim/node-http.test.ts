@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { classify } from "../../firmware/core/classify.js";
 import type { HttpRequest, HttpResult, LogLevel } from "../../firmware/ports.js";
-import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/node-http.js";
+import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/ports/node-http.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;

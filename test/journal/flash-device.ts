@@ -12,7 +12,7 @@ import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { FakeTago, type Decision, type Exchange, type StoredReading } from "../../firmware/fakes/fake-tago.js";
 import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 
 export const WORLD_START = Date.UTC(2026, 10, 26, 0, 0, 0);
 

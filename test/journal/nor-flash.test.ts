@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
-import { loadFlash, saveFlash } from "../../host-sim/flash-file.js";
+import { loadFlash, saveFlash } from "../../host-sim/ports/flash-file.js";
 
 describe("NorFlash", () => {
   it("starts erased and only clears bits on write", () => {

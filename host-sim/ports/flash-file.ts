@@ -8,7 +8,7 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { NorFlash, type NorFlashOptions } from "../firmware/fakes/nor-flash.js";
+import { NorFlash, type NorFlashOptions } from "../../firmware/fakes/nor-flash.js";
 
 /** A flash's shape. */
 export interface FlashGeometry {

@@ -10,8 +10,8 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
-import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Logger, TransportErrorKind } from "../firmware/ports.js";
-import { errorMessage } from "../firmware/core/text.js";
+import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Logger, TransportErrorKind } from "../../firmware/ports.js";
+import { errorMessage } from "../../firmware/core/text.js";
 
 const IDLE_SOCKET_MS = 4_000;
 

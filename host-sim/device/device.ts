@@ -9,18 +9,18 @@
 // same flash, network and HTTPS client, after time off that true (wall) time runs on through.
 // Power cuts are caught by the virtual-time driver only: in real time, arm none.
 
-import { Agent, type Snapshot } from "../firmware/core/agent.js";
-import { validateConfig, type VariableConfig } from "../firmware/core/config.js";
-import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../firmware/ports.js";
-import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
-import { simulatedSensors } from "../firmware/simulated/sensors.js";
-import { SwitchableNetwork } from "./network.js";
-import { NodeHttpClient, type NodeHttpOptions } from "./node-http.js";
-import { NorFlash, PowerCut } from "../firmware/fakes/nor-flash.js";
-import { hostRandom } from "./random.js";
-import { RealClock, RealTimers } from "./real-time.js";
-import { TrackingHttp } from "./tracking-http.js";
-import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
+import { Agent, type Snapshot } from "../../firmware/core/agent.js";
+import { validateConfig, type VariableConfig } from "../../firmware/core/config.js";
+import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../../firmware/ports.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { simulatedSensors } from "../../firmware/simulated/sensors.js";
+import { SwitchableNetwork } from "../ports/network.js";
+import { NodeHttpClient, type NodeHttpOptions } from "../ports/node-http.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { hostRandom } from "../ports/random.js";
+import { RealClock, RealTimers } from "../ports/real-time.js";
+import { TrackingHttp } from "../ports/tracking-http.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 
 /** Timer callbacks run between two yields to the event loop when no exchange is on the wire. */
 const TIMERS_PER_YIELD = 10_000;
