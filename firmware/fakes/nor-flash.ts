@@ -8,7 +8,7 @@
 // simulation can "reboot": a new agent on the same flash.
 // Out-of-range accesses throw RangeError: they are bugs in the caller, not flash behaviour.
 // Portable (no Node imports): the XS conformance suite runs it on the XS engine as well. The host
-// simulator keeps one in a file (host-sim's flash-file.ts, Node only).
+// simulator keeps one in a file (host-sim/ports/flash-file.ts, Node only).
 
 import type { Flash } from "../ports.js";
 import { SeededRandom } from "../simulated/prng.js";
