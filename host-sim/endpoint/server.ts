@@ -392,6 +392,7 @@ function urlHost(address: AddressInfo): string {
 export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
   checkOptions(options);
   const now = options.now ?? Date.now;
+  // Before anything is made on disk: bad limits throw here.
   const limiter = new CalendarMinuteLimiter(rateLimits(options.rateLimits), now);
   mkdirSync(options.dataDir, { recursive: true });
   const identity = await loadOrCreateIdentity(options.identityDir ?? options.dataDir, options.names);
