@@ -19,7 +19,7 @@ export interface BaselineOptions {
   host: string;
   token: string;
   sampleIntervalMs: number;
-  variables: VariableConfig[];
+  variables: readonly VariableConfig[];
 }
 
 const RETRY_MS = 5_000;

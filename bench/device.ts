@@ -2,8 +2,8 @@
 // BMP280, simulated and seeded), everything else at the agent's defaults (upload every 60 s, a
 // 1024-record ring). The agent and the baseline share it: same sensors, same clock, same values.
 
-import type { VariableConfig } from "../firmware/core/config.js";
 import type { Clock, Sensor } from "../firmware/ports.js";
+import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
 
 export const TOKEN = "6a2c1f0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
@@ -12,14 +12,8 @@ export const SAMPLE_INTERVAL_MS = 1_000;
 /** 2025-06-01T00:00:00.000Z */
 export const WALL_START_MS = 1_748_736_000_000;
 
-export const VARIABLES: VariableConfig[] = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-];
-
 /** The agent's raw configuration: only what the device must say, the rest defaults. */
-export const AGENT_CONFIG = { token: TOKEN, host: HOST, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: VARIABLES };
+export const AGENT_CONFIG = { token: TOKEN, host: HOST, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: BOARD_VARIABLES };
 
 export function deviceSensors(clock: Clock): Sensor[] {
   return simulatedSensors({ clock, seed: 1 });

@@ -9,18 +9,14 @@ import { pathToFileURL } from "node:url";
 import { Agent } from "../firmware/core/agent.js";
 import { Journal } from "../firmware/core/journal.js";
 import type { Ports } from "../firmware/ports.js";
+import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { SeededRandom } from "../firmware/simulated/prng.js";
 import { simulatedSensors } from "../firmware/simulated/sensors.js";
-import { NorFlash } from "../host-sim/nor-flash.js";
-import { VirtualClock } from "../host-sim/virtual-clock.js";
-import { AckTransport } from "./ack-transport.js";
+import { NorFlash } from "../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
+import { AckTransport } from "../firmware/fakes/ack-transport.js";
 
 const TOKEN = "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
-const VARIABLES = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-];
 const SECTORS = 64;
 const READINGS = 1_000_000;
 /** Erase cycles a NOR sector is rated for (ESP32 SPI flash parts: 100,000). */
@@ -44,7 +40,7 @@ function device(flash: NorFlash, online: boolean): Device {
     random: new SeededRandom(3),
     flash,
   };
-  const agent = Agent.create({ token: TOKEN, variables: VARIABLES, sampleIntervalMs: 1000 }, ports);
+  const agent = Agent.create({ token: TOKEN, variables: BOARD_VARIABLES, sampleIntervalMs: 1000 }, ports);
   agent.start();
   return { agent, clock };
 }
@@ -77,7 +73,7 @@ export async function measureFlash(): Promise<Record<string, number>> {
   while (offline.agent.snapshot().droppedTotal === 0 && offline.clock.runNext()) await null;
   const before = { bytes: full.bytesRead, reads: full.reads };
   const started = performance.now();
-  const journal = new Journal(full, { whenFull: "drop-oldest", variables: VARIABLES, onDrop: () => undefined });
+  const journal = new Journal(full, { whenFull: "drop-oldest", variables: BOARD_VARIABLES, onDrop: () => undefined });
   const recoveryMs = performance.now() - started;
 
   return {

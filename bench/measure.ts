@@ -9,10 +9,10 @@
 //   (a slot on the 32-bit ESP32) + chunk bytes (as measured on 64-bit: an upper bound);
 // - wire: one online hour with every request's bytes counted.
 
-import { bundle } from "../test/xs/bundle.js";
-import { command, replyValue } from "../test/xs/command-host.js";
-import { runOnXs } from "../test/xs/engines.js";
-import type { XsStep, XsStepResult } from "../test/xs/xs-jobs.js";
+import { bundle } from "../tools/xs/bundle.js";
+import { command, replyValue } from "../tools/xs/command-host.js";
+import { runOnXs } from "../tools/xs/engines.js";
+import type { XsStep, XsStepResult } from "../tools/xs/xs-jobs.js";
 import type { Device, RunFigures, RunOptions } from "./workloads.js";
 
 const SHORT_S = 600;

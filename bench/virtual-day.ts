@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SimulatedDevice } from "../host-sim/device.js";
+import { SimulatedDevice } from "../host-sim/device/device.js";
 import { startEndpoint } from "../host-sim/endpoint/server.js";
 
 const DAY_MS = 86_400_000;

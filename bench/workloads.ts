@@ -4,13 +4,14 @@
 // plain figures; what a heap measurement needs alive stays in `held` until the worker ends.
 
 import { Agent } from "../firmware/core/agent.js";
+import { BOARD_VARIABLES } from "../firmware/simulated/board.js";
 import { SeededRandom } from "../firmware/simulated/prng.js";
 import type { HttpRequest } from "../firmware/ports.js";
-import { VirtualClock } from "../host-sim/virtual-clock.js";
-import { runUntil } from "../test/xs/drive.js";
-import { AckTransport } from "./ack-transport.js";
+import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
+import { runUntil } from "../tools/xs/drive.js";
+import { AckTransport } from "../firmware/fakes/ack-transport.js";
 import { Baseline, type BaselineReading } from "./baseline.js";
-import { AGENT_CONFIG, HOST, SAMPLE_INTERVAL_MS, TOKEN, VARIABLES, WALL_START_MS, deviceSensors } from "./device.js";
+import { AGENT_CONFIG, HOST, SAMPLE_INTERVAL_MS, TOKEN, WALL_START_MS, deviceSensors } from "./device.js";
 import { jsonBytes, wireBytes } from "./wire.js";
 
 export type Device = "agent" | "baseline";
@@ -70,7 +71,7 @@ export async function runDevice(options: RunOptions): Promise<RunFigures> {
     held.push(agent);
     count = () => agent.snapshot();
   } else {
-    const baseline = new Baseline(ports, { host: HOST, token: TOKEN, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: VARIABLES });
+    const baseline = new Baseline(ports, { host: HOST, token: TOKEN, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: BOARD_VARIABLES });
     baseline.start();
     held.push(baseline);
     count = () => ({ sampled: baseline.sampled, delivered: baseline.delivered, buffered: baseline.queue.length });

@@ -1,6 +1,6 @@
 // Entry of the benchmark bundle: the workloads behind the command protocol, for the xsnap worker.
 
-import { serveCommands } from "../test/xs/command-host.js";
+import { serveCommands } from "../tools/xs/command-host.js";
 import { holdSlots, runDevice, runFixture, type RunOptions } from "./workloads.js";
 
 serveCommands({

@@ -9,11 +9,12 @@ import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
 import { journalProblems, MIN_SECTOR_BYTES, MIN_SECTORS } from "../firmware/core/journal.js";
 import type { LogLevel } from "../firmware/ports.js";
-import { LOG_LEVELS } from "./console-logger.js";
-import { boardProblems, withDefaultVariables, type DeviceTime } from "./device.js";
+import { LOG_LEVELS } from "./ports/console-logger.js";
+import { boardProblems, withDefaultVariables, type DeviceTime } from "./device/device.js";
 import { parseDuration } from "./duration.js";
-import { flashFileGeometry, type FlashGeometry } from "./flash-file.js";
-import type { NodeHttpOptions } from "./node-http.js";
+import { flashFileGeometry, type FlashGeometry } from "./ports/flash-file.js";
+import type { NodeHttpOptions } from "./ports/node-http.js";
+import { errorMessage } from "../firmware/core/text.js";
 
 export const DEFAULT_DATA_DIR = ".tago-local";
 /** The flash file of a local real-time run, in its data dir. */
@@ -215,7 +216,7 @@ function flashOf(o: CliOptions, target: Target, time: DeviceTime, journal: boole
   try {
     existing = path === undefined ? undefined : flashFileGeometry(path);
   } catch (e) {
-    problems.push(`--flash: ${e instanceof Error ? e.message : String(e)}; give another file (or delete this one: its journal is lost)`);
+    problems.push(`--flash: ${errorMessage(e)}; give another file (or delete this one: its journal is lost)`);
   }
   if (existing !== undefined) {
     const bytes = existing.sectorSize * existing.sectorCount;

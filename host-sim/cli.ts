@@ -27,16 +27,17 @@ import {
   type Plan,
   type Target,
 } from "./cli-plan.js";
-import { ConsoleLogger, LOG_LEVELS } from "./console-logger.js";
-import { SimulatedDevice } from "./device.js";
+import { ConsoleLogger, LOG_LEVELS } from "./ports/console-logger.js";
+import { SimulatedDevice } from "./device/device.js";
 import { startEndpoint, type Endpoint } from "./endpoint/server.js";
-import { FileFlash } from "./flash-file.js";
+import { FileFlash } from "./ports/flash-file.js";
 import { curlCommand, loadOrCreateToken } from "./local-identity.js";
-import { NorFlash } from "./nor-flash.js";
+import { NorFlash } from "../firmware/fakes/nor-flash.js";
 import { acquireLock, LockHeld } from "./run-lock.js";
-import { summarize } from "./run-summary.js";
+import { summarize } from "./device/run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";
 import { StatusLine } from "./status-line.js";
+import { errorMessage } from "../firmware/core/text.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -113,7 +114,7 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
   const token = loadOrCreateToken(dataDir);
   const endpoint = await startEndpoint({ dataDir, port, devices: [{ token, name: "simulated-device" }], now: wallNow }).catch(
     (e: unknown) => {
-      throw new Error(`the local endpoint in ${dataDir} did not start: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`the local endpoint in ${dataDir} did not start: ${errorMessage(e)}`);
     },
   );
   process.stderr.write(
@@ -264,7 +265,7 @@ main(process.argv.slice(2)).then(
   // Exit once stdout has drained (pipes are asynchronous on some platforms).
   (code) => process.stdout.write("", () => process.exit(code)),
   (e: unknown) => {
-    process.stderr.write(`error: ${redactTokens(e instanceof Error ? e.message : String(e))}\n`);
+    process.stderr.write(`error: ${redactTokens(errorMessage(e))}\n`);
     process.exit(EXIT_FAILED);
   },
 );

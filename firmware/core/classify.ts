@@ -1,6 +1,7 @@
-// The server's answer to an upload, classified into one action of the uplink policy
-// (architecture.md). The server is untrusted: any status and any body (HTML, garbage, truncated,
-// not UTF-8, deeply nested) is classified without throwing, reading no more than the port read.
+// The server's answer to an upload, classified into one action of the uplink policy (the table
+// under "The server's answer" in the README's "How it behaves"). The server is untrusted: any
+// status and any body (HTML, garbage, truncated, not UTF-8, deeply nested) is classified without
+// throwing, reading no more than the port read.
 
 import type { HttpResult, TransportErrorKind } from "../ports.js";
 

@@ -66,6 +66,13 @@ export interface AgentConfig {
   variables: VariableConfig[];
 }
 
+/** Every setting but the token and the variables: what has a default. */
+type Settings = Omit<AgentConfig, "token" | "variables">;
+/** The settings of one type, so that each gets its rule or its parser. */
+type FieldOf<T> = { [K in keyof Settings]: Settings[K] extends T ? K : never }[keyof Settings];
+type NumberField = FieldOf<number>;
+type BooleanField = FieldOf<boolean>;
+
 export const REGIONS: Readonly<Record<string, string>> = {
   "us-e1": "api.us-e1.tago.io",
   "eu-w1": "api.eu-w1.tago.io",
@@ -76,7 +83,7 @@ export const DEFAULT_HOST = "api.tago.io";
 /** TagoIO refuses request bodies above 200 kB. */
 export const TAGOIO_MAX_BODY_BYTES = 200_000;
 
-export const DEFAULTS: Readonly<Omit<AgentConfig, "token" | "variables">> = {
+export const DEFAULTS: Readonly<Settings> = {
   host: DEFAULT_HOST,
   port: 443,
   https: true,
@@ -117,7 +124,7 @@ interface NumberRule {
   max: number;
 }
 
-const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
+const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   port: { min: 1, max: 65_535 },
   sampleIntervalMs: { min: 100, max: 86_400_000 },
   uploadIntervalMs: { min: 1_000, max: 86_400_000 },
@@ -137,7 +144,7 @@ const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   maxRequestsPerMinute: { min: 1, max: 600 },
 };
 
-const BOOLEAN_FIELDS = ["https", "verifyTls", "uploadWithoutTime", "journal"] as const;
+const BOOLEAN_FIELDS: readonly BooleanField[] = ["https", "verifyTls", "uploadWithoutTime", "journal"];
 
 /** The field names a configuration may carry, for hosts that read them from flat key=value input. */
 export const CONFIG_KEYS: readonly string[] = [
@@ -260,11 +267,10 @@ export function validateConfig(raw: unknown): ConfigResult {
     if (!CONFIG_KEYS.includes(key)) warnings.push(`${key}: unknown setting, ignored`);
   }
 
-  const out: Record<string, unknown> = { ...DEFAULTS };
+  const set: Partial<Settings> = {};
 
   const token = tokenProblem(raw.token);
   if (token !== undefined) problems.push(token);
-  out.token = raw.token;
 
   const region = raw.region;
   const host = raw.host;
@@ -274,17 +280,17 @@ export function validateConfig(raw: unknown): ConfigResult {
     } else if (host !== undefined && host !== "" && host !== REGIONS[region]) {
       problems.push(`region: "${region}" and host ${describe(host)} disagree; give one of them`);
     } else {
-      out.host = REGIONS[region];
+      set.host = REGIONS[region];
     }
   } else if (host !== undefined && host !== "") {
     if (typeof host !== "string" || !(HOSTNAME.test(host) || IPV4.test(host))) {
       problems.push(`host: ${describe(host)} is not a host name or IPv4 address (no scheme, no port, no path)`);
     } else {
-      out.host = host.toLowerCase();
+      set.host = host.toLowerCase();
     }
   }
 
-  for (const key of Object.keys(NUMBER_RULES)) {
+  for (const key of Object.keys(NUMBER_RULES) as NumberField[]) {
     if (raw[key] === undefined || raw[key] === "") continue;
     const rule = NUMBER_RULES[key];
     const n = parseNumber(raw[key]);
@@ -293,7 +299,7 @@ export function validateConfig(raw: unknown): ConfigResult {
     } else if (n < rule.min || n > rule.max) {
       problems.push(`${key}: ${n} is out of range (${rule.min} to ${rule.max})`);
     } else {
-      out[key] = n;
+      set[key] = n;
     }
   }
 
@@ -301,20 +307,21 @@ export function validateConfig(raw: unknown): ConfigResult {
     if (raw[key] === undefined || raw[key] === "") continue;
     const b = parseBoolean(raw[key]);
     if (b === undefined) problems.push(`${key}: ${describe(raw[key])} is not true or false`);
-    else out[key] = b;
+    else set[key] = b;
   }
 
   if (raw.whenFull !== undefined && raw.whenFull !== "") {
     if (raw.whenFull !== "drop-oldest" && raw.whenFull !== "drop-newest") {
       problems.push(`whenFull: ${describe(raw.whenFull)} must be "drop-oldest" or "drop-newest"`);
     } else {
-      out.whenFull = raw.whenFull;
+      set.whenFull = raw.whenFull;
     }
   }
 
-  out.variables = validateVariables(raw.variables, problems);
-
-  const config = out as unknown as AgentConfig;
+  const variables = validateVariables(raw.variables, problems);
+  // Typed whole: a field without a default or a value here does not compile. The token is used
+  // only when it passed tokenProblem.
+  const config: AgentConfig = { ...DEFAULTS, ...set, token: String(raw.token), variables };
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

@@ -1,6 +1,7 @@
 // Text helpers that behave the same on XS (strings indexed by code point) and on V8 (UTF-16
 // units): lengths are counted in code points, and JSON strings are written in ASCII only, so a
-// body's string length is its byte length on every engine.
+// body's string length is its byte length on every engine. Also the one way a caught value
+// becomes a message, whatever was thrown.
 
 const PLAIN_ASCII = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -9,6 +10,11 @@ export function codePointLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** The message of a caught value: an Error's message, anything else as a string. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function hex4(code: number): string {

@@ -20,6 +20,7 @@ import { SntpSync, type SntpModule } from "./sntp.js";
 import { ModdableTimers, type TimerModule } from "./timers.js";
 import { trustSettings, type ResourceModule } from "./trust.js";
 import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
+import { errorMessage } from "../core/text.js";
 
 /** What a build offers beyond the common modules: sensor drivers and, on devices, flash. */
 export interface Hardware {
@@ -131,7 +132,7 @@ function openFlash(FlashClass: FlashModule | undefined, partition: string, logge
     logger.log("info", `flash: partition "${partition}", ${flash.sectorCount} sectors of ${flash.sectorSize} bytes`);
     return flash;
   } catch (e) {
-    logger.log("warn", `flash: no partition "${partition}" (${e instanceof Error ? e.message : String(e)}); running without flash`);
+    logger.log("warn", `flash: no partition "${partition}" (${errorMessage(e)}); running without flash`);
     return undefined;
   }
 }

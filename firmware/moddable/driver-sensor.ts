@@ -6,6 +6,7 @@
 // `sensorErrors` and skips; the other sensors go on.
 
 import type { Sensor } from "../ports.js";
+import { errorMessage } from "../core/text.js";
 
 export interface SensorDriver {
   sample(): unknown;
@@ -35,7 +36,7 @@ export class DriverSensor implements Sensor {
           this.reported ??= String(message);
         });
       } catch (e) {
-        this.fail(`cannot open: ${messageOf(e)}`);
+        this.fail(`cannot open: ${errorMessage(e)}`);
       }
       this.throwIfReported();
     }
@@ -43,7 +44,7 @@ export class DriverSensor implements Sensor {
     try {
       sample = (this.driver as SensorDriver).sample();
     } catch (e) {
-      this.fail(messageOf(e));
+      this.fail(errorMessage(e));
     }
     this.throwIfReported();
     return sample;
@@ -67,8 +68,4 @@ export class DriverSensor implements Sensor {
     }
     throw new Error(`${this.name}: ${why}`);
   }
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -23,6 +23,7 @@ import type {
   TransportErrorKind,
 } from "../ports.js";
 import type { SecureOptions } from "./trust.js";
+import { errorMessage } from "../core/text.js";
 
 /** Request options, with the two that typings/http.d.ts lacks: `Socket` and `secure`. */
 export interface RequestOptions {
@@ -151,7 +152,7 @@ class Exchange {
     try {
       this.native = new modules.Request(options);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       this.end({ ok: false, error: thrownKind(message, spec.tls), message });
       return;
     }
@@ -196,7 +197,7 @@ class Exchange {
       else if (message === REQUEST_MESSAGE.responseComplete) this.end({ ok: true, response: this.response(false) });
       else if (message < 0) this.end(this.failure());
     } catch (e) {
-      this.end({ ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+      this.end({ ok: false, error: "other", message: errorMessage(e) });
     } finally {
       this.inCallback = false;
     }

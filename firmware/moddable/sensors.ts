@@ -8,6 +8,7 @@
 
 import type { VariableConfig } from "../core/config.js";
 import type { Clock, Sensor } from "../ports.js";
+import { BMP280_VARIABLES, SHT3X_VARIABLES, type DefaultVariable } from "../simulated/board.js";
 import { simulatedSensors } from "../simulated/sensors.js";
 import { DriverSensor, type SensorDriver } from "./driver-sensor.js";
 
@@ -20,32 +21,14 @@ export interface SensorSpec {
   at?: number;
 }
 
-/** A default TagoIO variable: its name and unit, and where it is read from. */
-interface DefaultVariable {
-  name: string;
-  unit: string;
-  sensor: string;
-  field: string;
-}
-
-const SHT3X: readonly DefaultVariable[] = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-];
-
-const BMP280: readonly DefaultVariable[] = [
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-  { name: "temperature", unit: "°C", sensor: "bmp280", field: "thermometer.temperature" },
-];
-
 /** Each entry's default variables; the sensor names an entry adds are the ones they read. */
 export const CATALOGUE: Readonly<Record<SensorKind, readonly DefaultVariable[]>> = {
-  sht3x: SHT3X,
-  bmp280: BMP280,
+  sht3x: SHT3X_VARIABLES,
+  bmp280: BMP280_VARIABLES,
   tmp117: [{ name: "temperature", unit: "°C", sensor: "tmp117", field: "temperature" }],
   analog: [{ name: "analog", unit: "%", sensor: "analog", field: "percent" }],
   // The simulated board of firmware/simulated/sensors.ts: an SHT3x and a BMP280.
-  simulated: [...SHT3X, ...BMP280],
+  simulated: [...SHT3X_VARIABLES, ...BMP280_VARIABLES],
 };
 
 function sensorNames(kind: SensorKind): string[] {

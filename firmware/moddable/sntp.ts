@@ -10,6 +10,7 @@ import { fullJitterMs } from "../core/backoff.js";
 import { EARLIEST_TRUSTED_MS } from "../core/timebase.js";
 import type { Logger, Random, TimerHandle, Timers } from "../ports.js";
 import type { Link } from "./wifi.js";
+import { errorMessage } from "../core/text.js";
 
 /**
  * The `sntp` module (typings/sntp.d.ts): messages 1 (time, in seconds since 1970), 2 (retrying),
@@ -119,7 +120,7 @@ export class SntpSync {
         return undefined;
       });
     } catch (e) {
-      this.failed(id, e instanceof Error ? e.message : String(e));
+      this.failed(id, errorMessage(e));
     }
   }
 

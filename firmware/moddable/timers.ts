@@ -5,6 +5,7 @@
 // escaping to the XS host from a timer callback can stop the VM; other timers still run.
 
 import type { Logger, TimerHandle, Timers } from "../ports.js";
+import { errorMessage } from "../core/text.js";
 
 /** The part of the `timer` module this port uses (typings/timer.d.ts). */
 export interface TimerModule<Native> {
@@ -37,7 +38,7 @@ export class ModdableTimers<Native> implements Timers {
       try {
         callback();
       } catch (e) {
-        this.logger.log("error", `timer callback threw: ${e instanceof Error ? e.message : String(e)}`);
+        this.logger.log("error", `timer callback threw: ${errorMessage(e)}`);
       }
     }, Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil(delayMs))));
     return entry;

@@ -8,6 +8,7 @@
 
 import { fullJitterMs } from "../core/backoff.js";
 import type { Logger, Random, TimerHandle, Timers } from "../ports.js";
+import { errorMessage } from "../core/text.js";
 
 export interface WiFiCredentials {
   ssid: string;
@@ -99,7 +100,7 @@ export class WiFiLink implements Link {
     try {
       this.WiFi.connect(this.options.credentials);
     } catch (e) {
-      this.logger.log("warn", `wifi: connect failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.log("warn", `wifi: connect failed: ${errorMessage(e)}`);
     }
     this.scheduleRetry();
   }

@@ -17,6 +17,7 @@ import { CURL_HEADERS_FILE, curlCommand, loadOrCreateToken, TOKEN_FILE } from ".
 import { DEFAULT_NAMES, LeafNameError, lanNotes, leafNames, parseLeafName } from "./names.js";
 import { PLANS } from "./ratelimit.js";
 import type { RequestLogEntry } from "./server.js";
+import { errorMessage } from "../../firmware/core/text.js";
 
 const DEFAULT_PORT = 8443;
 
@@ -239,6 +240,6 @@ try {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 } catch (error) {
-  console.error(`tago-local: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`tago-local: could not start: ${errorMessage(error)}`);
   process.exit(1);
 }

@@ -10,7 +10,7 @@
 
 import { mkdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:https";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { readBody } from "./body.js";
 import { loadOrCreateIdentity } from "./certs.js";
@@ -171,138 +171,66 @@ function checkOptions(o: EndpointOptions): void {
   if (o.names !== undefined) leafNames(o.names);
 }
 
-export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
-  checkOptions(options);
-  const now = options.now ?? Date.now;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+/** The rate limits per calendar minute: the Free plan's, with the options' overrides. */
+function rateLimits(overrides: EndpointOptions["rateLimits"]): RateLimits {
   const limits: RateLimits = { ...PLANS.free };
-  for (const [route, limit] of Object.entries(options.rateLimits ?? {}) as [RateRoute, number | undefined][]) {
+  for (const [route, limit] of Object.entries(overrides ?? {}) as [RateRoute, number | undefined][]) {
     if (limit !== undefined) limits[route] = limit;
   }
-  const limiter = new CalendarMinuteLimiter(limits, now);
-  mkdirSync(options.dataDir, { recursive: true });
-  const identity = await loadOrCreateIdentity(options.identityDir ?? options.dataDir, options.names);
+  return limits;
+}
+
+/** A store holding the options' devices (upserted; existing data kept), closed again if that fails. */
+function openStore(options: EndpointOptions, now: () => number): Store {
   const store = new Store(options.dataDir, now);
-  let closed = false;
   try {
     for (const device of options.devices) store.upsertDevice(device);
   } catch (error) {
     store.close();
     throw error;
   }
-  const accepted = new Map(options.devices.map((d) => [d.token, d]));
-  const byStatus: Record<string, number> = {};
-  let requests = 0;
+  return store;
+}
 
-  async function readJson(req: IncomingMessage): Promise<{ value: unknown } | Reply> {
-    const body = await readBody(req, maxBodyBytes);
-    if (body.kind === "aborted") return fail(400, "Request body was cut off");
-    if (body.kind === "too-large") {
-      return { ...fail(413, `Request body is larger than ${maxBodyBytes} bytes`), close: !body.drained };
-    }
-    try {
-      return { value: JSON.parse(body.body.toString("utf8")) };
-    } catch {
-      return fail(400, "Request body is not valid JSON");
-    }
-  }
-
-  /** What the device's own limits refuse in a valid body, in TagoCore's words; undefined when nothing. */
-  function deviceLimit(device: DeviceRow, records: NewRecord[], at: number): string | undefined {
-    const { dataLimit, retentionDays } = accepted.get(device.token) ?? {};
-    if (retentionDays !== undefined) {
-      const today = Math.floor(at / DAY_MS) * DAY_MS;
-      const from = today - retentionDays * DAY_MS;
-      const last = today + DAY_MS;
-      // Both days inclusive; a record without a time is stamped now, inside.
-      if (records.some((r) => r.time !== undefined && (r.time < from || r.time >= last + DAY_MS))) {
-        return `Time must be between ${day(from)} and ${day(last)}`;
-      }
-    }
-    if (dataLimit !== undefined && store.count(device.key) >= dataLimit) {
-      return `The device has reached the limit of ${dataLimit} data registers`;
-    }
-    return undefined;
-  }
-
-  const postData: Handler = async ({ req, device }) => {
-    const parsed = await readJson(req);
-    if (!("value" in parsed)) return parsed;
-    const checked = validateData(parsed.value);
-    if (!checked.ok) return fail(400, checked.message);
-    const at = now();
-    const refused = deviceLimit(device, checked.records, at);
-    if (refused !== undefined) return fail(400, refused);
-    store.addRecords(device.key, checked.records, at);
-    return ok(`${checked.records.length} Data Added`, checked.records.length);
-  };
-
-  const getData: Handler = ({ url, device }) => {
-    const parsed = parseDataQuery(url.searchParams);
-    if (!parsed.ok) return fail(400, parsed.message);
-    const answer = store.query(device.key, parsed.request);
-    if (typeof answer === "number") return ok(answer);
-    const details = "details" in parsed.request && parsed.request.details;
-    const records = details ? answer : answer.map(({ created_at: _, ...rest }) => rest);
-    return ok(records, records.length);
-  };
-
-  const info: Handler = ({ device }) =>
-    ok({
-      id: device.id,
-      name: device.name,
-      active: device.active,
-      type: accepted.get(device.token)?.dataLimit === undefined ? "immutable" : "mutable",
-      visible: true,
-      tags: [],
-      created_at: iso(device.created_at),
-      updated_at: iso(device.updated_at),
-      last_input: iso(device.last_input),
-      last_output: null,
-    });
-
-  const getParams: Handler = ({ url, device }) => {
-    const filter = url.searchParams.get("sent_status");
-    if (filter !== null && filter !== "true" && filter !== "false") {
-      return fail(400, "sent_status must be true or false");
-    }
-    return ok(store.params(device.key, filter === null ? undefined : filter === "true"));
-  };
-
-  const putParam: Handler = async ({ req, device, id }) => {
-    const parsed = await readJson(req);
-    if (!("value" in parsed)) return parsed;
-    const sent = (parsed.value as { sent?: unknown } | null)?.sent;
-    if (typeof sent !== "boolean") return fail(400, 'Body must be {"sent": true} or {"sent": false}');
-    if (!store.markParam(device.key, id ?? "", sent)) return fail(404, "Param not found");
-    return ok("Params Successfully Updated");
-  };
-
-  const setActive: Handler = async ({ req, device }) => {
-    // Beyond loopback (--listen 0.0.0.0) only a device's owner on this machine may switch it.
-    if (!isLoopback(req.socket.remoteAddress ?? "")) return fail(403, "PUT /_local/device is answered on loopback only");
-    const parsed = await readJson(req);
-    if (!("value" in parsed)) return parsed;
-    const active = (parsed.value as { active?: unknown } | null)?.active;
-    if (typeof active !== "boolean") return fail(400, 'Body must be {"active": true} or {"active": false}');
-    store.setActive(device.token, active);
-    return ok(active ? "Device activated" : "Device deactivated");
-  };
-
-  const routes: Route[] = [
+/**
+ * The API over the store: the routes, the checks every request goes through in a client's order,
+ * each route's handler, and the tally of what was answered.
+ */
+class Api {
+  /** Answers so far, by status. */
+  readonly byStatus: Record<string, number> = {};
+  requests = 0;
+  private readonly store: Store;
+  private readonly now: () => number;
+  private readonly maxBodyBytes: number;
+  private readonly limiter: CalendarMinuteLimiter;
+  private readonly accepted: Map<string, EndpointDevice>;
+  private readonly routes: Route[] = [
     {
       pattern: /^\/data$/,
-      methods: { GET: { handler: getData, limit: "getData" }, POST: { handler: postData, limit: "postData" } },
+      methods: {
+        GET: { handler: (ctx) => this.getData(ctx), limit: "getData" },
+        POST: { handler: (ctx) => this.postData(ctx), limit: "postData" },
+      },
     },
-    { pattern: /^\/info$/, methods: { GET: { handler: info, limit: "info" } } },
-    { pattern: /^\/device\/params$/, methods: { GET: { handler: getParams, limit: "getParams" } } },
-    { pattern: /^\/device\/params\/([^/]+)$/, methods: { PUT: { handler: putParam } } },
-    { pattern: /^\/_local\/device$/, methods: { PUT: { handler: setActive, inactive: true } } },
+    { pattern: /^\/info$/, methods: { GET: { handler: (ctx) => this.info(ctx), limit: "info" } } },
+    { pattern: /^\/device\/params$/, methods: { GET: { handler: (ctx) => this.getParams(ctx), limit: "getParams" } } },
+    { pattern: /^\/device\/params\/([^/]+)$/, methods: { PUT: { handler: (ctx) => this.putParam(ctx) } } },
+    { pattern: /^\/_local\/device$/, methods: { PUT: { handler: (ctx) => this.setActive(ctx), inactive: true } } },
   ];
 
-  async function answer(req: IncomingMessage, url: URL): Promise<Reply> {
+  constructor(store: Store, options: EndpointOptions, now: () => number, limiter: CalendarMinuteLimiter) {
+    this.store = store;
+    this.now = now;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.limiter = limiter;
+    this.accepted = new Map(options.devices.map((d) => [d.token, d]));
+  }
+
+  /** Route (404), method (405), token (401), deactivated (400), rate limit (429), then the route's handler. */
+  async answer(req: IncomingMessage, url: URL): Promise<Reply> {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
-    for (const route of routes) {
+    for (const route of this.routes) {
       const match = route.pattern.exec(path);
       if (match === null) continue;
       const method = route.methods[req.method ?? ""];
@@ -310,11 +238,11 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
         return fail(405, `Method ${req.method} is not allowed here`, { Allow: Object.keys(route.methods).join(", ") });
       }
       const token = tokenOf(req);
-      const device = token !== undefined && accepted.has(token) ? store.device(token) : undefined;
+      const device = token !== undefined && this.accepted.has(token) ? this.store.device(token) : undefined;
       if (device === undefined) return DENIED;
       if (!device.active && method.inactive !== true) return DEACTIVATED;
       if (method.limit !== undefined) {
-        const decision = limiter.take(method.limit);
+        const decision = this.limiter.take(method.limit);
         if (!decision.ok) {
           const n = String(decision.retryAfterSeconds);
           return {
@@ -329,10 +257,11 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     return fail(404, `Route ${req.method} ${path} not found`);
   }
 
-  function send(req: IncomingMessage, res: ServerResponse, path: string, reply: Reply): void {
+  /** Writes `reply` as JSON and counts it. */
+  send(res: ServerResponse, reply: Reply): void {
     const text = JSON.stringify(reply.body);
-    requests++;
-    byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
+    this.requests++;
+    this.byStatus[reply.status] = (this.byStatus[reply.status] ?? 0) + 1;
     res.writeHead(reply.status, {
       "Content-Type": "application/json; charset=utf-8",
       "Content-Length": Buffer.byteLength(text),
@@ -340,23 +269,107 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       ...reply.headers,
     });
     res.end(text);
-    options.onRequest?.({ method: req.method ?? "", path, status: reply.status, records: reply.records });
   }
 
-  const server = createServer({ key: identity.key, cert: identity.cert }, (req, res) => {
-    const url = new URL(req.url ?? "/", "https://localhost");
-    answer(req, url)
-      .catch((error: unknown) => {
-        // A bug in the endpoint, not the client's fault: say so where the developer looks.
-        console.error("tago-local: internal error:", error);
-        return fail(500, "Internal error");
-      })
-      .then((reply) => {
-        // A request still in flight when close() ran has lost its socket (and the database).
-        if (!closed && !res.destroyed) send(req, res, url.pathname, reply);
-      });
-  });
+  private async readJson(req: IncomingMessage): Promise<{ value: unknown } | Reply> {
+    const body = await readBody(req, this.maxBodyBytes);
+    if (body.kind === "aborted") return fail(400, "Request body was cut off");
+    if (body.kind === "too-large") {
+      return { ...fail(413, `Request body is larger than ${this.maxBodyBytes} bytes`), close: !body.drained };
+    }
+    try {
+      return { value: JSON.parse(body.body.toString("utf8")) };
+    } catch {
+      return fail(400, "Request body is not valid JSON");
+    }
+  }
 
+  /** What the device's own limits refuse in a valid body, in TagoCore's words; undefined when nothing. */
+  private deviceLimit(device: DeviceRow, records: NewRecord[], at: number): string | undefined {
+    const { dataLimit, retentionDays } = this.accepted.get(device.token) ?? {};
+    if (retentionDays !== undefined) {
+      const today = Math.floor(at / DAY_MS) * DAY_MS;
+      const from = today - retentionDays * DAY_MS;
+      const last = today + DAY_MS;
+      // Both days inclusive; a record without a time is stamped now, inside.
+      if (records.some((r) => r.time !== undefined && (r.time < from || r.time >= last + DAY_MS))) {
+        return `Time must be between ${day(from)} and ${day(last)}`;
+      }
+    }
+    if (dataLimit !== undefined && this.store.count(device.key) >= dataLimit) {
+      return `The device has reached the limit of ${dataLimit} data registers`;
+    }
+    return undefined;
+  }
+
+  private async postData({ req, device }: Context): Promise<Reply> {
+    const parsed = await this.readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const checked = validateData(parsed.value);
+    if (!checked.ok) return fail(400, checked.message);
+    const at = this.now();
+    const refused = this.deviceLimit(device, checked.records, at);
+    if (refused !== undefined) return fail(400, refused);
+    this.store.addRecords(device.key, checked.records, at);
+    return ok(`${checked.records.length} Data Added`, checked.records.length);
+  }
+
+  private getData({ url, device }: Context): Reply {
+    const parsed = parseDataQuery(url.searchParams);
+    if (!parsed.ok) return fail(400, parsed.message);
+    const answer = this.store.query(device.key, parsed.request);
+    if (typeof answer === "number") return ok(answer);
+    const details = "details" in parsed.request && parsed.request.details;
+    const records = details ? answer : answer.map(({ created_at: _, ...rest }) => rest);
+    return ok(records, records.length);
+  }
+
+  private info({ device }: Context): Reply {
+    return ok({
+      id: device.id,
+      name: device.name,
+      active: device.active,
+      type: this.accepted.get(device.token)?.dataLimit === undefined ? "immutable" : "mutable",
+      visible: true,
+      tags: [],
+      created_at: iso(device.created_at),
+      updated_at: iso(device.updated_at),
+      last_input: iso(device.last_input),
+      last_output: null,
+    });
+  }
+
+  private getParams({ url, device }: Context): Reply {
+    const filter = url.searchParams.get("sent_status");
+    if (filter !== null && filter !== "true" && filter !== "false") {
+      return fail(400, "sent_status must be true or false");
+    }
+    return ok(this.store.params(device.key, filter === null ? undefined : filter === "true"));
+  }
+
+  private async putParam({ req, device, id }: Context): Promise<Reply> {
+    const parsed = await this.readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const sent = (parsed.value as { sent?: unknown } | null)?.sent;
+    if (typeof sent !== "boolean") return fail(400, 'Body must be {"sent": true} or {"sent": false}');
+    if (!this.store.markParam(device.key, id ?? "", sent)) return fail(404, "Param not found");
+    return ok("Params Successfully Updated");
+  }
+
+  private async setActive({ req, device }: Context): Promise<Reply> {
+    // Beyond loopback (--listen 0.0.0.0) only a device's owner on this machine may switch it.
+    if (!isLoopback(req.socket.remoteAddress ?? "")) return fail(403, "PUT /_local/device is answered on loopback only");
+    const parsed = await this.readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const active = (parsed.value as { active?: unknown } | null)?.active;
+    if (typeof active !== "boolean") return fail(400, 'Body must be {"active": true} or {"active": false}');
+    this.store.setActive(device.token, active);
+    return ok(active ? "Device activated" : "Device deactivated");
+  }
+}
+
+/** Starts listening; the store is closed if that fails. */
+async function listen(server: Server, options: EndpointOptions, store: Store): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
@@ -367,13 +380,46 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     store.close();
     throw error;
   });
-  const address = server.address() as AddressInfo;
-  // Listening on every interface: name the loopback address, one the leaf certificate always covers.
+  return server.address() as AddressInfo;
+}
+
+/** The host for the endpoint's URL: on every interface, the loopback address the leaf always names. */
+function urlHost(address: AddressInfo): string {
   const unspecified = address.address === "0.0.0.0" || address.address === "::";
-  const host = unspecified ? "127.0.0.1" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return unspecified ? "127.0.0.1" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+}
+
+export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
+  checkOptions(options);
+  const now = options.now ?? Date.now;
+  // Before anything is made on disk: bad limits throw here.
+  const limiter = new CalendarMinuteLimiter(rateLimits(options.rateLimits), now);
+  mkdirSync(options.dataDir, { recursive: true });
+  const identity = await loadOrCreateIdentity(options.identityDir ?? options.dataDir, options.names);
+  const store = openStore(options, now);
+  const api = new Api(store, options, now, limiter);
+  let closed = false;
+
+  const server = createServer({ key: identity.key, cert: identity.cert }, (req, res) => {
+    const url = new URL(req.url ?? "/", "https://localhost");
+    api
+      .answer(req, url)
+      .catch((error: unknown) => {
+        // A bug in the endpoint, not the client's fault: say so where the developer looks.
+        console.error("tago-local: internal error:", error);
+        return fail(500, "Internal error");
+      })
+      .then((reply) => {
+        // A request still in flight when close() ran has lost its socket (and the database).
+        if (closed || res.destroyed) return;
+        api.send(res, reply);
+        options.onRequest?.({ method: req.method ?? "", path: url.pathname, status: reply.status, records: reply.records });
+      });
+  });
+  const address = await listen(server, options, store);
 
   return {
-    url: `https://${host}:${address.port}`,
+    url: `https://${urlHost(address)}:${address.port}`,
     port: address.port,
     caPem: identity.caPem,
     caPemPath: identity.caPemPath,
@@ -391,7 +437,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     },
     mark: () => store.mark(),
     counts() {
-      return { requests, byStatus: { ...byStatus } };
+      return { requests: api.requests, byStatus: { ...api.byStatus } };
     },
     setDeviceActive(token: string, active: boolean): void {
       if (!store.setActive(token, active)) throw new Error("setDeviceActive: no device has this token");

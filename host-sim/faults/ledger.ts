@@ -6,6 +6,7 @@
 
 import type { Sensor } from "../../firmware/ports.js";
 import { EARLIEST_TRUSTED_MS } from "../../firmware/core/timebase.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import type { SentBatch } from "./faulty-http.js";
 
 export interface LedgerEntry {
@@ -22,12 +23,7 @@ export interface LedgerEntry {
 }
 
 /** The variables of the campaign's device: the simulated board's three and a modem's state text. */
-export const CAMPAIGN_VARIABLES = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-  { name: "state", sensor: "modem", field: "state" },
-];
+export const CAMPAIGN_VARIABLES = [...BOARD_VARIABLES, { name: "state", sensor: "modem", field: "state" }];
 
 export function keyOf(variable: string, value: unknown): string {
   return `${variable}=${JSON.stringify(value)}`;

@@ -1,5 +1,5 @@
-// One run of the fault campaign: a simulated device (host-sim/device.ts, its virtual-time driver)
-// with a flash journal on the NOR emulator lives its plan's hours against the local endpoint,
+// One run of the fault campaign: a simulated device (host-sim/device/device.ts, its virtual-time
+// driver) with a flash journal on the NOR emulator lives its plan's hours against the local endpoint,
 // through the faulty transport. Power cuts strike at flash operations and reboot it (the device
 // makes a new agent on the same flash, after some time off, sometimes with SNTP late), the wall
 // clock jumps, bits flip on the flash, deactivated periods (400) come and go. Then the link heals, the device
@@ -8,9 +8,9 @@
 import { DROP_REASONS, type Snapshot } from "../../firmware/core/agent.js";
 import type { Logger } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
-import { SimulatedDevice, type BootOptions, type PowerCutEvent } from "../device.js";
+import { SimulatedDevice, type BootOptions, type PowerCutEvent } from "../device/device.js";
 import type { Endpoint } from "../endpoint/server.js";
-import { NorFlash } from "../nor-flash.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { FaultyHttp } from "./faulty-http.js";
 import type { HostileServer } from "./hostile-server.js";
 import { assess, CAMPAIGN_VARIABLES, Ledger, type Assessment } from "./ledger.js";

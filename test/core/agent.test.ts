@@ -6,13 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { Agent, ConfigError, type Snapshot } from "../../firmware/core/agent.js";
 import type { Sensor } from "../../firmware/ports.js";
-import { reply } from "../support/scripted-http.js";
-import { BOARD_VARIABLES, MemoryLogger, OTHER_TOKEN, TOKEN } from "../support/fixtures.js";
-import { FakeTago } from "../support/fake-tago.js";
+import { reply } from "../../firmware/fakes/scripted-http.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { BOARD_VARIABLES, OTHER_TOKEN, TOKEN } from "../support/fixtures.js";
+import { FakeTago } from "../../firmware/fakes/fake-tago.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { SimDevice, START_WALL } from "../support/sim-device.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import { codePointLength, jsonString } from "../../firmware/core/text.js";
 import { TimeBase } from "../../firmware/core/timebase.js";
 import { MAX_VARIABLES, VariableTable } from "../../firmware/core/variables.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 
 const WALL = Date.UTC(2026, 10, 26, 1, 10, 55, 123);
 const text = (batch: Batch): string => new TextDecoder().decode(batch.body);

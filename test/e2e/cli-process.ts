@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { TestContext } from "vitest";
-import type { RunSummary } from "../../host-sim/run-summary.js";
+import type { RunSummary } from "../../host-sim/device/run-summary.js";
 import { tempDataDir } from "./harness.js";
 
 export interface Outcome {

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../firmware/core/journal.js";
 import { FLAG_NO_TIME } from "../../firmware/core/ring.js";
-import { DEFAULT_VARIABLES } from "../../host-sim/device.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
 import { loadOrCreateToken } from "../../host-sim/local-identity.js";
-import { NorFlash } from "../../host-sim/nor-flash.js";
+import { loadFlash } from "../../host-sim/ports/flash-file.js";
 import { cli, summaryOf, tempDir } from "./cli-process.js";
 import { MINUTE, START } from "./harness.js";
 
@@ -38,9 +38,9 @@ interface Held {
 
 /** What the flash file's journal holds unreleased, as the next boot will see it. */
 function journaled(path: string): Held[] {
-  const journal = new Journal(NorFlash.load(path), {
+  const journal = new Journal(loadFlash(path), {
     whenFull: "drop-oldest",
-    variables: DEFAULT_VARIABLES,
+    variables: BOARD_VARIABLES,
     onDrop: () => undefined,
   });
   const held: Held[] = [];

@@ -9,9 +9,10 @@ import { afterAll, expect } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
 import type { Clock, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { DEFAULT_VARIABLES, SimulatedDevice } from "../../host-sim/device.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { SimulatedDevice } from "../../host-sim/device/device.js";
 import { startEndpoint, type Endpoint, type EndpointOptions, type StoredRecord } from "../../host-sim/endpoint/server.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 
 export const TOKEN = "3f2b9c1e-5d4a-4e8b-9c7d-1a2b3c4d5e6f";
 export const OTHER_TOKEN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
@@ -117,7 +118,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     logs,
     expected: () =>
       samples.flatMap((s) =>
-        DEFAULT_VARIABLES.filter((v) => v.sensor === s.sensor).map((v) => ({
+        BOARD_VARIABLES.filter((v) => v.sensor === s.sensor).map((v) => ({
           variable: v.name,
           value: pick(s.sample, v.field) as number,
           unit: v.unit,

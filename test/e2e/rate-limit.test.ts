@@ -2,7 +2,7 @@
 // losing a reading, even when its own ceiling would let it ask far more often.
 
 import { afterEach, expect, it } from "vitest";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 import { comparable, MINUTE, startRig, type Rig } from "./harness.js";
 
 let rig: Rig | undefined;

@@ -4,7 +4,7 @@
 // immutable device's retention window are dropped, under their own reason.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { invariantHolds, summarize } from "../../host-sim/run-summary.js";
+import { invariantHolds, summarize } from "../../host-sim/device/run-summary.js";
 import { call } from "../endpoint/helpers.js";
 import { comparable, drained, HOUR, MINUTE, START, startRig, TOKEN, type Rig } from "./harness.js";
 

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { EARLIEST_TRUSTED_MS } from "../../firmware/core/timebase.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 import { comparable, HOUR, MINUTE, START, startRig, type Rig } from "./harness.js";
 
 let rig: Rig | undefined;

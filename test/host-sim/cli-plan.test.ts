@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makePlan, parseBytes, type CliOptions } from "../../host-sim/cli-plan.js";
-import { FileFlash } from "../../host-sim/flash-file.js";
+import { FileFlash } from "../../host-sim/ports/flash-file.js";
 
 const TOKEN = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
 const base: CliOptions = { seed: "1", statusEvery: "10s", logLevel: "info" };

@@ -6,9 +6,9 @@
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, expect, it } from "vitest";
-import { SimulatedDevice, type DeviceOptions, type PowerCutEvent } from "../../host-sim/device.js";
-import { NorFlash } from "../../host-sim/nor-flash.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { SimulatedDevice, type DeviceOptions, type PowerCutEvent } from "../../host-sim/device/device.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
 
 const TOKEN = "0f1e2d3c-4b5a-4968-8776-655443322110";

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { FileFlash, flashFileGeometry } from "../../host-sim/flash-file.js";
-import { NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
+import { PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { FileFlash, flashFileGeometry, loadFlash } from "../../host-sim/ports/flash-file.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,13 +25,13 @@ it("creates an erased flash file (and its folder), and writes every write and er
   expect(flashFileGeometry(path)).toBeUndefined();
   const flash = FileFlash.open(path, { sectorCount: 4, sectorSize: 256 });
   expect(flashFileGeometry(path)).toEqual({ sectorCount: 4, sectorSize: 256 });
-  expect(NorFlash.load(path).bytes.every((b) => b === 0xff)).toBe(true);
+  expect(loadFlash(path).bytes.every((b) => b === 0xff)).toBe(true);
 
   flash.write(300, Uint8Array.of(0x12, 0x34, 0x56));
   flash.erase(2);
   flash.write(512, Uint8Array.of(0xa5));
   // Not closed: the file already holds it all, as a process killed now would leave it.
-  const seen = NorFlash.load(path);
+  const seen = loadFlash(path);
   expect(Array.from(seen.bytes.subarray(300, 303))).toEqual([0x12, 0x34, 0x56]);
   expect(seen.bytes[512]).toBe(0xa5);
   expect(Array.from(seen.eraseCounts)).toEqual([0, 0, 1, 0]);
@@ -50,7 +50,7 @@ it("keeps in the file what a power-cut write got to", () => {
   const flash = FileFlash.open(path, { sectorCount: 4, sectorSize: 256, seed: 3 });
   flash.armCut(0, 2);
   expect(() => flash.write(10, Uint8Array.of(0, 0, 0, 0))).toThrow(PowerCut);
-  const seen = NorFlash.load(path);
+  const seen = loadFlash(path);
   expect(Array.from(seen.bytes.subarray(10, 12))).toEqual([0, 0]);
   expect(seen.bytes[13]).toBe(0xff);
   expect(Array.from(seen.bytes.subarray(10, 14))).toEqual(Array.from(flash.bytes.subarray(10, 14)));

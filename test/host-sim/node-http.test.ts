@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { classify } from "../../firmware/core/classify.js";
 import type { HttpRequest, HttpResult, LogLevel } from "../../firmware/ports.js";
-import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/node-http.js";
+import { NodeHttpClient, type NodeHttpOptions } from "../../host-sim/ports/node-http.js";
 import { makeTlsFixture, type TlsFixture } from "./tls-fixture.js";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -194,7 +194,7 @@ describe("NodeHttpClient", () => {
 
   it("classifies a certificate for another host as tls, whole within the agent's bound, with the hint to add the name", async () => {
     const { port } = await serve((_q, s) => s.end("{}"), true, "0.0.0.0");
-    const f = failure(await client({ caName: "/home/someone/projects/tagoio-device-agent/.tago-local/ca.pem" }).http.request(req(port, { host: "127.0.0.2" })).result);
+    const f = failure(await client({ caName: "projects/tagoio-device-agent/.tago-local/ca.pem" }).http.request(req(port, { host: "127.0.0.2" })).result);
     expect(f.error).toBe("tls");
     const verdict = classify(f as HttpResult, -1);
     expect(verdict).toMatchObject({ failure: "tls" });

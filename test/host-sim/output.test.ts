@@ -3,10 +3,10 @@
 
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
-import { ConsoleLogger } from "../../host-sim/console-logger.js";
+import { ConsoleLogger } from "../../host-sim/ports/console-logger.js";
 import { formatBytes, formatDuration, formatStatus } from "../../firmware/core/status.js";
 import { parseDuration } from "../../host-sim/duration.js";
-import { summarize } from "../../host-sim/run-summary.js";
+import { summarize } from "../../host-sim/device/run-summary.js";
 import { StatusLine } from "../../host-sim/status-line.js";
 
 describe("durations", () => {

@@ -9,10 +9,11 @@ import { Agent, ConfigError } from "../../firmware/core/agent.js";
 import { validateConfig } from "../../firmware/core/config.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { NorFlash } from "../../host-sim/nor-flash.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { FakeTago } from "../support/fake-tago.js";
-import { BOARD_VARIABLES, MemoryLogger, TOKEN } from "../support/fixtures.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import { FakeTago } from "../../firmware/fakes/fake-tago.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { FlashDevice, keyOf, WORLD_START } from "./flash-device.js";
 
 const HOUR = 3_600_000;

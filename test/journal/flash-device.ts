@@ -7,11 +7,12 @@
 import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import type { Sensor } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
-import { NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { FakeTago, type Decision, type Exchange, type StoredReading } from "../support/fake-tago.js";
-import { BOARD_VARIABLES, MemoryLogger, TOKEN } from "../support/fixtures.js";
-import { invariantHolds } from "../../host-sim/run-summary.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import { FakeTago, type Decision, type Exchange, type StoredReading } from "../../firmware/fakes/fake-tago.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
+import { invariantHolds } from "../../host-sim/device/run-summary.js";
 
 export const WORLD_START = Date.UTC(2026, 10, 26, 0, 0, 0);
 

@@ -8,7 +8,7 @@ import { HEADER_BYTES } from "../../firmware/core/frame.js";
 import { encodeList } from "../../firmware/core/reading-frame.js";
 import { Journal, type JournalReading } from "../../firmware/core/journal.js";
 import { FLAG_GROUPED, type ReadingValue } from "../../firmware/core/ring.js";
-import { NorFlash } from "../../host-sim/nor-flash.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import type { Variable } from "../../firmware/core/variables.js";
 
 /** The variables samples index by default. */

@@ -11,7 +11,7 @@ import { parseFrame, type Frame } from "../../firmware/core/reading-frame.js";
 import type { Flash } from "../../firmware/ports.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
-import { NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
 import { ABC, FIRST_FRAME, Harness, readingsOf, sample, type Sample } from "./harness.js";
 import type { Variable } from "../../firmware/core/variables.js";
 

@@ -6,7 +6,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { loadFlash, saveFlash } from "../../host-sim/ports/flash-file.js";
 
 describe("NorFlash", () => {
   it("starts erased and only clears bits on write", () => {
@@ -93,12 +94,12 @@ describe("NorFlash", () => {
     const flash = new NorFlash({ sectorCount: 4, sectorSize: 128 });
     flash.erase(2);
     flash.write(300, Uint8Array.of(1, 2, 3));
-    flash.save(join(dir, "flash.bin"));
-    const back = NorFlash.load(join(dir, "flash.bin"));
+    saveFlash(flash, join(dir, "flash.bin"));
+    const back = loadFlash(join(dir, "flash.bin"));
     expect(back.sectorSize).toBe(128);
     expect(back.sectorCount).toBe(4);
     expect(Array.from(back.eraseCounts)).toEqual([0, 0, 1, 0]);
     expect(back.bytes).toEqual(flash.bytes);
-    expect(() => NorFlash.load(join(dir, "missing.bin"))).toThrow();
+    expect(() => loadFlash(join(dir, "missing.bin"))).toThrow();
   });
 });

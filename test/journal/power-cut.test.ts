@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { JournalReading } from "../../firmware/core/journal.js";
 import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME } from "../../firmware/core/ring.js";
 import type { Flash } from "../../firmware/ports.js";
-import { type NorFlash, PowerCut } from "../../host-sim/nor-flash.js";
+import { type NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
 import { Harness, T0, type Sample } from "./harness.js";
 
 const SAMPLES = 40;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { boot, type BootModules } from "../../firmware/moddable/boot.js";
-import { ACK } from "../support/scripted-http.js";
+import { ACK } from "../../firmware/fakes/scripted-http.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import {

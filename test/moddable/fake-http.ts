@@ -9,6 +9,7 @@
 
 import type { RequestInstance, RequestOptions } from "../../firmware/moddable/http.js";
 import type { FakeTimer } from "./fakes.js";
+import { errorMessage } from "../../firmware/core/text.js";
 
 /** SecureSocket keeps this much of the socket's free space for TLS overhead. */
 export const TLS_MARGIN = 128;
@@ -253,7 +254,7 @@ export class FakeSecureSocket implements SocketInstance {
         if (value > TLS_MARGIN) this.callback?.(WRITABLE, value - TLS_MARGIN);
       } else failure = message;
     } catch (e) {
-      this.line.socketError = e instanceof Error ? e.message : String(e);
+      this.line.socketError = errorMessage(e);
       failure = ERROR;
     }
     if (failure !== undefined && !this.closing) {

@@ -3,8 +3,8 @@
 // behaving as the SDK sources do where the ports depend on it. One set for the Node tests and the
 // XS conformance bundle: portable (ES2022, TextEncoder/TextDecoder, no Node, no vitest).
 
-import { NorFlashCore } from "../../host-sim/nor-flash-core.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import type { TimerHandle } from "../../firmware/ports.js";
 
 export * from "./fake-http.js";
@@ -183,13 +183,13 @@ export class FakeNorFlash {
   static partitions: Record<string, number> = { journal: 16 * 4096 };
   static made: FakeNorFlash[] = [];
   readonly blockSize = 4096;
-  readonly chip: NorFlashCore;
+  readonly chip: NorFlash;
   readonly writes: Array<{ offset: number; byteLength: number; bufferLength: number }> = [];
 
   constructor(partition: string) {
     const size = FakeNorFlash.partitions[partition];
     if (size === undefined) throw new Error("can't find partition");
-    this.chip = new NorFlashCore({ sectorCount: size / this.blockSize, sectorSize: this.blockSize });
+    this.chip = new NorFlash({ sectorCount: size / this.blockSize, sectorSize: this.blockSize });
     FakeNorFlash.made.push(this);
   }
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { ModdableHttpClient, type RequestOptions } from "../../firmware/moddable/http.js";
 import { ModdableTimers } from "../../firmware/moddable/timers.js";
 import type { HttpRequest, HttpResult } from "../../firmware/ports.js";
-import { MemoryLogger, TOKEN } from "../support/fixtures.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { TOKEN } from "../support/fixtures.js";
 import {
   ESP32_ROOM,
   FakeRequest,

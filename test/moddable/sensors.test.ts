@@ -3,10 +3,11 @@ import { Agent } from "../../firmware/core/agent.js";
 import { validateConfig } from "../../firmware/core/config.js";
 import { DriverSensor } from "../../firmware/moddable/driver-sensor.js";
 import { buildSensors, defaultVariables, parseSensorList, type DriverModule, type SensorHardware } from "../../firmware/moddable/sensors.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
-import { ACK, ScriptedHttp } from "../support/scripted-http.js";
-import { MemoryLogger, TOKEN } from "../support/fixtures.js";
+import { ACK, ScriptedHttp } from "../../firmware/fakes/scripted-http.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { TOKEN } from "../support/fixtures.js";
 
 type Behaviour = "ok" | "throw" | "onError" | "openThrows" | "openOnError";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ModdableClock } from "../../firmware/moddable/clock.js";
 import { ModdableTimers } from "../../firmware/moddable/timers.js";
-import { MemoryLogger } from "../support/fixtures.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
 import { FakeTimer } from "./fakes.js";
 
 describe("ModdableTimers", () => {

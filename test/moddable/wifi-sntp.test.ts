@@ -4,7 +4,7 @@ import { GatedNetwork } from "../../firmware/moddable/network.js";
 import { SntpSync, SNTP_SCHEDULE } from "../../firmware/moddable/sntp.js";
 import { ModdableTimers } from "../../firmware/moddable/timers.js";
 import { WIFI_BACKOFF, WiFiLink } from "../../firmware/moddable/wifi.js";
-import { MemoryLogger } from "../support/fixtures.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
 import { FakeNet, FakeSNTP, FakeTime, FakeTimer, FakeWiFi } from "./fakes.js";
 
 const HALF = { next: () => 0.5 };

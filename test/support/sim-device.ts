@@ -5,9 +5,10 @@ import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import type { Sensor } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { FakeTago } from "./fake-tago.js";
-import { BOARD_VARIABLES, MemoryLogger, TOKEN } from "./fixtures.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import { FakeTago } from "../../firmware/fakes/fake-tago.js";
+import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
+import { BOARD_VARIABLES, TOKEN } from "./fixtures.js";
 
 export const START_WALL = Date.UTC(2026, 10, 26, 0, 0, 0);
 

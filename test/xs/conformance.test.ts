@@ -4,9 +4,9 @@
 // must be the one the uplink policy promises.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundle } from "./bundle.js";
-import { command, replyValue } from "./command-host.js";
-import { runOnNode, runOnXs } from "./engines.js";
+import { bundle } from "../../tools/xs/bundle.js";
+import { command, replyValue } from "../../tools/xs/command-host.js";
+import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
 import type { Exchange, ScenarioResult } from "./scenario.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, RESPONSE_DELAY_MS, SAMPLE_MS, type DataRecord } from "./results.js";
 import {

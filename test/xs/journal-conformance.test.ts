@@ -7,11 +7,12 @@
 
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundle } from "./bundle.js";
-import { command, replyValue } from "./command-host.js";
-import { runOnNode, runOnXs } from "./engines.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { bundle } from "../../tools/xs/bundle.js";
+import { command, replyValue } from "../../tools/xs/command-host.js";
+import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
 import type { JournalScenarioResult } from "./journal-scenario.js";
-import { JOURNAL_OUTAGE, JOURNAL_SCENARIOS, JOURNAL_VARIABLES, POWER_CUT, REBOOT } from "./journal-scenarios.js";
+import { JOURNAL_OUTAGE, JOURNAL_SCENARIOS, POWER_CUT, REBOOT } from "./journal-scenarios.js";
 import { WALL_START_MS } from "./scenarios.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, SAMPLE_MS } from "./results.js";
 
@@ -64,9 +65,9 @@ function pick(sample: unknown, field: string): unknown {
 }
 
 /** The variable list scenario `name` ran under in boot `boot`. */
-function variablesOf(name: string, boot: number): typeof JOURNAL_VARIABLES {
+function variablesOf(name: string, boot: number): typeof BOARD_VARIABLES {
   const spec = JOURNAL_SCENARIOS[name];
-  return (spec.boots[boot].variables ?? spec.config.variables) as typeof JOURNAL_VARIABLES;
+  return (spec.boots[boot].variables ?? spec.config.variables) as typeof BOARD_VARIABLES;
 }
 
 /** Every reading the sensors gave in scenario `name` on XS, in the order the agent took (and journaled) them. */
@@ -240,7 +241,7 @@ describe("journal scenario outcomes", () => {
     expect(Number(match?.[3])).toBe(POWER_CUT.atByte);
     // It struck the first sample after the armed time: that sample's three readings are lost.
     const cut = readings("journal-power-cut").filter((x) => x.atCut);
-    expect(cut.map((x) => x.variable)).toEqual(JOURNAL_VARIABLES.map((v) => v.name));
+    expect(cut.map((x) => x.variable)).toEqual(BOARD_VARIABLES.map((v) => v.name));
     expect(cut[0].atMs).toBe(POWER_CUT.atMs + SAMPLE_MS / 2);
     expect(second.atMs).toBe(cut[0].atMs + POWER_CUT.offMs);
 

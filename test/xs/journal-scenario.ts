@@ -1,5 +1,5 @@
 // A conformance scenario with a flash journal: the real agent core on the portable NOR-flash
-// emulator (host-sim/nor-flash-core.ts), through one or more boots on the same flash bytes. Each
+// emulator (firmware/fakes/nor-flash.ts), through one or more boots on the same flash bytes. Each
 // boot is a new virtual clock (uptime from 0), a new scripted transport and a new agent; "world"
 // time runs on across boots and the power-off time between them. A boot ends when its time is up
 // ("stop": the agent is stopped, as a reboot would), or where an armed power cut strikes ("cut":
@@ -10,10 +10,10 @@ import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import type { HttpRequest, Sensor } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { NorFlashCore, PowerCut } from "../../host-sim/nor-flash-core.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { bodyText, ScriptedHttp, type Answer } from "../support/scripted-http.js";
-import { TURNS } from "./drive.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
+import { TURNS } from "../../tools/xs/drive.js";
 import type { Exchange } from "./scenario.js";
 
 export interface BootSpec {
@@ -106,7 +106,7 @@ const RANDOM_SEED = 7;
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
 
-function image(flash: NorFlashCore): FlashImage {
+function image(flash: NorFlash): FlashImage {
   const parts: string[] = [];
   const bytes = flash.bytes;
   for (let at = 0; at < bytes.length; at += flash.sectorSize) {
@@ -124,7 +124,7 @@ function image(flash: NorFlashCore): FlashImage {
 }
 
 export async function runJournalScenario(spec: JournalScenarioSpec): Promise<JournalScenarioResult> {
-  const flash = new NorFlashCore(spec.flash);
+  const flash = new NorFlash(spec.flash);
   const boots: BootResult[] = [];
   const probed: JournalScenarioResult["probes"] = [];
   const exchanges: JournalExchange[] = [];

@@ -4,24 +4,18 @@
 
 import { encodeList } from "../../firmware/core/reading-frame.js";
 import type { HttpRequest } from "../../firmware/ports.js";
-import { ACK, bodyText, type Answer } from "../support/scripted-http.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { ACK, bodyText, type Answer } from "../../firmware/fakes/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
 import { TOKEN, WALL_START_MS } from "./scenarios.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** The variables and where each sample of the simulated board carries them. */
-export const JOURNAL_VARIABLES = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-];
-
 /** A RAM ring far smaller than any outage here: the journal has to hold the rest. */
 export const JOURNAL_RING = 64;
 
-const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: JOURNAL_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
 
 function acknowledge(request: HttpRequest): Answer {
   return ACK((JSON.parse(bodyText(request)) as unknown[]).length);
@@ -54,7 +48,7 @@ export const POWER_CUT = { outageFromMs: 20 * MINUTE, outageToMs: 2 * HOUR, atMs
  * journal-damage: refused for the first hour, then a reboot on a flash with one bit flipped in the
  * second sector's header (its generation) and one in the 11th frame of the first sector.
  */
-export const DAMAGE = { outageToMs: HOUR, sectors: 16, headerByte: 4096 + 13, frameByte: 30 + encodeList(JOURNAL_VARIABLES).length + 10 * 33 + 20 };
+export const DAMAGE = { outageToMs: HOUR, sectors: 16, headerByte: 4096 + 13, frameByte: 30 + encodeList(BOARD_VARIABLES).length + 10 * 33 + 20 };
 
 /**
  * journal-relist: refused for the first 2.5 hours; the second boot (after an hour) renames,

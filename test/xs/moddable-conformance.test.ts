@@ -10,9 +10,9 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { TOKEN } from "../support/fixtures.js";
-import { bundle } from "./bundle.js";
-import { command, replyValue } from "./command-host.js";
-import { runOnNode, runOnXs } from "./engines.js";
+import { bundle } from "../../tools/xs/bundle.js";
+import { command, replyValue } from "../../tools/xs/command-host.js";
+import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
 import { ESP32_ROOM, SIMULATOR_ROOM, type SeenRequest } from "../moddable/fakes.js";
 import {
   BIG_BODY_BYTES,

@@ -8,7 +8,7 @@ import type { Snapshot } from "../../firmware/core/agent.js";
 import { boot, type BootModules } from "../../firmware/moddable/boot.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { TOKEN } from "../support/fixtures.js";
-import { TURNS } from "./drive.js";
+import { TURNS } from "../../tools/xs/drive.js";
 import {
   ESP32_ROOM,
   FakeNet,

@@ -7,9 +7,9 @@ import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import type { Clock, HttpRequest, Sensor } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { VirtualClock } from "../../host-sim/virtual-clock.js";
-import { bodyText, ScriptedHttp, type Answer } from "../support/scripted-http.js";
-import { runUntil } from "./drive.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
+import { runUntil } from "../../tools/xs/drive.js";
 
 export interface ScenarioSpec {
   /** Raw agent configuration, as a host would hand it over. */

@@ -2,10 +2,11 @@
 // and run by Node from the same bundle. The constants the checks need are exported with them.
 
 import type { HttpRequest, Sensor } from "../../firmware/ports.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
-import { ACK, bodyText, reply, type Answer } from "../support/scripted-http.js";
+import { ACK, bodyText, reply, type Answer } from "../../firmware/fakes/scripted-http.js";
 import type { ScenarioSpec } from "./scenario.js";
-import { ScriptedSensor } from "./scripted-sensor.js";
+import { ScriptedSensor } from "../../firmware/fakes/scripted-sensor.js";
 
 export const TOKEN = "6a2c1f0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 /** 2025-06-01T00:00:00.000Z */
@@ -13,13 +14,7 @@ export const WALL_START_MS = 1_748_736_000_000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const THREE_VARIABLES = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-];
-
-const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: THREE_VARIABLES };
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES };
 
 /** A 200 with the TagoIO envelope, counting the records it acknowledges (and proving the body is JSON). */
 function acknowledge(request: HttpRequest): Answer {
@@ -135,7 +130,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
       variables: [
         { name: "label", sensor: "panel", field: "text" },
         { name: "door_open", sensor: "panel", field: "open" },
-        THREE_VARIABLES[0],
+        BOARD_VARIABLES[0],
       ],
     },
     durationMs: 20 * MINUTE,

@@ -1,7 +1,7 @@
 // Entry of the conformance bundle: the scenarios behind the command protocol, for xsnap and Node,
 // and a look at which host globals the engine offers.
 
-import { serveCommands } from "./command-host.js";
+import { serveCommands } from "../../tools/xs/command-host.js";
 import { runJournalScenario } from "./journal-scenario.js";
 import { JOURNAL_SCENARIOS } from "./journal-scenarios.js";
 import { MODDABLE_SCENARIOS, runModdableScenario } from "./moddable-scenario.js";

@@ -1,13 +1,14 @@
 // A NOR flash kept in a file, write-through: every write and erase (a power-cut one as far as it
 // got) is in the file before it returns, so a process killed at any moment (Ctrl-C, kill -9, a
 // crash) leaves the file as a power cut at that moment would leave the chip, and the next start
-// recovers the journal from it. No fsync: an OS crash may still lose the last writes. The file has
-// the layout NorFlash.save writes (header, erase counts, contents); a new one is written whole to a
-// temporary file and renamed, so a kill never leaves half a flash.
+// recovers the journal from it. No fsync: an OS crash may still lose the last writes. The file is
+// a header (magic, sector size, sector count), the erase counts, then the contents, as saveFlash
+// writes it; a new one is written whole to a temporary file and renamed, so a kill never leaves
+// half a flash.
 
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { NorFlash, type NorFlashOptions } from "./nor-flash.js";
+import { NorFlash, type NorFlashOptions } from "../../firmware/fakes/nor-flash.js";
 
 /** A flash's shape. */
 export interface FlashGeometry {
@@ -16,7 +17,7 @@ export interface FlashGeometry {
 }
 
 const HEADER_BYTES = 12;
-const MAGIC = 0x46524f4e; // "NORF", as NorFlash.save writes it
+const MAGIC = 0x46524f4e; // "NORF"
 
 /** The geometry of the flash file at `path`, or undefined when there is none; throws when it is not a whole flash file. */
 export function flashFileGeometry(path: string): FlashGeometry | undefined {
@@ -34,6 +35,33 @@ export function flashFileGeometry(path: string): FlashGeometry | undefined {
   const geometry = { sectorSize: view.getUint32(4, true), sectorCount: view.getUint32(8, true) };
   if (statSync(path).size !== HEADER_BYTES + geometry.sectorCount * (4 + geometry.sectorSize)) throw new Error(`${path} is a truncated flash file`);
   return geometry;
+}
+
+/** Writes `flash`'s contents and erase counts to `path`. */
+export function saveFlash(flash: NorFlash, path: string): void {
+  const header = new DataView(new ArrayBuffer(HEADER_BYTES));
+  header.setUint32(0, MAGIC, true);
+  header.setUint32(4, flash.sectorSize, true);
+  header.setUint32(8, flash.sectorCount, true);
+  const counts = new Uint8Array(flash.eraseCounts.buffer, flash.eraseCounts.byteOffset, flash.eraseCounts.byteLength);
+  writeFileSync(path, Buffer.concat([new Uint8Array(header.buffer), counts, flash.bytes]));
+}
+
+/** Fills `flash` (of the file's geometry) with the erase counts and contents of the file at `path`. */
+function fill(flash: NorFlash, path: string): void {
+  const file = readFileSync(path);
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  for (let s = 0; s < flash.sectorCount; s++) flash.eraseCounts[s] = view.getUint32(HEADER_BYTES + s * 4, true);
+  flash.bytes.set(file.subarray(HEADER_BYTES + flash.eraseCounts.byteLength));
+}
+
+/** A flash as saveFlash (or a FileFlash) left it; throws when `path` is missing or not a whole flash file. */
+export function loadFlash(path: string, seed?: number): NorFlash {
+  const geometry = flashFileGeometry(path);
+  if (geometry === undefined) throw new Error(`${path}: no flash file`);
+  const flash = new NorFlash({ ...geometry, seed });
+  fill(flash, path);
+  return flash;
 }
 
 export class FileFlash extends NorFlash {
@@ -57,15 +85,13 @@ export class FileFlash extends NorFlash {
     const existing = flashFileGeometry(path);
     let flash: FileFlash;
     if (existing !== undefined) {
-      const loaded = NorFlash.load(path, options.seed);
       flash = new FileFlash(path, { ...existing, seed: options.seed });
-      flash.bytes.set(loaded.bytes);
-      flash.eraseCounts.set(loaded.eraseCounts);
+      fill(flash, path);
     } else {
       flash = new FileFlash(path, options);
       mkdirSync(dirname(path), { recursive: true });
       const temporary = `${path}.${process.pid}.tmp`;
-      flash.save(temporary);
+      saveFlash(flash, temporary);
       renameSync(temporary, path);
     }
     flash.fd = openSync(path, "r+");

@@ -1,7 +1,7 @@
 // A transport port for tests: every request is recorded and answered by a script function, after
 // a virtual delay. It honours the port contract (resolves once, never rejects, cancel ends it).
 
-import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Timers } from "../../firmware/ports.js";
+import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Timers } from "../ports.js";
 
 export type Answer = HttpResult | { delayMs: number; result: HttpResult };
 

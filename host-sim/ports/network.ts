@@ -1,7 +1,7 @@
 // The network port for the host: online unless a test or the command line switches it off, to play
 // Wi-Fi dropping out.
 
-import type { Network } from "../firmware/ports.js";
+import type { Network } from "../../firmware/ports.js";
 
 export class SwitchableNetwork implements Network {
   private up = true;

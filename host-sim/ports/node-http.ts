@@ -10,7 +10,8 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
-import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Logger, TransportErrorKind } from "../firmware/ports.js";
+import type { HttpClient, HttpExchange, HttpRequest, HttpResult, Logger, TransportErrorKind } from "../../firmware/ports.js";
+import { errorMessage } from "../../firmware/core/text.js";
 
 const IDLE_SOCKET_MS = 4_000;
 
@@ -140,7 +141,7 @@ export class NodeHttpClient implements HttpClient {
       outgoing.on("response", (incoming: http.IncomingMessage) => this.read(incoming, request.maxResponseBytes, finish));
       outgoing.end(request.body);
     } catch (e) {
-      fail("other", e instanceof Error ? e.message : String(e));
+      fail("other", errorMessage(e));
     }
     return { result, cancel: () => fail("cancelled", "cancelled") };
   }

@@ -2,7 +2,7 @@
 // time, letting the promise reactions each timer queued run before the next one fires. Portable:
 // only promises, so XS and Node interleave the same events in the same order.
 
-import type { VirtualClock } from "../../host-sim/virtual-clock.js";
+import type { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 
 /** Microtask turns after each timer: more than any chain in the agent or its fakes needs. */
 export const TURNS = 8;

@@ -3,7 +3,7 @@
 // timers on setTimeout. Every delay the agent can ask for (at most a day) fits setTimeout's range.
 
 import { performance } from "node:perf_hooks";
-import type { Clock, TimerHandle, Timers } from "../firmware/ports.js";
+import type { Clock, TimerHandle, Timers } from "../../firmware/ports.js";
 
 export class RealClock implements Clock {
   private readonly bootMs = performance.now();

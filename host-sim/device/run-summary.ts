@@ -2,8 +2,8 @@
 // invariant that decides the exit code: sampled = delivered + dropped + buffered (the readings a
 // flash journal recovered at start count as sampled), and why nothing went out when nothing did.
 
-import type { AgentState, DropReason, Snapshot } from "../firmware/core/agent.js";
-import type { FailureClass } from "../firmware/core/classify.js";
+import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent.js";
+import type { FailureClass } from "../../firmware/core/classify.js";
 
 export interface RunSummary {
   mode: "virtual" | "real";

@@ -9,28 +9,23 @@
 // same flash, network and HTTPS client, after time off that true (wall) time runs on through.
 // Power cuts are caught by the virtual-time driver only: in real time, arm none.
 
-import { Agent, type Snapshot } from "../firmware/core/agent.js";
-import { validateConfig, type VariableConfig } from "../firmware/core/config.js";
-import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../firmware/ports.js";
-import { simulatedSensors } from "../firmware/simulated/sensors.js";
-import { SwitchableNetwork } from "./network.js";
-import { NodeHttpClient, type NodeHttpOptions } from "./node-http.js";
-import { NorFlash, PowerCut } from "./nor-flash.js";
-import { hostRandom } from "./random.js";
-import { RealClock, RealTimers } from "./real-time.js";
-import { TrackingHttp } from "./tracking-http.js";
-import { VirtualClock } from "./virtual-clock.js";
+import { Agent, type Snapshot } from "../../firmware/core/agent.js";
+import { validateConfig, type VariableConfig } from "../../firmware/core/config.js";
+import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../../firmware/ports.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
+import { simulatedSensors } from "../../firmware/simulated/sensors.js";
+import { SwitchableNetwork } from "../ports/network.js";
+import { NodeHttpClient, type NodeHttpOptions } from "../ports/node-http.js";
+import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
+import { hostRandom } from "../ports/random.js";
+import { RealClock, RealTimers } from "../ports/real-time.js";
+import { TrackingHttp } from "../ports/tracking-http.js";
+import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 
 /** Timer callbacks run between two yields to the event loop when no exchange is on the wire. */
 const TIMERS_PER_YIELD = 10_000;
 /** Sets each boot's sensor and jitter seeds apart from the previous boot's. */
 const BOOT_SEED_STRIDE = 7919;
-
-export const DEFAULT_VARIABLES = [
-  { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" },
-  { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" },
-  { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" },
-];
 
 /** Every dotted path to a value in a sensor's sample, e.g. "thermometer.temperature". */
 function fieldsOf(sample: unknown, prefix = ""): string[] {
@@ -60,7 +55,7 @@ export function boardProblems(variables: readonly VariableConfig[]): string[] {
 
 /** The configuration with the simulated board's three variables unless it names its own. */
 export function withDefaultVariables(config: Record<string, unknown>): Record<string, unknown> {
-  return config.variables === undefined ? { ...config, variables: DEFAULT_VARIABLES } : config;
+  return config.variables === undefined ? { ...config, variables: BOARD_VARIABLES } : config;
 }
 
 export type DeviceTime =
@@ -72,7 +67,7 @@ export type DeviceTime =
   | { mode: "virtual"; startWallMs: number; syncAfterMs?: number };
 
 export interface DeviceOptions {
-  /** Raw agent configuration (validated by Agent.create); variables default to DEFAULT_VARIABLES. */
+  /** Raw agent configuration (validated by Agent.create); variables default to the simulated board's. */
   config: Record<string, unknown>;
   time: DeviceTime;
   logger: Logger;

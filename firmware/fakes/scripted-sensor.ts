@@ -1,7 +1,7 @@
 // A sensor that returns a fixed list of samples in turn (cycling), for readings the simulated
 // chips never produce: strings with any characters, booleans. Portable.
 
-import type { Sensor } from "../../firmware/ports.js";
+import type { Sensor } from "../ports.js";
 
 export class ScriptedSensor implements Sensor {
   readonly name: string;

@@ -1,7 +1,7 @@
 // An HttpClient wrapper that knows which exchanges are on the wire, so the virtual-time driver can
 // hold device time still until every answer has been handled.
 
-import type { HttpClient, HttpExchange, HttpRequest } from "../firmware/ports.js";
+import type { HttpClient, HttpExchange, HttpRequest } from "../../firmware/ports.js";
 
 export class TrackingHttp implements HttpClient {
   private readonly inner: HttpClient;

@@ -3,8 +3,8 @@
 // can hold, since configuration and setToken refuse others) is cut to its last four characters,
 // whatever code produced the message.
 
-import { redactTokens } from "../firmware/core/config.js";
-import type { LogLevel, Logger } from "../firmware/ports.js";
+import { redactTokens } from "../../firmware/core/config.js";
+import type { LogLevel, Logger } from "../../firmware/ports.js";
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 

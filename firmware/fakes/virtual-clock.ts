@@ -4,7 +4,7 @@
 // The wall clock starts untrusted or trusted as asked, and can be synced or jumped at any time
 // to play SNTP arriving late or the clock being corrected.
 
-import type { Clock, TimerHandle, Timers } from "../firmware/ports.js";
+import type { Clock, TimerHandle, Timers } from "../ports.js";
 
 interface Entry {
   at: number;

@@ -2,7 +2,7 @@
 // the healthy link at the lowest cost, so metering charges the device's code, not the fake.
 // An optional observer sees each request (to count wire bytes); the timed runs pass none.
 
-import type { HttpClient, HttpExchange, HttpRequest, HttpResult } from "../firmware/ports.js";
+import type { HttpClient, HttpExchange, HttpRequest, HttpResult } from "../ports.js";
 
 export class AckTransport implements HttpClient {
   requests = 0;

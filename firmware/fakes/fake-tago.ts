@@ -2,9 +2,9 @@
 // body, and a per-test rule decides whether to store it and acknowledge, store it and lose the
 // acknowledgement, or answer something else. What it stored is the ground truth tests compare.
 
-import type { HttpRequest } from "../../firmware/ports.js";
+import type { HttpRequest } from "../ports.js";
 import { ACK, bodyText, ScriptedHttp, type Answer } from "./scripted-http.js";
-import type { VirtualClock } from "../../host-sim/virtual-clock.js";
+import type { VirtualClock } from "./virtual-clock.js";
 
 export interface StoredReading {
   variable: string;

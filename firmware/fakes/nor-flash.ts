@@ -7,11 +7,11 @@
 // the later the byte named). Then it throws PowerCut, and every access throws until `powerOn`, so the
 // simulation can "reboot": a new agent on the same flash.
 // Out-of-range accesses throw RangeError: they are bugs in the caller, not flash behaviour.
-// Portable (no Node imports): the XS conformance suite runs it on the XS engine as well. Saving to
-// and loading from a file is NorFlash's part, in nor-flash.ts (Node only).
+// Portable (no Node imports): the XS conformance suite runs it on the XS engine as well. The host
+// simulator keeps one in a file (host-sim/ports/flash-file.ts, Node only).
 
-import type { Flash } from "../firmware/ports.js";
-import { SeededRandom } from "../firmware/simulated/prng.js";
+import type { Flash } from "../ports.js";
+import { SeededRandom } from "../simulated/prng.js";
 
 export class PowerCut extends Error {
   // A class field, not an assignment in the constructor: on XS (after preload) Error.prototype is
@@ -27,12 +27,12 @@ export interface NorFlashOptions {
   seed?: number;
 }
 
-export class NorFlashCore implements Flash {
+export class NorFlash implements Flash {
   readonly sectorSize: number;
   readonly sectorCount: number;
   /** The partition's contents. */
   readonly bytes: Uint8Array;
-  /** Erases per sector, since the flash was made (NorFlash's save and load keep them). */
+  /** Erases per sector, since the flash was made (a flash file keeps them). */
   readonly eraseCounts: Uint32Array;
   bytesWritten = 0;
   bytesRead = 0;
