@@ -8,6 +8,7 @@ import type { Logger, Ports, Sensor, TimerHandle } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { errorMessage } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 
 export interface SensorPlan {
@@ -96,7 +97,7 @@ export class Sampler {
       try {
         for (; p < plans.length; p++) count = this.read(plans[p], count);
       } catch (e) {
-        this.failed(plans[p], e instanceof Error ? e.message : String(e));
+        this.failed(plans[p], errorMessage(e));
       }
     }
     this.backlog.addSample(this.variables, this.values, count, time, flags);

@@ -9,6 +9,7 @@ import { zeroCounts, type Backlog } from "./backlog.js";
 import { fullJitterMs, rateLimitWaitMs, RequestCeiling } from "./backoff.js";
 import { classify, FAILURE_CLASSES, type Verdict } from "./classify.js";
 import { redactToken, type AgentConfig } from "./config.js";
+import { errorMessage } from "./text.js";
 import type { Batch } from "./encoder.js";
 import { Isolation } from "./isolation.js";
 import type { TimeBase } from "./timebase.js";
@@ -172,7 +173,7 @@ export class Uplink {
         maxResponseBytes: config.maxResponseBytes,
       });
     } catch (e) {
-      this.settle(batch, { ok: false, error: "other", message: e instanceof Error ? e.message : String(e) });
+      this.settle(batch, { ok: false, error: "other", message: errorMessage(e) });
       return;
     }
     this.exchange = exchange;
@@ -190,7 +191,7 @@ export class Uplink {
 
   /** A port threw while an answer was handled, against its contract: report it and go on, never stall. */
   private settleFailed(e: unknown): void {
-    this.lastError = `unexpected: ${this.redact(e instanceof Error ? e.message : String(e))}`;
+    this.lastError = `unexpected: ${this.redact(errorMessage(e))}`;
     this.ports.logger.log("error", `upload: ${this.lastError}`);
     if (this.state === "stopped" || this.timer !== undefined) return;
     this.state = "backing-off";

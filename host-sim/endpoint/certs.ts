@@ -13,7 +13,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createPublicKey, webcrypto } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_NAMES, type LeafName, leafNameKey, leafNames, parseLeafName, sameNames } from "./names.js";
 
@@ -211,6 +211,8 @@ async function usableLeaf(
  * has, and a new one covers only 127.0.0.1 and localhost.
  */
 export async function loadOrCreateIdentity(dataDir: string, names?: readonly string[]): Promise<TlsIdentity> {
+  // Its own folder may not exist yet (firmware:sim keeps the identity apart from the data).
+  mkdirSync(dataDir, { recursive: true });
   const wanted = names === undefined ? undefined : leafNames(names);
   const f = files(dataDir);
   const { notice, ...loaded } = await loadCa(f);

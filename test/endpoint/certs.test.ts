@@ -108,6 +108,15 @@ describe("certificates", () => {
     });
   });
 
+  it("keeps its identity in a folder of its own that does not exist yet (as firmware:sim does)", async () => {
+    const dataDir = tempDir();
+    const identityDir = join(tempDir(), "not", "yet");
+    const endpoint = await startEndpoint({ dataDir, identityDir, devices: [{ token: randomUUID() }] });
+    onTestFinished(() => endpoint.close());
+    expect(endpoint.caPemPath).toBe(join(identityDir, "ca.pem"));
+    expect(files(identityDir, "ca.pem", "ca-key.pem", "leaf.pem").every((b) => b.length > 0)).toBe(true);
+  });
+
   it("reuses the CA and leaf, and re-issues a lost leaf from the same CA", async () => {
     const dir = tempDir();
     const first = await loadOrCreateIdentity(dir);
