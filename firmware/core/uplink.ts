@@ -130,8 +130,9 @@ export class Uplink {
       return;
     }
     if (!this.ports.network.online()) {
+      // Looked at again when the next upload is due, as it would be online: no wakeups meanwhile.
       this.state = "offline";
-      this.schedule(Math.min(RECHECK_MS, config.uploadIntervalMs));
+      this.schedule(config.uploadIntervalMs);
       return;
     }
     const wall = this.timebase.observe();

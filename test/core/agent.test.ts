@@ -116,6 +116,9 @@ describe("Agent: the transport down for hours", () => {
     let s = await device.run(HOUR);
     expect(s.requests).toBe(0);
     expect(s.state).toBe("offline");
+    // It looks again when the next upload is due (every minute by default), not in between.
+    expect(s.nextAttemptInMs).toBeGreaterThan(5_000);
+    expect(s.nextAttemptInMs).toBeLessThanOrEqual(60_000);
     device.online = true;
     s = await device.run(10 * 60_000);
     expect(s.requests).toBeGreaterThan(0);
