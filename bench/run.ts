@@ -1,6 +1,7 @@
 // `npm run bench`: measures the agent and the baseline on the XS engine, judges the goals, times a
 // virtual day against the local endpoint, measures the flash journal's wear and recovery, prints
-// it all and writes bench/results.json. Everything but the wall-clock figures (the virtual day,
+// it all and writes bench/results.json, keeping the agent's figures of the run it replaces as
+// previousAgent. Everything but the wall-clock figures (the virtual day,
 // recoveryMs) is deterministic: the same code and engine give the same numbers.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +16,16 @@ function xsnapVersion(): string {
   return pkg.version;
 }
 
+/** The agent's figures in the results this run replaces, kept beside the new ones. */
+function previousAgent(): unknown {
+  try {
+    return (JSON.parse(readFileSync(RESULTS, "utf8")) as { agent?: unknown }).agent;
+  } catch {
+    return undefined;
+  }
+}
+
+const previous = previousAgent();
 const measured = await measure();
 const goals = judge(measured);
 const day = await measureVirtualDay();
@@ -35,6 +46,7 @@ const results = {
     baseline: "bench/baseline.ts: an object per reading, JSON.stringify per request, one reading per request, JSON.parse of the answer, as the Moddable SDK's http POST examples",
   },
   ...measured,
+  previousAgent: previous,
   goals,
   virtualDay: day,
   flashJournal: flash,
