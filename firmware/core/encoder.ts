@@ -20,6 +20,9 @@ export interface Batch {
   full: boolean;
 }
 
+/** The flags a sample's readings share, and that shape their tail. */
+const SAMPLE_FLAGS = FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME;
+
 /** Records are gathered into a string of about this many characters before they are written as bytes. */
 const FLUSH_CHARS = 512;
 
@@ -58,10 +61,8 @@ export class Encoder {
 
   /** `,"time":...,"group":...}` for a reading stamped `time` with `flags`. */
   private tail(time: number, flags: number, timebase: TimeBase): string {
-    const sampleFlags = flags & (FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME);
-    if (time === this.lastTime && sampleFlags === this.lastFlags) return this.lastTail;
     this.lastTime = time;
-    this.lastFlags = sampleFlags;
+    this.lastFlags = flags & SAMPLE_FLAGS;
     let tail = "";
     const wall = timebase.wallOf(time, flags);
     if (wall >= 0) {
@@ -82,7 +83,10 @@ export class Encoder {
     const kind = flags & KIND_MASK;
     const value =
       kind === KIND_NUMBER ? "" + ring.numberIn(slot) : kind === KIND_STRING ? jsonString(ring.valueIn(slot) as string) : "" + ring.valueIn(slot);
-    return this.heads[variable] + value + this.units[variable] + this.tail(ring.timeIn(slot), flags, timebase);
+    const time = ring.timeIn(slot);
+    // The sample's other readings share its tail: checked here, without a call.
+    const tail = time === this.lastTime && (flags & SAMPLE_FLAGS) === this.lastFlags ? this.lastTail : this.tail(time, flags, timebase);
+    return this.heads[variable] + value + this.units[variable] + tail;
   }
 
   /**
