@@ -382,6 +382,33 @@ describe("Agent: sensors and values", () => {
     expect(device.logger.text()).toContain("sht3x: reading again");
   });
 
+  it("survives a sample whose field throws when read: that sensor's turn ends, the others and the schedule go on", async () => {
+    const device = new SimDevice({
+      sensors: (clock) => [
+        {
+          name: "sht3x",
+          sample: () => ({
+            thermometer: { temperature: 20 },
+            hygrometer: {
+              get humidity(): number {
+                throw new Error("hostile getter");
+              },
+            },
+          }),
+        },
+        bmp(clock),
+      ],
+    });
+    device.agent.start();
+    // Samples at 0 s, 1 s, ... 10 s: the throwing sensor's turn costs its readings; the pressure is kept.
+    const s = await device.run(10_000);
+    expect(s.sensorErrors).toBe(11);
+    expect(s.sampled).toBe(11);
+    expect(device.tago.stored.length + s.buffered).toBe(11);
+    expect(s.droppedTotal).toBe(0);
+    expect(device.logger.lines.filter((l) => l.message.includes("hostile getter"))).toHaveLength(1);
+  });
+
   it("refuses NaN and Infinity at sampling, and strings over the bound, counting each", async () => {
     const values = [NaN, Infinity, -Infinity, 1.5];
     let i = 0;
