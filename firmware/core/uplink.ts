@@ -14,6 +14,17 @@ import type { Batch } from "./encoder.js";
 import { Isolation } from "./isolation.js";
 import type { TimeBase } from "./timebase.js";
 
+/**
+ * The states, and when the next attempt comes (every attempt starts from `attempt()`):
+ * - idle: the upload interval, or at once after an acknowledgement that left more waiting;
+ * - offline: the upload interval; waiting-for-clock: 5 s (while `uploadWithoutTime` is off);
+ * - uploading: one exchange on the wire, ended by its answer or the guard timer;
+ * - backing-off: full-jitter backoff, or the server's Retry-After if longer;
+ * - rate-limited: the 429's Retry-After, else the next calendar minute, plus jitter;
+ * - auth-failed: `authRetryMs`, or at once when a new token is set;
+ * - refused: `refusedRetryMs`; stopped: never.
+ * An acknowledgement returns to idle from any of them.
+ */
 export type UplinkState =
   | "stopped"
   | "idle"
