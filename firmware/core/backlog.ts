@@ -11,7 +11,7 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
-import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, timeHigh, timeLow, type PushResult, type ReadingValue } from "./ring.js";
+import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, timeHigh, timeLow, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import { VariableTable } from "./variables.js";
@@ -134,42 +134,35 @@ export class Backlog {
     const low = timeLow(time);
     const high = timeHigh(time);
     let kept = 0;
+    // Finite numbers go into the ring in one run; what that run stops at is taken one by one.
     for (let i = journal === undefined ? ring.pushNumbers(variables, values, 0, count, low, high, flags) : 0; i < count; i++) {
       const value = values[i];
-      let result: PushResult;
       if (typeof value === "number") {
         // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
         if (value - value !== 0) {
           this.dropped.nonFinite++;
           continue;
         }
-        if (journal !== undefined) {
-          this.sampleVariables[kept] = variables[i];
-          this.sampleValues[kept++] = value;
-          continue;
-        }
-        result = ring.pushRaw(variables[i], value, low, high, flags);
       } else {
         const chars = typeof value === "string" ? codePointLength(value) : 0;
         if (chars > this.config.maxStringLength) {
           this.dropped.stringTooLong++;
           continue;
         }
-        if (journal !== undefined) {
-          // A string longer than the whole budget could never enter the ring window.
-          if (chars > this.config.stringBudget) this.dropped.stringBudget++;
-          else {
-            this.sampleVariables[kept] = variables[i];
-            this.sampleValues[kept++] = value;
-          }
+        // With a journal, a string longer than the whole budget could never enter the ring window.
+        if (journal !== undefined && chars > this.config.stringBudget) {
+          this.dropped.stringBudget++;
           continue;
         }
-        result = ring.push(variables[i], value, time, flags);
       }
+      if (journal !== undefined) {
+        this.sampleVariables[kept] = variables[i];
+        this.sampleValues[kept++] = value;
+        continue;
+      }
+      const result = typeof value === "number" ? ring.pushRaw(variables[i], value, low, high, flags) : ring.push(variables[i], value, time, flags);
       if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
       else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
-      // Numbers that follow go the fast way again.
-      if (journal === undefined) i = ring.pushNumbers(variables, values, i + 1, count, low, high, flags) - 1;
     }
     if (journal === undefined || kept === 0) return;
     this.sampleVariables.length = kept;
