@@ -58,8 +58,6 @@ export class Agent {
   private readonly backlog: Backlog;
   private readonly sampler: Sampler;
   private readonly uplink: Uplink;
-  /** Waiting readings that make an upload worth starting before its interval. */
-  private readonly uploadTrigger: number;
 
   /** Checks the configuration against the device (throws ConfigError), then recovers the journal. */
   constructor(config: AgentConfig, ports: Ports) {
@@ -71,12 +69,9 @@ export class Agent {
     if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, config.variables));
     if (problems.length > 0) throw new ConfigError(problems);
     this.timebase = new TimeBase(ports.clock);
-    this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
     this.backlog = new Backlog(config, this.timebase, flash, ports.logger);
     this.uplink = new Uplink(config, ports, this.backlog, this.timebase);
-    this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => {
-      if (this.backlog.pending >= this.uploadTrigger) this.uplink.flush();
-    });
+    this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */

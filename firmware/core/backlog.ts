@@ -11,7 +11,7 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
-import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, timeHigh, timeLow, type ReadingValue } from "./ring.js";
+import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import { VariableTable } from "./variables.js";
@@ -123,54 +123,72 @@ export class Backlog {
   }
 
   /**
-   * Takes one sample: readings `values[i]` of variables `variables[i]`, `count` of them, stamped
-   * `time` with `flags`. With a journal they are journaled as one frame. One call a sample, and
-   * numbers stored without a kind dispatch: this is the agent's hottest path.
+   * Takes one sample whose readings are all finite numbers (the common case): `values[i]` of
+   * variable `variables[i]`, both exactly as long as the sample, stamped `time` with `flags`.
+   * The agent's hottest path: without a journal the ring takes the sample whole. Returns the
+   * readings now waiting for a batch.
    */
-  addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number): void {
+  addNumbers(variables: readonly number[], values: readonly number[], time: number, flags: number): number {
+    const pending = this.journal === undefined ? this.ring.pushNumbers(variables, values, time, flags) : -1;
+    if (pending < 0) return this.addSample(variables, values, values.length, time, flags);
+    this.sampled += values.length;
+    return pending;
+  }
+
+  /**
+   * Takes one sample of any readings: `values[i]` of variable `variables[i]`, `count` of them,
+   * stamped `time` with `flags`; with a journal they are journaled as one frame. A reading that
+   * may not be kept is counted dropped under its reason. Returns the readings now waiting for a
+   * batch.
+   */
+  addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number): number {
     this.sampled += count;
     const journal = this.journal;
-    const ring = this.ring;
-    const low = timeLow(time);
-    const high = timeHigh(time);
-    let kept = 0;
-    // Finite numbers go into the ring in one run; what that run stops at is taken one by one.
-    for (let i = journal === undefined ? ring.pushNumbers(variables, values, 0, count, low, high, flags) : 0; i < count; i++) {
-      const value = values[i];
-      if (typeof value === "number") {
-        // NaN and the infinities are the only numbers where x - x is not 0 (cheaper on XS than a call).
-        if (value - value !== 0) {
-          this.dropped.nonFinite++;
-          continue;
-        }
-      } else {
-        const chars = typeof value === "string" ? codePointLength(value) : 0;
-        if (chars > this.config.maxStringLength) {
-          this.dropped.stringTooLong++;
-          continue;
-        }
-        // With a journal, a string longer than the whole budget could never enter the ring window.
-        if (journal !== undefined && chars > this.config.stringBudget) {
-          this.dropped.stringBudget++;
-          continue;
-        }
-      }
-      if (journal !== undefined) {
-        this.sampleVariables[kept] = variables[i];
-        this.sampleValues[kept++] = value;
-        continue;
-      }
-      const result = typeof value === "number" ? ring.pushRaw(variables[i], value, low, high, flags) : ring.push(variables[i], value, time, flags);
-      if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
-      else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+    if (journal === undefined) {
+      for (let i = 0; i < count; i++) if (this.admits(values[i])) this.pushOne(variables[i], values[i], time, flags);
+      return this.ring.pending;
     }
-    if (journal === undefined || kept === 0) return;
-    this.sampleVariables.length = kept;
-    this.sampleValues.length = kept;
-    // Appended first: a full journal's drops are counted while it appends.
-    const stored = journal.append(this.sampleVariables, this.sampleValues, time, flags);
-    this.dropped.bufferFull += kept - stored;
-    this.fill();
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      if (!this.admits(values[i])) continue;
+      this.sampleVariables[kept] = variables[i];
+      this.sampleValues[kept++] = values[i];
+    }
+    if (kept > 0) {
+      this.sampleVariables.length = kept;
+      this.sampleValues.length = kept;
+      // Appended first: a full journal's drops are counted while it appends.
+      const stored = journal.append(this.sampleVariables, this.sampleValues, time, flags);
+      this.dropped.bufferFull += kept - stored;
+      this.fill();
+    }
+    return this.ring.pending;
+  }
+
+  private pushOne(variable: number, value: ReadingValue, time: number, flags: number): void {
+    const result = this.ring.push(variable, value, time, flags);
+    if (result === PUSH_DROPPED_ONE) this.dropped.bufferFull++;
+    else if (result === PUSH_REFUSED_STRING) this.dropped.stringBudget++;
+  }
+
+  /** Whether a reading may be kept at all; one that may not is counted dropped under its reason. */
+  private admits(value: ReadingValue): boolean {
+    if (typeof value === "number") {
+      if (value - value === 0) return true;
+      this.dropped.nonFinite++;
+      return false;
+    }
+    const chars = typeof value === "string" ? codePointLength(value) : 0;
+    if (chars > this.config.maxStringLength) {
+      this.dropped.stringTooLong++;
+      return false;
+    }
+    // With a journal, a string longer than the whole budget could never enter the ring window.
+    if (this.journal !== undefined && chars > this.config.stringBudget) {
+      this.dropped.stringBudget++;
+      return false;
+    }
+    return true;
   }
 
   /** Puts the oldest waiting readings, within the bounds, on the wire as one batch. */

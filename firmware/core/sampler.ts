@@ -4,7 +4,7 @@
 // it is counted (`sensorErrors`) and logged once until it reads again. Sampling never waits on
 // the uplink: readings go to the backlog, which decides what is kept.
 
-import type { Logger, Ports, Sensor, TimerHandle } from "../ports.js";
+import type { Ports, Sensor, TimerHandle } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
@@ -13,35 +13,64 @@ import type { TimeBase } from "./timebase.js";
 
 export interface SensorPlan {
   sensor: Sensor;
-  /** Variable indexes, and the fields they read: each path's first key and the keys after it. */
-  variables: number[];
-  firsts: string[];
-  rests: string[][];
+  /** Its variables are entries `from` to `to - 1` of the sampler's flat lists. */
+  from: number;
+  to: number;
+  /** Whether a field path of its variables is longer than two keys. */
+  deep: boolean;
   /** Whether the last sample failed, so a dead sensor is logged once, not every tick. */
   failing: boolean;
 }
 
-/** One plan per sensor the variables read; a variable naming a sensor the device lacks is added to `problems`. */
-export function planSensors(config: AgentConfig, sensors: readonly Sensor[], problems: string[]): SensorPlan[] {
-  const plans = new Map<string, SensorPlan>();
+/**
+ * What the sampler reads, flat and in sensor order (flat lists cost fewer property reads a
+ * reading on XS than lists per sensor): each entry's variable index and field path, split into
+ * its first key, its second ("" for none) and the keys after those.
+ */
+export interface SamplePlan {
+  sensors: SensorPlan[];
+  variables: number[];
+  firsts: string[];
+  seconds: string[];
+  rests: string[][];
+}
+
+/** The plan for the variables' sensors; a variable naming a sensor the device lacks is added to `problems`. */
+export function planSensors(config: AgentConfig, sensors: readonly Sensor[], problems: string[]): SamplePlan {
+  const bySensor = new Map<string, number[]>();
   config.variables.forEach((v, i) => {
-    const sensor = sensors.find((s) => s.name === v.sensor);
-    if (sensor === undefined) {
+    if (!sensors.some((s) => s.name === v.sensor)) {
       const names = sensors.map((s) => s.name).join(", ") || "none";
       problems.push(`variables[${i}].sensor: no sensor named "${v.sensor}" on this device (have: ${names})`);
       return;
     }
-    let plan = plans.get(v.sensor);
-    if (plan === undefined) {
-      plan = { sensor, variables: [], firsts: [], rests: [], failing: false };
-      plans.set(v.sensor, plan);
-    }
-    plan.variables.push(i);
-    const path = v.field.split(".");
-    plan.firsts.push(path[0]);
-    plan.rests.push(path.slice(1));
+    const list = bySensor.get(v.sensor);
+    if (list === undefined) bySensor.set(v.sensor, [i]);
+    else list.push(i);
   });
-  return Array.from(plans.values());
+  const plan: SamplePlan = { sensors: [], variables: [], firsts: [], seconds: [], rests: [] };
+  bySensor.forEach((indexes, name) => {
+    const sensorPlan: SensorPlan = { sensor: sensors.find((s) => s.name === name) as Sensor, from: plan.variables.length, to: 0, deep: false, failing: false };
+    for (const i of indexes) {
+      const path = config.variables[i].field.split(".");
+      plan.variables.push(i);
+      plan.firsts.push(path[0]);
+      plan.seconds.push(path.length > 1 ? path[1] : "");
+      plan.rests.push(path.slice(2));
+      if (path.length > 2) sensorPlan.deep = true;
+    }
+    sensorPlan.to = plan.variables.length;
+    plan.sensors.push(sensorPlan);
+  });
+  return plan;
+}
+
+type Fields = Record<string, unknown>;
+
+/** What lies at `keys` below `value`: undefined when a step meets something that is not an object. */
+function fieldAt(value: unknown, keys: readonly string[]): unknown {
+  for (let i = 0; i < keys.length; i++) value = typeof value === "object" && value !== null ? (value as Fields)[keys[i]] : undefined;
+  return value;
 }
 
 export class Sampler {
@@ -51,33 +80,34 @@ export class Sampler {
   private readonly ports: Ports;
   private readonly backlog: Backlog;
   private readonly timebase: TimeBase;
-  private readonly logger: Logger;
-  private readonly plans: SensorPlan[];
-  private readonly grouped: boolean;
+  private readonly plan: SamplePlan;
+  private readonly flags: number;
   /** The sample being taken: its readings' variables and values. */
   private readonly variables: number[] = [];
   private readonly values: ReadingValue[] = [];
   private timer: TimerHandle | undefined;
   private nextSampleAt = 0;
 
-  /** Called after each sample (the agent checks whether an upload is worth starting). */
-  private readonly onSampled: () => void;
+  /** Waiting readings that make an upload worth starting before its interval. */
+  private readonly uploadTrigger: number;
+  /** Called after a sample that left `uploadTrigger` or more readings waiting. */
+  private readonly onBacklogged: () => void;
 
-  constructor(config: AgentConfig, ports: Ports, plans: SensorPlan[], backlog: Backlog, timebase: TimeBase, onSampled: () => void) {
+  constructor(config: AgentConfig, ports: Ports, plan: SamplePlan, backlog: Backlog, timebase: TimeBase, onBacklogged: () => void) {
     this.config = config;
     this.ports = ports;
-    this.plans = plans;
+    this.plan = plan;
     this.backlog = backlog;
     this.timebase = timebase;
-    this.logger = ports.logger;
-    this.onSampled = onSampled;
-    this.grouped = config.variables.length > 1;
+    this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
+    this.onBacklogged = onBacklogged;
+    this.flags = config.variables.length > 1 ? FLAG_GROUPED : 0;
   }
 
   /** Takes the first sample at once, then one every interval. */
   start(): void {
     this.nextSampleAt = this.ports.clock.monotonicMs() - this.config.sampleIntervalMs;
-    this.schedule();
+    this.schedule(this.ports.clock.monotonicMs());
   }
 
   stop(): void {
@@ -87,53 +117,82 @@ export class Sampler {
 
   /** Takes one sample of every sensor now. */
   sample(): void {
-    const wall = this.timebase.observe();
-    const time = wall >= 0 ? wall : this.ports.clock.monotonicMs();
-    const flags = (wall >= 0 ? 0 : FLAG_UPTIME) | (this.grouped ? FLAG_GROUPED : 0);
-    const plans = this.plans;
+    this.take(this.ports.clock.monotonicMs());
+  }
+
+  /**
+   * Reads every sensor once at monotonic time `now` and hands the readings to the backlog. The
+   * agent's hottest path: one function, one try for all sensors (entering one costs on XS), a
+   * sensor that throws ends its own turn only.
+   */
+  private take(now: number): void {
+    const wall = this.timebase.observe(now);
+    const { sensors, variables: indexes, firsts, seconds } = this.plan;
+    const variables = this.variables;
+    const values = this.values;
     let count = 0;
-    // One try for all sensors (entering one costs on XS): a sensor that throws ends its turn only.
-    for (let p = 0; p < plans.length; p++) {
+    /** Readings of this sample that are not finite numbers: without any, the backlog takes the sample whole. */
+    let others = 0;
+    let value: unknown;
+    let type = "";
+    let key = "";
+    let missing = -1;
+    let v = 0;
+    // Where the sensor being read began: a sensor that throws loses what it gave this sample.
+    let turnCount = 0;
+    let turnOthers = 0;
+    for (let p = 0; p < sensors.length; p++) {
       try {
-        for (; p < plans.length; p++) count = this.read(plans[p], count);
+        for (; p < sensors.length; p++) {
+          const plan = sensors[p];
+          turnCount = count;
+          turnOthers = others;
+          const sample = plan.sensor.sample() as Fields;
+          missing = -1;
+          if (typeof sample !== "object" || sample === null) missing = plan.from;
+          else {
+            for (v = plan.from; v < plan.to; v++) {
+              value = sample[firsts[v]];
+              key = seconds[v];
+              if (key !== "") {
+                // One step down the path: `value[key]` when `value` is an object.
+                value = typeof value === "object" && value !== null ? (value as Fields)[key] : undefined;
+                if (plan.deep) value = fieldAt(value, this.plan.rests[v]);
+              }
+              type = typeof value;
+              // NaN and the infinities are the only numbers where x - x is not 0.
+              if (type === "number") {
+                if ((value as number) - (value as number) !== 0) others++;
+              } else if (type === "boolean" || type === "string") others++;
+              else {
+                missing = v;
+                continue;
+              }
+              variables[count] = indexes[v];
+              values[count++] = value as ReadingValue;
+            }
+          }
+          if (missing >= 0) this.failed(plan, `no reading at "${this.config.variables[indexes[missing]].field}"`);
+          else if (plan.failing) {
+            plan.failing = false;
+            this.ports.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
+          }
+        }
       } catch (e) {
-        this.failed(plans[p], errorMessage(e));
+        count = turnCount;
+        others = turnOthers;
+        this.failed(sensors[p], errorMessage(e));
       }
     }
-    this.backlog.addSample(this.variables, this.values, count, time, flags);
-    this.onSampled();
+    const time = wall >= 0 ? wall : now;
+    const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;
+    variables.length = count;
+    values.length = count;
+    const pending = others === 0 ? this.backlog.addNumbers(variables, values as number[], time, flags) : this.backlog.addSample(variables, values, count, time, flags);
+    if (pending >= this.uploadTrigger) this.onBacklogged();
   }
 
-  /** Reads `plan`'s sensor into the sample from index `at`; returns the index after its readings. */
-  private read(plan: SensorPlan, at: number): number {
-    const sample = plan.sensor.sample() as Record<string, unknown>;
-    const { firsts, rests } = plan;
-    const found = typeof sample === "object" && sample !== null;
-    let count = at;
-    let missing = "";
-    for (let i = 0; i < firsts.length; i++) {
-      let value = found ? sample[firsts[i]] : undefined;
-      const rest = rests[i];
-      // An indexed loop: on XS a for-of allocates an iterator for every reading.
-      for (let j = 0; j < rest.length; j++) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[rest[j]] : undefined;
-      const type = typeof value;
-      if (type === "number" || type === "boolean" || type === "string") {
-        this.variables[count] = plan.variables[i];
-        this.values[count++] = value as ReadingValue;
-      } else {
-        missing = this.config.variables[plan.variables[i]].field;
-      }
-    }
-    if (missing !== "") this.failed(plan, `no reading at "${missing}"`);
-    else if (plan.failing) {
-      plan.failing = false;
-      this.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
-    }
-    return count;
-  }
-
-  private schedule(): void {
-    const now = this.ports.clock.monotonicMs();
+  private schedule(now: number): void {
     this.nextSampleAt += this.config.sampleIntervalMs;
     if (this.nextSampleAt < now) this.nextSampleAt = now;
     this.timer = this.ports.timers.set(this.tick, this.nextSampleAt - now);
@@ -141,15 +200,16 @@ export class Sampler {
 
   /** The timer's callback, made once rather than a closure a sample. */
   private readonly tick = (): void => {
+    const now = this.ports.clock.monotonicMs();
     this.timer = undefined;
-    this.sample();
-    this.schedule();
+    this.take(now);
+    this.schedule(now);
   };
 
   private failed(plan: SensorPlan, why: string): void {
     this.sensorErrors++;
     if (plan.failing) return;
     plan.failing = true;
-    this.logger.log("warn", `sensor ${plan.sensor.name}: ${why}`);
+    this.ports.logger.log("warn", `sensor ${plan.sensor.name}: ${why}`);
   }
 }

@@ -436,6 +436,39 @@ describe("Agent: sensors and values", () => {
     expect(stored.filter((r) => r.variable === "ok").every((r) => r.value === true)).toBe(true);
   });
 
+  it("picks fields one, two and three keys deep, and counts a path that meets a non-object or nothing", async () => {
+    let tick = 0;
+    const device = new SimDevice({
+      config: {
+        variables: [
+          { name: "flat", sensor: "imu", field: "temperature" },
+          { name: "axis_x", sensor: "imu", field: "accelerometer.x" },
+          { name: "gyro_z", sensor: "imu", field: "motion.gyro.z" },
+          { name: "level", sensor: "tank", field: "probe.level.cm" },
+        ],
+      },
+      sensors: () => [
+        { name: "imu", sample: () => ({ temperature: 30 + tick, accelerometer: { x: -0.5 }, motion: { gyro: { z: tick++ } } }) },
+        // Every other sample the probe's level is a number where an object was expected.
+        { name: "tank", sample: () => ({ probe: { level: tick % 2 ? { cm: 12.5 } : 7 } }) },
+      ],
+    });
+    device.agent.start();
+    const s = await device.run(9_000);
+    // 10 samples: the imu gives 3 readings each; the tank's path is whole in 5 of them.
+    expect(s.sampled).toBe(35);
+    expect(s.sensorErrors).toBe(5);
+    expect(invariantHolds(s)).toBe(true);
+    device.agent.flush();
+    expect((await device.run(9_500)).delivered).toBe(35);
+    const stored = device.tago.stored;
+    expect(stored.filter((r) => r.variable === "gyro_z").map((r) => r.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(stored.filter((r) => r.variable === "flat").map((r) => r.value)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
+    expect(stored.filter((r) => r.variable === "axis_x").every((r) => r.value === -0.5)).toBe(true);
+    expect(stored.filter((r) => r.variable === "level").map((r) => r.value)).toEqual([12.5, 12.5, 12.5, 12.5, 12.5]);
+    expect(device.logger.text()).toContain('sensor tank: no reading at "probe.level.cm"');
+  });
+
   it("refuses a configuration whose variables name sensors the device lacks", () => {
     const clock = new VirtualClock({ wallStartMs: START_WALL, trusted: true });
     const ports = {
