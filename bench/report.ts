@@ -1,6 +1,7 @@
 // The benchmark's goals, judged against the measurement, and the table `npm run bench` prints.
 // A goal missed is shown as missed: the figures are never adjusted to meet one.
 
+import type { ReportingFigures } from "./reporting-day.js";
 import type { DeviceFigures, Measurement } from "./measure.js";
 
 export interface GoalResult {
@@ -8,6 +9,28 @@ export interface GoalResult {
   target: string;
   actual: string;
   pass: boolean;
+}
+
+/** The reporting filters' goal: 10x fewer records a day than every sample, none further from a raw reading than its delta. */
+export function judgeReporting(r: ReportingFigures): GoalResult[] {
+  const fewer = r.everySample.registersPerDay / r.filtered.registersPerDay;
+  const within = Object.entries(r.filtered.maxAbsError).every(([name, error]) => error < r.filtered.filters[name].delta);
+  return [
+    {
+      goal: "records a day, filtered vs every sample",
+      target: ">= 10x fewer",
+      actual: `${fewer.toFixed(0)}x fewer`,
+      pass: fewer >= 10,
+    },
+    {
+      goal: "error of what is stored vs raw",
+      target: "< each delta",
+      actual: Object.entries(r.filtered.maxAbsError)
+        .map(([name, error]) => `${name} ${error}`)
+        .join(", "),
+      pass: within,
+    },
+  ];
 }
 
 export function judge(m: Measurement): GoalResult[] {

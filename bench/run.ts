@@ -1,12 +1,14 @@
-// `npm run bench`: measures the agent and the baseline on the XS engine, judges the goals, times a
-// virtual day against the local endpoint, measures the flash journal's wear and recovery, prints
+// `npm run bench`: measures the agent and the baseline on the XS engine, judges the goals, counts
+// a realistic day with and without the reporting filters, times a virtual day against the local
+// endpoint, measures the flash journal's wear and recovery, prints
 // it all and writes bench/results.json, keeping the agent's figures of the run it replaces as
 // previousAgent. Everything but the wall-clock figures (the virtual day,
 // recoveryMs) is deterministic: the same code and engine give the same numbers.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { measure, DEVICE_SLOT_BYTES } from "./measure.js";
-import { judge, table } from "./report.js";
+import { judge, judgeReporting, table } from "./report.js";
+import { measureReportingDay } from "./reporting-day.js";
 import { measureFlash } from "./flash.js";
 import { measureVirtualDay } from "./virtual-day.js";
 
@@ -27,11 +29,13 @@ function previousAgent(): unknown {
 
 const previous = previousAgent();
 const measured = await measure();
-const goals = judge(measured);
+const reporting = await measureReportingDay();
+const goals = [...judge(measured), ...judgeReporting(reporting)];
 const day = await measureVirtualDay();
 const flash = await measureFlash();
 
 console.log(table(measured, goals));
+console.log("\nreporting filters, a realistic day at 1 Hz:", JSON.stringify(reporting));
 console.log("\nvirtual day (wall clock):", day);
 console.log("\nflash journal (1 Hz, 3 variables, 64 x 4 KB sectors):", flash);
 
@@ -48,6 +52,7 @@ const results = {
   ...measured,
   previousAgent: previous,
   goals,
+  reporting,
   virtualDay: day,
   flashJournal: flash,
 };

@@ -6,7 +6,7 @@
 // Human output (status line, logs, hints) goes to stderr; stdout carries only results, the last
 // line being one JSON summary.
 // One run at a time holds a data folder and a flash file (a lock file naming its pid).
-// Exit codes: 0 done and sampled = delivered + dropped + buffered; 1 that invariant broke or the
+// Exit codes: 0 done and sampled = delivered + dropped + buffered + filtered; 1 that invariant broke or the
 // run failed; 2 bad options or configuration (every problem listed, never the token), or the data
 // folder or flash file held by another run; 3 a --duration run that delivered nothing while
 // readings waited (the summary's `undelivered` and stderr say why).
@@ -100,7 +100,7 @@ Examples:
   npm start -- --token <uuid> --region eu-w1            the real TagoIO
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
 
-Exit codes: 0 done (sampled = delivered + dropped + buffered), 1 that invariant broke or the run
+Exit codes: 0 done (sampled = delivered + dropped + buffered + filtered), 1 that invariant broke or the run
 failed, 2 bad options or configuration, or the data folder or flash file in use by another run,
 3 a --duration run that delivered nothing while readings waited (the summary says why).`,
     )

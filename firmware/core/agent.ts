@@ -2,7 +2,7 @@
 // until they are settled (`backlog.ts`, with the RAM ring and the flash journal), and the uplink
 // that sends them (`uplink.ts`). It checks the configuration against the device, starts and
 // stops the parts, and reports one snapshot of them all.
-// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered.
+// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered + filtered.
 
 import type { Ports } from "../ports.js";
 import { Backlog, DROP_REASONS, type DropReason } from "./backlog.js";
@@ -27,6 +27,8 @@ export interface Snapshot {
   droppedTotal: number;
   /** Readings not yet delivered or dropped: in the ring, on the wire, or waiting in the journal. */
   buffered: number;
+  /** Readings the reporting filters held back: never sent, by design. */
+  filtered: number;
   /** Readings in the batch on the wire. */
   inFlight: number;
   requests: number;
@@ -131,6 +133,7 @@ export class Agent {
       dropped: { ...backlog.dropped },
       droppedTotal,
       buffered: backlog.buffered,
+      filtered: backlog.filtered,
       inFlight: backlog.inFlight,
       requests: uplink.requests,
       acknowledged: uplink.acknowledged,

@@ -5,7 +5,7 @@
 // oldest unreleased readings, refilled from flash as batches are settled; readings the journal
 // recovers at boot count as sampled and wait like any other. When full, `whenFull` applies to the
 // journal (or, without one, to the ring); a reading dropped anywhere is counted under its reason.
-// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered.
+// Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered + filtered.
 
 import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
@@ -55,6 +55,8 @@ export class Backlog {
   /** Readings covered by an acknowledged 2xx. */
   delivered = 0;
   readonly dropped = zeroCounts(DROP_REASONS);
+  /** Readings the reporting filters held back (counted in `sampled` too). */
+  filtered = 0;
   private readonly config: AgentConfig;
   private readonly ring: Ring;
   private readonly journal: Journal | undefined;
@@ -120,6 +122,12 @@ export class Backlog {
 
   journalStats(): JournalStats | undefined {
     return this.journal?.stats();
+  }
+
+  /** `n` readings of a sample were held back by the reporting filters: sampled, and settled at once. */
+  filter(n: number): void {
+    this.sampled += n;
+    this.filtered += n;
   }
 
   /**

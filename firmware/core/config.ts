@@ -3,6 +3,7 @@
 // booleans are parsed here. `validateConfig` reports every problem at once, each naming its
 // field; no message ever contains the token.
 
+import { REPORTING_KEYS, reportingProblems, validateReporting, type ReportingRules } from "./reporting.js";
 import { codePointLength } from "./text.js";
 
 export type WhenFull = "drop-oldest" | "drop-newest";
@@ -16,6 +17,8 @@ export interface VariableConfig {
   sensor: string;
   /** Dotted path into the sensor's sample, e.g. "thermometer.temperature". */
   field: string;
+  /** Which readings are worth a record (`reporting.ts`); absent: every one. */
+  reporting?: ReportingRules;
 }
 
 export interface AgentConfig {
@@ -201,7 +204,9 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? "an array" : "an object";
 }
 
-function validateVariables(raw: unknown, problems: string[]): VariableConfig[] {
+const VARIABLE_KEYS: readonly string[] = ["name", "unit", "sensor", "field", ...REPORTING_KEYS];
+
+function validateVariables(raw: unknown, problems: string[], warnings: string[]): VariableConfig[] {
   const list: VariableConfig[] = [];
   let input = raw;
   if (typeof input === "string") {
@@ -213,7 +218,7 @@ function validateVariables(raw: unknown, problems: string[]): VariableConfig[] {
     }
   }
   if (!Array.isArray(input) || input.length === 0) {
-    problems.push("variables: must be a non-empty list of {name, unit, sensor, field}");
+    problems.push("variables: must be a non-empty list of {name, unit, sensor, field} (and optional filters)");
     return list;
   }
   if (input.length > 255) problems.push(`variables: at most 255 variables (got ${input.length})`);
@@ -225,6 +230,7 @@ function validateVariables(raw: unknown, problems: string[]): VariableConfig[] {
       return;
     }
     const { name, unit, sensor, field } = entry;
+    for (const key of Object.keys(entry)) if (!VARIABLE_KEYS.includes(key)) warnings.push(`${at}.${key}: unknown setting, ignored`);
     let ok = true;
     if (typeof name !== "string" || !VARIABLE.test(name) || name.length > 100) {
       problems.push(`${at}.name: ${describe(name)} must be 1 to 100 characters of a-z, 0-9 and _`);
@@ -245,10 +251,12 @@ function validateVariables(raw: unknown, problems: string[]): VariableConfig[] {
       problems.push(`${at}.field: ${describe(field)} must be a dotted path such as "thermometer.temperature"`);
       ok = false;
     }
+    const reporting = validateReporting(entry, at, problems);
     if (!ok) return;
     seen.add(name as string);
     const variable: VariableConfig = { name: name as string, sensor: sensor as string, field: field as string };
     if (typeof unit === "string" && unit !== "") variable.unit = unit;
+    if (Object.keys(reporting).length > 0) variable.reporting = reporting;
     list.push(variable);
   });
   return list;
@@ -318,10 +326,11 @@ export function validateConfig(raw: unknown): ConfigResult {
     }
   }
 
-  const variables = validateVariables(raw.variables, problems);
+  const variables = validateVariables(raw.variables, problems, warnings);
   // Typed whole: a field without a default or a value here does not compile. The token is used
   // only when it passed tokenProblem.
   const config: AgentConfig = { ...DEFAULTS, ...set, token: String(raw.token), variables };
+  problems.push(...reportingProblems(variables, config.sampleIntervalMs));
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

@@ -8,6 +8,7 @@ import type { Ports, Sensor, TimerHandle } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { Reporting } from "./reporting.js";
 import { errorMessage } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 
@@ -81,6 +82,8 @@ export class Sampler {
   private readonly backlog: Backlog;
   private readonly timebase: TimeBase;
   private readonly plan: SamplePlan;
+  /** The variables' reporting filters; undefined when none has any. */
+  private readonly reporting: Reporting | undefined;
   private readonly flags: number;
   /** The sample being taken: its readings' variables and values. */
   private readonly variables: number[] = [];
@@ -102,6 +105,7 @@ export class Sampler {
     this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
     this.onBacklogged = onBacklogged;
     this.flags = config.variables.length > 1 ? FLAG_GROUPED : 0;
+    this.reporting = Reporting.of(config.variables, config.sampleIntervalMs);
   }
 
   /** Takes the first sample at once, then one every interval. */
@@ -183,6 +187,11 @@ export class Sampler {
         others = turnOthers;
         this.failed(sensors[p], errorMessage(e));
       }
+    }
+    if (this.reporting !== undefined) {
+      const kept = this.reporting.apply(variables, values, count, now);
+      this.backlog.filter(count - kept);
+      count = kept;
     }
     const time = wall >= 0 ? wall : now;
     const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;

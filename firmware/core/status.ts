@@ -29,8 +29,8 @@ export function formatJournal(j: JournalStats): string {
 }
 
 /**
- * One line: device time, state and the counters (with the readings on the wire while an upload
- * is out), then when the last upload was and the next try, the flash journal's figures when there
+ * One line: device time, state and the counters (with the readings the reporting filters held
+ * back, once there are any, and those on the wire while an upload is out), then when the last upload was and the next try, the flash journal's figures when there
  * is one, and the last error.
  */
 export function formatStatus(s: Snapshot, deviceMs: number): string {
@@ -41,6 +41,7 @@ export function formatStatus(s: Snapshot, deviceMs: number): string {
     `delivered ${s.delivered}`,
     `dropped ${s.droppedTotal}`,
   ];
+  if (s.filtered > 0) parts.push(`filtered ${s.filtered}`);
   if (s.inFlight > 0) parts.push(`on the wire ${s.inFlight}`);
   parts.push(`last upload ${s.lastUploadMs === null ? "never" : formatDuration(deviceMs - s.lastUploadMs) + " ago"}`);
   if (s.nextAttemptInMs !== null) parts.push(`next try in ${formatDuration(s.nextAttemptInMs)}`);

@@ -1,6 +1,7 @@
 // The outcome of one simulated run as one JSON object (the CLI prints it as its last line), the
-// invariant that decides the exit code: sampled = delivered + dropped + buffered (the readings a
-// flash journal recovered at start count as sampled), and why nothing went out when nothing did.
+// invariant that decides the exit code: sampled = delivered + dropped + buffered + filtered (the
+// readings a flash journal recovered at start count as sampled), and why nothing went out when
+// nothing did.
 
 import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent.js";
 import type { FailureClass } from "../../firmware/core/classify.js";
@@ -14,6 +15,8 @@ export interface RunSummary {
   dropped: number;
   droppedByReason: Record<DropReason, number>;
   buffered: number;
+  /** Readings the reporting filters held back. */
+  filtered: number;
   requests: number;
   acknowledged: number;
   failures: Record<FailureClass, number>;
@@ -77,7 +80,7 @@ function undelivered(s: Snapshot): string | undefined {
 }
 
 export function invariantHolds(s: Snapshot): boolean {
-  return s.sampled === s.delivered + s.droppedTotal + s.buffered;
+  return s.sampled === s.delivered + s.droppedTotal + s.buffered + s.filtered;
 }
 
 /** `s` is the agent's last snapshot before it was stopped. */
@@ -118,6 +121,7 @@ export function summarize(
     dropped: s.droppedTotal,
     droppedByReason: s.dropped,
     buffered: s.buffered,
+    filtered: s.filtered,
     requests: s.requests,
     acknowledged: s.acknowledged,
     failures: s.failures,

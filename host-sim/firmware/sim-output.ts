@@ -1,7 +1,8 @@
 // What the Moddable Linux simulator prints, read back: the agent's trace (its periodic `status:`
 // line above all), the XS debug build's `instruments:` samples (printed once a second when no
 // xsbug is connected: heap and stack figures) and exception reports. And the verdict of a run:
-// every reading the device sampled is delivered, dropped with a reason or still buffered, and
+// every reading the device sampled is delivered, dropped with a reason, still buffered or held
+// back by a reporting filter, and
 // every delivered one is in the endpoint's store exactly once.
 
 import type { AgentState } from "../../firmware/core/agent.js";
@@ -12,13 +13,15 @@ export interface DeviceStatus {
   buffered: number;
   delivered: number;
   dropped: number;
+  /** Readings the reporting filters held back. */
+  filtered: number;
   /** Readings in the batch on the wire. */
   onTheWire: number;
 }
 
 /** The words of core/status.ts formatStatus, after the logger's `info: status: `. */
 const STATUS =
-  /^info: status: \[[^\]]*\] ([a-z-]+) \| sampled (\d+) \| buffered (\d+) \| delivered (\d+) \| dropped (\d+)(?: \| on the wire (\d+))?/;
+  /^info: status: \[[^\]]*\] ([a-z-]+) \| sampled (\d+) \| buffered (\d+) \| delivered (\d+) \| dropped (\d+)(?: \| filtered (\d+))?(?: \| on the wire (\d+))?/;
 
 export function parseStatus(line: string): DeviceStatus | undefined {
   const m = STATUS.exec(line);
@@ -29,7 +32,8 @@ export function parseStatus(line: string): DeviceStatus | undefined {
     buffered: Number(m[3]),
     delivered: Number(m[4]),
     dropped: Number(m[5]),
-    onTheWire: m[6] === undefined ? 0 : Number(m[6]),
+    filtered: m[6] === undefined ? 0 : Number(m[6]),
+    onTheWire: m[7] === undefined ? 0 : Number(m[7]),
   };
 }
 
@@ -135,6 +139,7 @@ export interface Verdict {
   delivered: number;
   dropped: number;
   buffered: number;
+  filtered: number;
   stored: number;
   /** Readings the device sampled and cannot account for, or counted delivered and the store lacks. */
   lost: number;
@@ -147,12 +152,13 @@ export interface Verdict {
 /** The run's accounting from the device's last status line (taken with nothing on the wire) and the store. */
 export function verdict(status: DeviceStatus, records: readonly StoredReading[]): Verdict {
   const unique = new Set(records.map((r) => JSON.stringify([r.variable, r.value, r.time, r.group ?? null]))).size;
-  const unaccounted = Math.abs(status.sampled - status.delivered - status.dropped - status.buffered);
+  const unaccounted = Math.abs(status.sampled - status.delivered - status.dropped - status.buffered - status.filtered);
   return {
     sampled: status.sampled,
     delivered: status.delivered,
     dropped: status.dropped,
     buffered: status.buffered,
+    filtered: status.filtered,
     stored: records.length,
     lost: unaccounted + Math.max(0, status.delivered - unique),
     doubled: records.length - unique,

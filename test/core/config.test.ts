@@ -117,6 +117,12 @@ describe("validateConfig", () => {
     expect(r.warnings).toEqual([expect.stringMatching(/^sampleInterval: unknown/), expect.stringMatching(/^https: false: plain HTTP/)]);
   });
 
+  it("warns about a variable's unknown keys (a misspelt filter would otherwise send every sample)", () => {
+    const r = validateConfig({ ...base, variables: [{ name: "t", sensor: "sht3x", field: "t", delta: 0.1, heartbeat: 600000 }] });
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toEqual(["variables[0].heartbeat: unknown setting, ignored"]);
+  });
+
   it("bounds how rarely a refused device is retried, in the words of every number setting", () => {
     expect(problems({ ...base, refusedRetryMs: "5000" })).toEqual(["refusedRetryMs: 5000 is out of range (10000 to 86400000)"]);
     expect(problems({ ...base, refusedRetryMs: "soon" })).toEqual(['refusedRetryMs: "soon" is not a whole number']);

@@ -64,18 +64,23 @@ const sampleLine = (chunk: number, slot: number, stack: number) =>
   `instruments: 0,0,1526,2586,0,2,0,0,0,${chunk},39936,${slot},107840,${stack},12288,70,38,30,0,269,2`;
 
 describe("the simulator's output", () => {
-  it("reads the status line the firmware traces, with or without readings on the wire", () => {
+  it("reads the status line the firmware traces, with or without readings filtered or on the wire", () => {
     expect(parseStatus("info: status: [1m10s] idle | sampled 284 | buffered 44 | delivered 240 | dropped 0 | last upload 9s ago | next try in 51s")).toEqual({
       state: "idle",
       sampled: 284,
       buffered: 44,
       delivered: 240,
       dropped: 0,
+      filtered: 0,
       onTheWire: 0,
     });
     expect(parseStatus("info: status: [1m00s] uploading | sampled 244 | buffered 244 | delivered 0 | dropped 0 | on the wire 240 | last upload never")).toMatchObject({
       state: "uploading",
       onTheWire: 240,
+    });
+    expect(parseStatus("info: status: [1m00s] uploading | sampled 300 | buffered 40 | delivered 0 | dropped 0 | filtered 260 | on the wire 40 | last upload never")).toMatchObject({
+      filtered: 260,
+      onTheWire: 40,
     });
     expect(parseStatus("info: agent: 4 variables every 1000 ms to https://127.0.0.1:8443 as ****4869")).toBeUndefined();
   });
@@ -117,11 +122,12 @@ describe("the simulator's output", () => {
 
 describe("the run's verdict", () => {
   const reading = (i: number): StoredReading => ({ variable: "temperature", value: 20 + i / 10, time: new Date(1_800_000_000_000 + i * 1000).toISOString(), group: i.toString(36) });
-  const status = { state: "idle" as const, sampled: 12, delivered: 10, dropped: 0, buffered: 2, onTheWire: 0 };
+  const status = { state: "idle" as const, sampled: 12, delivered: 10, dropped: 0, buffered: 2, filtered: 0, onTheWire: 0 };
   const stored = Array.from({ length: 10 }, (_, i) => reading(i));
 
   it("passes when every sampled reading is delivered once, dropped or buffered", () => {
-    expect(verdict(status, stored)).toEqual({ sampled: 12, delivered: 10, dropped: 0, buffered: 2, stored: 10, lost: 0, doubled: 0, unacknowledged: 0 });
+    expect(verdict(status, stored)).toEqual({ sampled: 12, delivered: 10, dropped: 0, buffered: 2, filtered: 0, stored: 10, lost: 0, doubled: 0, unacknowledged: 0 });
+    expect(verdict({ ...status, sampled: 15, filtered: 3 }, stored)).toMatchObject({ lost: 0 });
   });
 
   it("counts a delivered reading the store lacks as lost, a repeated one as doubled", () => {

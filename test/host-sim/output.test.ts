@@ -41,6 +41,7 @@ const snapshot: Snapshot = {
   dropped: { bufferFull: 1, corrupt: 0, nonFinite: 0, stringTooLong: 0, stringBudget: 0, invalid: 0, tooLarge: 0, outsideRetention: 0 },
   droppedTotal: 1,
   buffered: 9,
+  filtered: 0,
   inFlight: 0,
   requests: 3,
   acknowledged: 2,

@@ -147,7 +147,7 @@ describe("Agent + journal: damage on flash", () => {
     expect(device.unbalanced).toEqual([]);
     expect(s.dropped).toMatchObject({ corrupt: 366, bufferFull: 0 });
     expect(device.stored().length).toBe(s.delivered);
-    expect(s.delivered + s.droppedTotal + s.buffered).toBe(s.sampled);
+    expect(s.delivered + s.droppedTotal + s.buffered + s.filtered).toBe(s.sampled);
   });
 
   it("gives every reading 50 random bit flips cost its true reason, and loses none silently", async () => {

@@ -15,6 +15,7 @@ import {
   OUTAGE,
   RATE_LIMITS,
   REFUSED_READING,
+  REPORTING,
   RING_CAPACITY,
   RING_OUTAGE,
   SCENARIOS,
@@ -69,7 +70,7 @@ describe.each(NAMES)("%s", (name) => {
   it("keeps the invariants: every reading accounted for, ASCII JSON bodies, trusted times only", () => {
     const { xs } = runs[name];
     const s = xs.snapshot;
-    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered);
+    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered + s.filtered);
     const sent = delivered(xs);
     expect(sent.length).toBe(s.delivered);
     expect(new Set(sent.map(key)).size).toBe(sent.length);
@@ -85,6 +86,35 @@ describe.each(NAMES)("%s", (name) => {
 });
 
 describe("scenario outcomes", () => {
+  it("reporting-filters: a day at 10 s sends far fewer records, every one within its filters, and counts the rest filtered", () => {
+    const { xs } = runs["reporting-filters"];
+    const s = xs.snapshot;
+    expect(s.droppedTotal).toBe(0);
+    expect(s.sampled).toBe(3 * 8641);
+    expect(s.delivered + s.buffered + s.filtered).toBe(s.sampled);
+    expect(s.delivered).toBeLessThan(s.sampled / 5);
+    const of = (name: string): DataRecord[] => delivered(xs).filter((r) => r.variable === name);
+    for (const name of ["temperature", "humidity"] as const) {
+      const rule = REPORTING[name];
+      const sent = of(name);
+      expect(sent.length).toBeGreaterThan(0);
+      for (let i = 1; i < sent.length; i++) {
+        const value = sent[i].value as number;
+        expect(Math.round(value * 10 ** rule.decimals) / 10 ** rule.decimals).toBe(value);
+        const moved = Math.abs(value - (sent[i - 1].value as number)) >= rule.delta - 1e-9;
+        const gap = timeOf(sent[i]) - timeOf(sent[i - 1]);
+        expect(moved || gap === rule.heartbeatMs).toBe(true);
+        expect(gap).toBeLessThanOrEqual(rule.heartbeatMs);
+      }
+    }
+    // One mean of pressure per 5 minutes (30 samples), stamped with the window's last sample; the
+    // last window's may still wait in the buffer at the end.
+    const pressure = of("pressure");
+    expect(pressure.length).toBeGreaterThanOrEqual(Math.floor(8641 / 30) - 1);
+    expect(pressure.every((r) => Number.isInteger(r.value))).toBe(true);
+    expect(pressure.every((r, i) => timeOf(r) === WALL_START_MS + (30 * i + 29) * SAMPLE_MS)).toBe(true);
+  });
+
   it("normal-day: a day at 10 s with 3 variables goes out in about one request a minute, nothing dropped", () => {
     const { xs } = runs["normal-day"];
     const s = xs.snapshot;

@@ -130,7 +130,7 @@ describe.each(NAMES)("%s", (name) => {
       expect(first.buffered + first.dropped.corrupt).toBe(first.sampled);
       expect(first.delivered + first.droppedTotal - first.dropped.corrupt).toBe(0);
       // A cut sample's readings were counted as sampled but never reached the journal.
-      expect(end.sampled - cutReadings(name, i)).toBe(end.delivered + end.droppedTotal + end.buffered);
+      expect(end.sampled - cutReadings(name, i)).toBe(end.delivered + end.droppedTotal + end.buffered + end.filtered);
       if (boot.endedBy === "stop") expect(end.journal?.held).toBe(end.buffered);
       if (i > 0) expect(first.journal?.recovered).toBe(xs.boots[i - 1].last.buffered);
     });

@@ -155,12 +155,12 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(r.trace.some((line) => line.includes(`****${TOKEN.slice(-4)}`))).toBe(true);
   });
 
-  it("accounts for every reading: sampled = delivered + droppedTotal + buffered", () => {
+  it("accounts for every reading: sampled = delivered + droppedTotal + buffered + filtered", () => {
     const r = run();
     const s = r.snapshot;
     if (s === null) throw new Error("no snapshot");
     expect(s.sampled).toBeGreaterThan(300);
-    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered);
+    expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered + s.filtered);
     expect(s.requests).toBe(r.requests.length);
     // Acknowledged: the first request and every one after the silent one (the last may be in flight).
     const acked = r.requests.filter((q, i) => (i === 0 || i >= PLAN_KINDS.length) && q.messages.includes(5));

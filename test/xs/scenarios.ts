@@ -72,9 +72,25 @@ function panel(): Sensor {
   );
 }
 
+/**
+ * Reporting filters on the simulated board, whose chips are noisier than any delta here: a
+ * minute's mean or median, rounded, then a delta with a heartbeat; and a 5-minute mean.
+ */
+export const REPORTING = {
+  temperature: { window: { samples: 6, aggregate: "mean" }, decimals: 1, delta: 0.1, heartbeatMs: 10 * MINUTE },
+  humidity: { window: { samples: 6, aggregate: "median" }, decimals: 0, delta: 1, heartbeatMs: 10 * MINUTE },
+  pressure: { decimals: 0, window: { ms: 5 * MINUTE, aggregate: "mean" } },
+};
+
 export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
   "normal-day": {
     config: BASE,
+    durationMs: 24 * HOUR,
+    wallStartMs: WALL_START_MS,
+    answer: (request) => acknowledge(request),
+  },
+  "reporting-filters": {
+    config: { ...BASE, variables: BOARD_VARIABLES.map((v) => ({ ...v, ...REPORTING[v.name as keyof typeof REPORTING] })) },
     durationMs: 24 * HOUR,
     wallStartMs: WALL_START_MS,
     answer: (request) => acknowledge(request),

@@ -1,0 +1,230 @@
+// Reporting filters: per variable, which readings are worth a TagoIO record. Applied at sampling,
+// before the backlog, so a reading they hold back costs no RAM, flash, radio or transaction; it
+// is counted `filtered`, never dropped. In the order they act on a reading:
+// - window: numbers are aggregated over `samples` samples or `ms` milliseconds (mean, min, max or
+//   median) and one value per window goes on, with the time of the window's last sample;
+// - decimals: the value is rounded, so the value sent is the value stored;
+// - throttle, heartbeat and delta: a value goes on only if `throttleMs` has passed since the last
+//   one that went on, and then if it differs from it by `delta` (or `delta` percent of it), or
+//   if `heartbeatMs` has passed. With `heartbeatMs` and no `delta`, any change goes on. Booleans
+//   and strings go on when they change.
+// The state starts empty at every boot: the first sample of each variable always goes on.
+
+import type { ReadingValue } from "./ring.js";
+
+export type Aggregate = "mean" | "min" | "max" | "median";
+
+export const AGGREGATES: readonly Aggregate[] = ["mean", "min", "max", "median"];
+
+/** A variable's reporting filters, as validated. */
+export interface ReportingRules {
+  decimals?: number;
+  /** Least change that goes on, absolute. */
+  delta?: number;
+  /** Least change that goes on, in percent of the last value that went on. */
+  deltaPercent?: number;
+  heartbeatMs?: number;
+  throttleMs?: number;
+  window?: { samples?: number; ms?: number; aggregate: Aggregate };
+}
+
+/** The configuration keys of a variable that hold its filters. */
+export const REPORTING_KEYS: readonly string[] = ["decimals", "delta", "heartbeatMs", "throttleMs", "window"];
+
+/** A median keeps its window's values: at most this many. */
+export const MEDIAN_MAX_SAMPLES = 256;
+
+const DAY_MS = 86_400_000;
+
+function wholeNumber(value: unknown): number | undefined {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) ? n : undefined;
+}
+
+function inRange(entry: Record<string, unknown>, key: string, min: number, max: number, at: string, problems: string[]): number | undefined {
+  if (entry[key] === undefined) return undefined;
+  const n = wholeNumber(entry[key]);
+  if (n === undefined || n < min || n > max) {
+    problems.push(`${at}.${key}: must be a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+  return n;
+}
+
+/** A variable's filters from its configuration entry; each problem is added to `problems`, named by `at`. */
+export function validateReporting(entry: Record<string, unknown>, at: string, problems: string[]): ReportingRules {
+  const rules: ReportingRules = {};
+  const decimals = inRange(entry, "decimals", 0, 9, at, problems);
+  if (decimals !== undefined) rules.decimals = decimals;
+  const delta = entry.delta;
+  if (delta !== undefined) {
+    const percent = typeof delta === "string" && /^\s*[0-9.]+\s*%\s*$/.test(delta) ? Number(delta.replace("%", "")) : undefined;
+    const absolute = typeof delta === "number" ? delta : typeof delta === "string" && percent === undefined && delta.trim() !== "" ? Number(delta) : NaN;
+    if (percent !== undefined && percent > 0 && percent <= 1000) rules.deltaPercent = percent;
+    else if (percent === undefined && absolute >= 0 && absolute < Infinity) rules.delta = absolute;
+    else problems.push(`${at}.delta: must be a number of at least 0, or a percentage such as "5%" (above 0%, at most 1000%)`);
+  }
+  const heartbeatMs = inRange(entry, "heartbeatMs", 1_000, 7 * DAY_MS, at, problems);
+  if (heartbeatMs !== undefined) rules.heartbeatMs = heartbeatMs;
+  const throttleMs = inRange(entry, "throttleMs", 1, DAY_MS, at, problems);
+  if (throttleMs !== undefined) rules.throttleMs = throttleMs;
+  if (heartbeatMs !== undefined && throttleMs !== undefined && throttleMs >= heartbeatMs) {
+    problems.push(`${at}.throttleMs: ${throttleMs} must be below heartbeatMs (${heartbeatMs})`);
+  }
+  const window = entry.window;
+  if (window !== undefined) {
+    const w = typeof window === "object" && window !== null && !Array.isArray(window) ? (window as Record<string, unknown>) : undefined;
+    const aggregate = w?.aggregate ?? "mean";
+    if (w === undefined || (w.samples === undefined) === (w.ms === undefined)) {
+      problems.push(`${at}.window: must be {"samples": N} or {"ms": T}, with an optional "aggregate" (${AGGREGATES.join(", ")})`);
+    } else if (!AGGREGATES.includes(aggregate as Aggregate)) {
+      problems.push(`${at}.window.aggregate: ${JSON.stringify(aggregate)} must be one of ${AGGREGATES.join(", ")}`);
+    } else {
+      const max = aggregate === "median" ? MEDIAN_MAX_SAMPLES : 100_000;
+      const samples = inRange(w, "samples", 2, max, `${at}.window`, problems);
+      const ms = inRange(w, "ms", 1_000, DAY_MS, `${at}.window`, problems);
+      if (samples !== undefined) rules.window = { samples, aggregate: aggregate as Aggregate };
+      if (ms !== undefined) rules.window = { ms, aggregate: aggregate as Aggregate };
+    }
+  }
+  return rules;
+}
+
+/** What a configuration's filters ask of its sample interval (a median over a time window keeps every value of it). */
+export function reportingProblems(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number): string[] {
+  const problems: string[] = [];
+  variables.forEach((v, i) => {
+    const w = v.reporting?.window;
+    if (w?.ms !== undefined && w.aggregate === "median" && w.ms / sampleIntervalMs > MEDIAN_MAX_SAMPLES) {
+      problems.push(`variables[${i}].window: a median over ${w.ms} ms at one sample every ${sampleIntervalMs} ms keeps more than ${MEDIAN_MAX_SAMPLES} values`);
+    }
+  });
+  return problems;
+}
+
+/** One variable's filters and their state. */
+class VariableFilter {
+  private readonly scale: number;
+  private readonly delta: number;
+  private readonly percent: number;
+  private readonly heartbeatMs: number;
+  private readonly throttleMs: number;
+  /** Whether a value goes on only when it changed (or the heartbeat is due). */
+  private readonly onChange: boolean;
+  private readonly gated: boolean;
+  private readonly windowSamples: number;
+  private readonly windowMs: number;
+  private readonly aggregate: Aggregate | undefined;
+  private sent: ReadingValue | undefined;
+  private sentAt = 0;
+  private count = 0;
+  private sum = 0;
+  private min = 0;
+  private max = 0;
+  private start = 0;
+  private readonly kept: number[] = [];
+
+  constructor(rules: ReportingRules) {
+    this.scale = rules.decimals === undefined ? 0 : Math.pow(10, rules.decimals);
+    this.delta = rules.delta ?? -1;
+    this.percent = rules.deltaPercent ?? -1;
+    this.heartbeatMs = rules.heartbeatMs ?? Infinity;
+    this.throttleMs = rules.throttleMs ?? 0;
+    this.onChange = rules.delta !== undefined || rules.deltaPercent !== undefined || rules.heartbeatMs !== undefined;
+    this.gated = this.onChange || rules.throttleMs !== undefined;
+    this.windowSamples = rules.window?.samples ?? 0;
+    this.windowMs = rules.window?.ms ?? 0;
+    this.aggregate = rules.window?.aggregate;
+  }
+
+  /** The value that goes on for `value` taken at monotonic `now`, or undefined when it is held back. */
+  pass(value: ReadingValue, now: number, intervalMs: number): ReadingValue | undefined {
+    if (typeof value === "number" && value - value === 0) {
+      if (this.aggregate !== undefined) {
+        const closed = this.add(value, now, intervalMs);
+        if (closed === undefined) return undefined;
+        value = closed;
+      }
+      if (this.scale > 0) value = Math.round(value * this.scale) / this.scale;
+    }
+    if (this.gated && this.sent !== undefined) {
+      const age = now - this.sentAt;
+      if (age < this.throttleMs) return undefined;
+      if (this.onChange && age < this.heartbeatMs && !this.changed(value, this.sent)) return undefined;
+    }
+    this.sent = value;
+    this.sentAt = now;
+    return value;
+  }
+
+  private changed(value: ReadingValue, sent: ReadingValue): boolean {
+    if (typeof value !== "number" || typeof sent !== "number") return value !== sent;
+    // Within a billionth of the threshold counts as reaching it: 20.15 - 20.05 is 0.0999...98 in binary.
+    const change = Math.abs(value - sent) * (1 + 1e-9);
+    if (change === 0) return false;
+    if (this.delta >= 0) return change >= this.delta;
+    if (this.percent > 0) return change >= (Math.abs(sent) * this.percent) / 100;
+    return true;
+  }
+
+  /** Adds a number to the window; returns the window's aggregate when this sample closes it. */
+  private add(value: number, now: number, intervalMs: number): number | undefined {
+    if (this.count === 0) {
+      this.start = now;
+      this.sum = 0;
+      this.min = value;
+      this.max = value;
+      this.kept.length = 0;
+    }
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (this.aggregate === "median") this.kept.push(value);
+    // A time window closes with its last sample: the one after it would fall outside.
+    const full = this.windowSamples > 0 ? this.count >= this.windowSamples : now + intervalMs - this.start >= this.windowMs;
+    if (!full) return undefined;
+    const count = this.count;
+    this.count = 0;
+    if (this.aggregate === "min") return this.min;
+    if (this.aggregate === "max") return this.max;
+    if (this.aggregate === "mean") return this.sum / count;
+    const sorted = this.kept.sort((a, b) => a - b);
+    const middle = count >> 1;
+    return count % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  }
+}
+
+/** The filters of every variable that has any; applied to each sample before the backlog takes it. */
+export class Reporting {
+  private readonly filters: (VariableFilter | undefined)[];
+  private readonly intervalMs: number;
+
+  /** Undefined when no variable has a filter: sampling then skips this stage. */
+  static of(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number): Reporting | undefined {
+    const any = variables.some((v) => v.reporting !== undefined && Object.keys(v.reporting).length > 0);
+    return any ? new Reporting(variables, sampleIntervalMs) : undefined;
+  }
+
+  private constructor(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number) {
+    this.filters = variables.map((v) => (v.reporting !== undefined && Object.keys(v.reporting).length > 0 ? new VariableFilter(v.reporting) : undefined));
+    this.intervalMs = sampleIntervalMs;
+  }
+
+  /**
+   * Applies the filters to a sample taken at monotonic `now`: `values[i]` of variable
+   * `variables[i]`, `count` of them. What goes on is moved to the front, in order, with its value
+   * as filtered; returns how many went on.
+   */
+  apply(variables: number[], values: ReadingValue[], count: number, now: number): number {
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      const filter = this.filters[variables[i]];
+      const value = filter === undefined ? values[i] : filter.pass(values[i], now, this.intervalMs);
+      if (value === undefined) continue;
+      variables[kept] = variables[i];
+      values[kept++] = value;
+    }
+    return kept;
+  }
+}
