@@ -29,7 +29,7 @@ import {
 } from "./cli-plan.js";
 import { ConsoleLogger, LOG_LEVELS } from "./ports/console-logger.js";
 import { SimulatedDevice } from "./device/device.js";
-import { startEndpoint, type Endpoint } from "./endpoint/server.js";
+import { DASHBOARD_NOTE, startEndpoint, type Endpoint } from "./endpoint/server.js";
 import { FileFlash } from "./ports/flash-file.js";
 import { curlCommand, loadOrCreateToken } from "./local-identity.js";
 import { NorFlash } from "../firmware/fakes/nor-flash.js";
@@ -54,7 +54,7 @@ function program(): Command {
   return new Command("npm start --")
     .description(
       "Run one simulated device (SHT3x + BMP280: temperature °C, humidity %, pressure Pa) with the agent core.\n" +
-        "Without --token it starts a local TagoIO-compatible endpoint over TLS and posts there.",
+        "Without --token it starts a local TagoIO-compatible endpoint over TLS, with a dashboard, and posts there.",
     )
     .option("--token <uuid>", `device token for TagoIO or --endpoint (or env ${TOKEN_ENV}); selects real TagoIO`)
     .option("--host <name>", "TagoIO API host (default api.tago.io)")
@@ -119,6 +119,7 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
   );
   process.stderr.write(
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
+      `Dashboard: ${endpoint.dashboardUrl} (${DASHBOARD_NOTE})\n` +
       `Its data: ${curlCommand(dataDir, token, endpoint)}\n`,
   );
   if (endpoint.caNotice !== undefined) process.stderr.write(`WARNING: ${endpoint.caNotice}\n`);

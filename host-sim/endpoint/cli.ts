@@ -1,7 +1,8 @@
 // `npm run tago-local`: the local TagoIO-compatible endpoint from the command line. Prints where it
 // listens, the CA files to trust, the names the server certificate covers and the device token it
-// accepts (redacted, like every token; the local device's is kept whole in a file of the data dir)
-// and a curl command reading the (first) device's data, then one line per request unless --quiet.
+// accepts (redacted, like every token; the local device's is kept whole in a file of the data dir),
+// the dashboard's address and a curl command reading the (first) device's data, then one line per
+// API request unless --quiet.
 // Listening beyond loopback (--listen) warns on stderr and lists the LAN URLs. The devices can be
 // made to answer as TagoCore does for conditions of the whole device: started deactivated (with
 // the curl line that activates them), mutable with a record limit, or immutable with a retention
@@ -82,7 +83,8 @@ const program = new Command("tago-local")
   .description(
     "A local TagoIO-compatible HTTPS endpoint for development and tests; works offline. It serves " +
       "POST and GET /data, GET /info, GET /device/params and PUT /device/params/{id} with TagoIO's " +
-      "envelopes, validation and per-minute rate limits, and keeps everything in SQLite in the data dir.",
+      "envelopes, validation and per-minute rate limits, keeps everything in SQLite in the data dir, and " +
+      "shows it on a dashboard at / (to this machine only).",
   )
   .addOption(
     new Option("-p, --port <port>", "port to listen on; 0 picks a free one").argParser(port).default(DEFAULT_PORT),
@@ -174,7 +176,7 @@ const listen = options.listen;
 
 try {
   // Loaded only now (it pulls in SQLite and the certificate code), so usage errors answer fast.
-  const { startEndpoint } = await import("./server.js");
+  const { DASHBOARD_NOTE, startEndpoint } = await import("./server.js");
   const endpoint = await startEndpoint({
     dataDir,
     devices: tokens.map((t) => ({
@@ -193,6 +195,11 @@ try {
   });
   if (endpoint.caNotice !== undefined) console.error(`WARNING: ${endpoint.caNotice}`);
   console.log(`TagoIO local endpoint listening at ${endpoint.url}`);
+  console.log(
+    endpoint.dashboardUrl === undefined
+      ? `  dashboard:     none on ${listen}: it answers on loopback only (--listen 127.0.0.1 or 0.0.0.0)`
+      : `  dashboard:     ${endpoint.dashboardUrl} (${DASHBOARD_NOTE})`,
+  );
   console.log(`  CA to trust:   ${endpoint.caPemPath} (PEM), ${endpoint.caDerPath} (DER)`);
   console.log(`  Node clients:  NODE_EXTRA_CA_CERTS=${endpoint.caPemPath}`);
   console.log(`  cert names:    ${endpoint.names.join(", ")}`);

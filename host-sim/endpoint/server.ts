@@ -6,7 +6,8 @@
 // in an envelope; an unexpected fault answers 500, never a hang. Time stamps, rate windows and
 // the retention window come from the injected wall clock. One route is this endpoint's own,
 // for tests and people: `PUT /_local/device {"active": true|false}` with the device's token
-// switches it on or off, from loopback only.
+// switches it on or off, from loopback only. `GET /` and `/_local/dashboard/...` are the
+// dashboard's (dashboard.ts), answered before any of this.
 
 import { mkdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -14,6 +15,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { readBody } from "./body.js";
 import { loadOrCreateIdentity } from "./certs.js";
+import { Dashboard } from "./dashboard.js";
 import { parseDataQuery } from "./data-query.js";
 import { isLoopback, leafNames } from "./names.js";
 import { CalendarMinuteLimiter, PLANS, type RateLimits, type RateRoute } from "./ratelimit.js";
@@ -90,6 +92,8 @@ export interface Endpoint {
   caDerPath: string;
   /** What the leaf certificate covers: 127.0.0.1, localhost, then the extra names. */
   names: string[];
+  /** The dashboard page (loopback only); absent when listening on an address that is not loopback's. */
+  dashboardUrl?: string;
   /** Set when CA files were missing at start: what was made again, and what that breaks. */
   caNotice?: string;
   /** Everything stored (after `mark()`'s answer `after`), oldest (first received) first, for tests and the CLI. */
@@ -131,6 +135,9 @@ interface Route {
 }
 
 const DEFAULT_MAX_BODY = 200_000;
+
+/** What the command lines say beside the dashboard's address. */
+export const DASHBOARD_NOTE = "this machine only; a browser must trust the CA or be told to go on";
 
 const ok = (result: unknown, records?: number): Reply => ({ status: 200, body: { status: true, result }, records });
 const fail = (status: number, message: string, headers?: Record<string, string>): Reply => ({
@@ -398,10 +405,19 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   const identity = await loadOrCreateIdentity(options.identityDir ?? options.dataDir, options.names);
   const store = openStore(options, now);
   const api = new Api(store, options, now, limiter);
+  const dashboard = new Dashboard(store);
   let closed = false;
 
   const server = createServer({ key: identity.key, cert: identity.cert }, (req, res) => {
     const url = new URL(req.url ?? "/", "https://localhost");
+    if (Dashboard.serves(url.pathname)) {
+      dashboard.answer(req, res, url).catch((error: unknown) => {
+        console.error("tago-local: dashboard error:", error);
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end("Internal error");
+      });
+      return;
+    }
     api
       .answer(req, url)
       .catch((error: unknown) => {
@@ -417,14 +433,17 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       });
   });
   const address = await listen(server, options, store);
+  const host = urlHost(address);
+  const url = `https://${host}:${address.port}`;
 
   return {
-    url: `https://${urlHost(address)}:${address.port}`,
+    url,
     port: address.port,
     caPem: identity.caPem,
     caPemPath: identity.caPemPath,
     caDerPath: identity.caDerPath,
     names: identity.names,
+    ...(isLoopback(host) ? { dashboardUrl: `${url}/` } : {}),
     ...(identity.notice === undefined ? {} : { caNotice: identity.notice }),
     records(token?: string, after?: number): StoredRecord[] {
       if (token === undefined) return store.records(undefined, after);

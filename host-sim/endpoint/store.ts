@@ -70,6 +70,10 @@ export interface ParamRow {
   sent: boolean;
 }
 
+type StoredDevice = Omit<DeviceRow, "active"> & { active: number };
+
+const deviceRow = (row: StoredDevice): DeviceRow => ({ ...row, active: row.active === 1 });
+
 interface DataRow {
   id: string;
   device: number;
@@ -82,6 +86,14 @@ interface DataRow {
   location: string | null;
   metadata: string | null;
   created_at: number;
+}
+
+/** A numeric reading as the dashboard charts it. */
+export interface Point {
+  seq: number;
+  variable: string;
+  time: number;
+  value: number;
 }
 
 /** What `GET /data` answers: records, or a bare number for count, avg and sum. */
@@ -248,10 +260,13 @@ export class Store {
   }
 
   device(token: string): DeviceRow | undefined {
-    const row = this.statement("SELECT * FROM devices WHERE token = ?").get(token) as
-      | (Omit<DeviceRow, "active"> & { active: number })
-      | undefined;
-    return row === undefined ? undefined : { ...row, active: row.active === 1 };
+    const row = this.statement("SELECT * FROM devices WHERE token = ?").get(token) as StoredDevice | undefined;
+    return row === undefined ? undefined : deviceRow(row);
+  }
+
+  /** Every device, in the order they were added. */
+  devices(): DeviceRow[] {
+    return (this.statement("SELECT * FROM devices ORDER BY key").all() as StoredDevice[]).map(deviceRow);
   }
 
   /** False when no device has this token. */
@@ -294,6 +309,18 @@ export class Store {
     return (this.statement("SELECT COUNT(*) AS n FROM data WHERE device = ?").get(device) as { n: number }).n;
   }
 
+  /** The time of a device's newest record; null when it has none. */
+  newest(device: number): number | null {
+    return (this.statement("SELECT MAX(time) AS t FROM data WHERE device = ?").get(device) as { t: number | null }).t;
+  }
+
+  /** A device's numeric records after mark `after` whose time is `sinceMs` or later, at most `limit`, as they arrived. */
+  points(device: number, after: number, sinceMs: number, limit: number): Point[] {
+    const sql = `SELECT seq, variable, time, value FROM data
+                 WHERE device = ? AND seq > ? AND type = 'n' AND time >= ? ORDER BY seq LIMIT ?`;
+    return this.statement(sql).all(device, after, sinceMs, limit) as Point[];
+  }
+
   /** Where the data ends now: `records(device, mark)` later gives what arrived since. */
   mark(): number {
     return (this.statement("SELECT COALESCE(MAX(seq), 0) AS seq FROM data").get() as { seq: number }).seq;
@@ -328,6 +355,12 @@ export class Store {
         return this.perVariable(device, r.filter, r.pick === "location" ? "AND location IS NOT NULL" : "", order);
       }
     }
+  }
+
+  /** Each variable's newest record by time: what `query=last_item` answers for the whole device. */
+  latest(device: number): StoredRecord[] {
+    const filter: DataFilter = { variables: [], groups: [], ids: [] };
+    return this.query(device, { kind: "last", pick: "item", filter, details: false }) as StoredRecord[];
   }
 
   /** One record per variable (the ones asked for, else every variable in range), as TagoIO does. */

@@ -129,6 +129,7 @@ describe("tago-local command line", () => {
 
     const url = /listening at (https:\/\/\S+)/.exec(banner)?.[1] ?? "";
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(banner.split("\n")[1]).toBe(`  dashboard:     ${url}/ (this machine only; a browser must trust the CA or be told to go on)`);
     expect(banner).toContain(join(dataDir, "ca.pem"));
     expect(banner).toContain(join(dataDir, "ca.der"));
     expect(banner).toContain(`  device token:  ****${token.slice(-4)}\n`);
