@@ -124,6 +124,11 @@ export class Backlog {
     return this.journal?.stats();
   }
 
+  /** With a journal, each configured variable's newest value found on flash at boot. */
+  get journaledValues(): ReadonlyArray<ReadingValue | undefined> | undefined {
+    return this.journal?.newestAtBoot;
+  }
+
   /** `n` readings of a sample were held back by the reporting filters: sampled, and settled at once. */
   filter(n: number): void {
     this.sampled += n;

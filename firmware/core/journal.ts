@@ -127,6 +127,8 @@ export class Journal {
   private readonly corruptLost: number;
   private readonly damagedHeaders: number;
   private readonly foreign: number;
+  /** This boot's variables' newest values found on flash at boot (see Recovered.newest). */
+  readonly newestAtBoot: ReadonlyArray<ReadingValue | undefined>;
   private dropping = 0;
 
   /** Recovers the journal on `flash` (see `journalProblems` for what it must offer). */
@@ -150,6 +152,7 @@ export class Journal {
     this.corruptLost = r.corruptLost;
     this.damagedHeaders = r.damagedHeaders;
     this.foreign = r.foreign;
+    this.newestAtBoot = r.newest;
     if (r.dropped > 0) options.onDrop(0, r.dropped, false);
     if (r.corruptLost > 0) options.onDrop(0, r.corruptLost, true);
   }

@@ -9,6 +9,7 @@
 
 import type { SectorHeader } from "./frame.js";
 import type { Frame } from "./reading-frame.js";
+import type { ReadingValue } from "./ring.js";
 import type { LogCursor, SectorLog } from "./sector-log.js";
 import type { Variable } from "./variables.js";
 
@@ -36,6 +37,11 @@ export interface Recovered {
   damagedHeaders: number;
   /** Unreleased readings found under another variable list (among `unloaded`). */
   foreign: number;
+  /**
+   * This boot's variables' newest values on flash, released or not, found under the same name and
+   * unit in any list: the last values that went on, for the reporting filters to resume from.
+   */
+  newest: Array<ReadingValue | undefined>;
 }
 
 /** How many seqs in [from, to) the `gaps` found at boot cover. */
@@ -63,6 +69,7 @@ export function recover(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variabl
     corruptSkipped: 0,
     damagedHeaders: 0,
     foreign: 0,
+    newest: variables.map(() => undefined),
   };
   const headers = log.mount();
   const damaged = new Uint8Array(n);
@@ -128,6 +135,7 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
   const own = resolveLists(log, r, headers, damaged, schema, length);
 
   const first = new Float64Array(n).fill(-1);
+  const current = new Map(r.lists[0].map((v, i) => [nameAndUnit(v), i]));
   let floor = 0;
   let expect = 0;
   for (let i = 0, s = log.tail; i < length; i++, s = (s + 1) % n) {
@@ -135,6 +143,8 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
     const gapsBefore = r.gaps.length;
     const expectBefore = expect;
     let widest = -1;
+    // The sector's newest value of each of its list's variables, kept once the list is known good.
+    const newest: Array<ReadingValue | undefined> = [];
     r.corruptSkipped += log.mountSector(s, (frame) => {
       if (frame.kind === "release") floor = Math.max(floor, frame.seq);
       if (frame.kind !== "data") return;
@@ -144,7 +154,10 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
       expect = Math.max(expect, frame.seq + frame.values.length);
       r.count[s] += frame.values.length;
       r.last[s] = Math.max(r.last[s], frame.seq + frame.values.length);
-      for (let j = 0; j < frame.variables.length; j++) widest = Math.max(widest, frame.variables[j]);
+      for (let j = 0; j < frame.variables.length; j++) {
+        widest = Math.max(widest, frame.variables[j]);
+        newest[frame.variables[j]] = frame.values[j];
+      }
     });
     r.nextSeq = Math.max(r.nextSeq, r.last[s]);
     if (widest >= (r.listOf[s] < 0 ? 0 : r.lists[r.listOf[s]].length)) {
@@ -153,6 +166,12 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
       r.count[s] = 0;
       r.gaps.length = gapsBefore;
       if (r.last[s] > expectBefore) r.gaps.push(expectBefore, r.last[s]);
+    } else {
+      const list = r.lists[r.listOf[s]];
+      newest.forEach((value, j) => {
+        const at = current.get(nameAndUnit(list[j]));
+        if (at !== undefined && value !== undefined) r.newest[at] = value;
+      });
     }
   }
   // Appending to a sector under another list, or one without its own list frame, would muddle
@@ -163,6 +182,10 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
   r.corruptLost = missingIn(r.gaps, floor, r.nextSeq);
   fillHeld(log, r, first, held, length);
   for (let s = 0; s < n; s++) if (r.listOf[s] > 0) r.foreign += held[s];
+}
+
+function nameAndUnit(v: Variable): string {
+  return `${v.name}\u0000${v.unit ?? ""}`;
 }
 
 /**

@@ -8,7 +8,9 @@
 //   one that went on, and then if it differs from it by `delta` (or `delta` percent of it), or
 //   if `heartbeatMs` has passed. With `heartbeatMs` and no `delta`, any change goes on. Booleans
 //   and strings go on when they change.
-// The state starts empty at every boot: the first sample of each variable always goes on.
+// With a flash journal, each variable resumes at boot from its newest value on flash (the last one
+// that went on), as if it went on at the boot; without one, the first sample always goes on. A
+// window starts empty at every boot.
 
 import type { ReadingValue } from "./ring.js";
 
@@ -137,6 +139,12 @@ class VariableFilter {
     this.aggregate = rules.window?.aggregate;
   }
 
+  /** `value` went on at monotonic `now` (before a reboot): throttle, delta and heartbeat start from it. */
+  resume(value: ReadingValue, now: number): void {
+    this.sent = value;
+    this.sentAt = now;
+  }
+
   /** The value that goes on for `value` taken at monotonic `now`, or undefined when it is held back. */
   pass(value: ReadingValue, now: number, intervalMs: number): ReadingValue | undefined {
     if (typeof value === "number" && value - value === 0) {
@@ -209,6 +217,13 @@ export class Reporting {
   private constructor(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number) {
     this.filters = variables.map((v) => (v.reporting !== undefined && Object.keys(v.reporting).length > 0 ? new VariableFilter(v.reporting) : undefined));
     this.intervalMs = sampleIntervalMs;
+  }
+
+  /** Each variable's last value that went on, `values[i]` of variable `i` (undefined: none known), as of monotonic `now`. */
+  resume(values: ReadonlyArray<ReadingValue | undefined>, now: number): void {
+    values.forEach((value, i) => {
+      if (value !== undefined) this.filters[i]?.resume(value, now);
+    });
   }
 
   /**

@@ -108,10 +108,13 @@ export class Sampler {
     this.reporting = Reporting.of(config.variables, config.sampleIntervalMs);
   }
 
-  /** Takes the first sample at once, then one every interval. */
+  /** Takes the first sample at once, then one every interval; the filters resume from what the journal holds. */
   start(): void {
-    this.nextSampleAt = this.ports.clock.monotonicMs() - this.config.sampleIntervalMs;
-    this.schedule(this.ports.clock.monotonicMs());
+    const now = this.ports.clock.monotonicMs();
+    const journaled = this.backlog.journaledValues;
+    if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, now);
+    this.nextSampleAt = now - this.config.sampleIntervalMs;
+    this.schedule(now);
   }
 
   stop(): void {
