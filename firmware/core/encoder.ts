@@ -5,8 +5,9 @@
 // built up as one string: growing a string copies it, so a device would hold the body twice (and
 // churn its heap) just to encode it. The per-variable parts (`{"variable":"x","value":` and
 // `,"unit":"y"`) are built once per variable, before the first batch that can hold it.
+// Records a landing check found stored (FLAG_STORED) count in their batch but are not written.
 
-import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_STORED, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
 import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import type { VariableTable } from "./variables.js";
@@ -14,8 +15,10 @@ import type { VariableTable } from "./variables.js";
 export interface Batch {
   /** The JSON array's bytes (a view of the batch's own buffer, which is maxBytes long). */
   body: Uint8Array;
-  /** Records in the body, counted from the oldest waiting record. */
+  /** Records the batch covers, counted from the oldest waiting record. */
   count: number;
+  /** Records written in the body: `count` less those already found stored. */
+  sent: number;
   /** True when more records were waiting than the bounds let in. */
   full: boolean;
 }
@@ -25,6 +28,15 @@ const SAMPLE_FLAGS = FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME;
 
 /** Records are gathered into a string of about this many characters before they are written as bytes. */
 const FLUSH_CHARS = 512;
+
+/**
+ * The group a reading is sent with, or undefined when it has none: its sample's wall time in base
+ * 36, or without one, its uptime (`u...`), which still ties the sample together.
+ */
+export function groupOf(time: number, flags: number, wall: number): string | undefined {
+  if (!(flags & FLAG_GROUPED)) return undefined;
+  return wall >= 0 ? wall.toString(36) : "u" + time.toString(36);
+}
 
 export class Encoder {
   private readonly text = new TextEncoder();
@@ -63,15 +75,10 @@ export class Encoder {
   private tail(time: number, flags: number, timebase: TimeBase): string {
     this.lastTime = time;
     this.lastFlags = flags & SAMPLE_FLAGS;
-    let tail = "";
     const wall = timebase.wallOf(time, flags);
-    if (wall >= 0) {
-      tail = ',"time":"' + new Date(wall).toISOString() + '"';
-      if (flags & FLAG_GROUPED) tail += ',"group":"' + wall.toString(36) + '"';
-    } else if (flags & FLAG_GROUPED) {
-      // Without a wall time the sample is still tied together by its uptime.
-      tail = ',"group":"u' + time.toString(36) + '"';
-    }
+    const group = groupOf(time, flags, wall);
+    let tail = wall >= 0 ? ',"time":"' + new Date(wall).toISOString() + '"' : "";
+    if (group !== undefined) tail += ',"group":"' + group + '"';
     this.lastTail = tail + "}";
     return this.lastTail;
   }
@@ -98,15 +105,28 @@ export class Encoder {
     this.define();
     const limit = Math.min(available, maxRecords);
     let slot = ring.slotOf(0);
+    let count = 0;
+    const skip = ring.storedHeld > 0;
+    while (skip && count < limit && ring.flagsIn(slot) & FLAG_STORED) {
+      count++;
+      slot = ring.nextSlot(slot);
+    }
+    if (count === limit) return { body: this.text.encode("[]"), count, sent: 0, full: count < available };
     // The clock may have been synced since the last batch: format afresh.
     this.lastTime = -1;
     const first = "[" + this.record(ring, slot, timebase);
     const bytes = new Uint8Array(Math.max(maxBytes, first.length + 1));
     let written = 0;
     let pending = first;
-    let count = 1;
+    let sent = 1;
+    count++;
     slot = ring.nextSlot(slot);
     while (count < limit) {
+      if (skip && ring.flagsIn(slot) & FLAG_STORED) {
+        count++;
+        slot = ring.nextSlot(slot);
+        continue;
+      }
       const record = this.record(ring, slot, timebase);
       if (written + pending.length + record.length + 2 > maxBytes) break;
       pending += "," + record;
@@ -115,9 +135,10 @@ export class Encoder {
         pending = "";
       }
       count++;
+      sent++;
       slot = ring.nextSlot(slot);
     }
     written += this.text.encodeInto(pending + "]", bytes.subarray(written)).written;
-    return { body: bytes.subarray(0, written), count, full: count < available };
+    return { body: bytes.subarray(0, written), count, sent, full: count < available };
   }
 }

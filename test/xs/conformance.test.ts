@@ -11,6 +11,7 @@ import type { Exchange, ScenarioResult } from "./scenario.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, RESPONSE_DELAY_MS, SAMPLE_MS, type DataRecord } from "./results.js";
 import {
   DEVICE_400,
+  LOST_ACKS,
   MAX_STRING_LENGTH,
   OUTAGE,
   RATE_LIMITS,
@@ -85,6 +86,22 @@ describe.each(NAMES)("%s", (name) => {
 });
 
 describe("scenario outcomes", () => {
+  it("lost-acks: every upload whose answer was lost is checked with one GET before anything else goes, and found; nothing is sent twice", () => {
+    const { xs } = runs["lost-acks"];
+    const s = xs.snapshot;
+    const uploads = xs.exchanges.filter((e) => e.body !== "");
+    const lost = uploads.filter((e) => e.outcome === "reset");
+    expect(lost.length).toBeGreaterThan(10);
+    expect(s.landing).toMatchObject({ checks: lost.length + 1, checkFailures: 1, found: lost.length, partial: 0, missing: 0, resentAnyway: 0, unchecked: 0 });
+    // Right after each lost answer comes a GET by the batch's groups, never an upload.
+    xs.exchanges.forEach((e, i) => {
+      if (e.body !== "" && e.outcome === "reset") expect(xs.exchanges[i + 1].body).toBe("");
+    });
+    const sent = uploads.flatMap(records).map((r) => `${r.variable}@${r.time}`);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(xs.exchanges[LOST_ACKS.failedCheck].outcome).toBe("reset");
+  });
+
   it("normal-day: a day at 10 s with 3 variables goes out in about one request a minute, nothing dropped", () => {
     const { xs } = runs["normal-day"];
     const s = xs.snapshot;
