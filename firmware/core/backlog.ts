@@ -9,7 +9,7 @@
 
 import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
-import { Encoder, groupOf, type Batch } from "./encoder.js";
+import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
 import type { Landing } from "./landing-check.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, timeHigh, timeLow, type ReadingValue } from "./ring.js";
@@ -199,19 +199,18 @@ export class Backlog {
   }
 
   /**
-   * The readings of the batch on the wire still held, as the server would hold them (`times`: the
-   * rebasing they were sent with), for a landing check; those found stored before are left out.
-   * `end`: the position one past the batch's last reading.
+   * The readings of the batch on the wire still held, as they were sent (`times`: the rebasing
+   * they were sent with), for a landing check; those found stored before are left out. `end`: the
+   * position one past the batch's last reading.
    */
   landings(times: Pick<TimeBase, "wallOf">): { landings: Landing[]; end: number } {
     const ring = this.ring;
     const landings: Landing[] = [];
     for (let i = 0; i < ring.inFlight; i++) {
-      const flags = ring.flagsAt(i);
-      if (flags & FLAG_STORED) continue;
-      const time = ring.timeAt(i);
-      const wall = times.wallOf(time, flags);
-      landings.push({ at: ring.released + i, variable: this.variables.get(ring.variableAt(i)).name, group: groupOf(time, flags, wall), wall, value: ring.valueAt(i) });
+      if (ring.flagsAt(i) & FLAG_STORED) continue;
+      const sent = this.encoder.sentRecord(ring, ring.slotOf(i), times);
+      const wall = sent.time === undefined ? -1 : Date.parse(sent.time);
+      landings.push({ at: ring.released + i, variable: sent.variable, group: sent.group, wall, value: sent.value });
     }
     return { landings, end: ring.released + ring.inFlight };
   }

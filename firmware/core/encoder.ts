@@ -7,7 +7,7 @@
 // `,"unit":"y"`) are built once per variable, before the first batch that can hold it.
 // Records a landing check found stored (FLAG_STORED) count in their batch but are not written.
 
-import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_STORED, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_STORED, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type ReadingValue, type Ring } from "./ring.js";
 import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import type { VariableTable } from "./variables.js";
@@ -29,13 +29,12 @@ const SAMPLE_FLAGS = FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME;
 /** Records are gathered into a string of about this many characters before they are written as bytes. */
 const FLUSH_CHARS = 512;
 
-/**
- * The group a reading is sent with, or undefined when it has none: its sample's wall time in base
- * 36, or without one, its uptime (`u...`), which still ties the sample together.
- */
-export function groupOf(time: number, flags: number, wall: number): string | undefined {
-  if (!(flags & FLAG_GROUPED)) return undefined;
-  return wall >= 0 ? wall.toString(36) : "u" + time.toString(36);
+/** A record as it was sent, parsed back: what the server stores of it. */
+export interface SentRecord {
+  variable: string;
+  value: ReadingValue;
+  time?: string;
+  group?: string;
 }
 
 export class Encoder {
@@ -72,19 +71,34 @@ export class Encoder {
   }
 
   /** `,"time":...,"group":...}` for a reading stamped `time` with `flags`. */
-  private tail(time: number, flags: number, timebase: TimeBase): string {
+  private tail(time: number, flags: number, timebase: Pick<TimeBase, "wallOf">): string {
     this.lastTime = time;
     this.lastFlags = flags & SAMPLE_FLAGS;
+    let tail = "";
     const wall = timebase.wallOf(time, flags);
-    const group = groupOf(time, flags, wall);
-    let tail = wall >= 0 ? ',"time":"' + new Date(wall).toISOString() + '"' : "";
-    if (group !== undefined) tail += ',"group":"' + group + '"';
+    if (wall >= 0) {
+      tail = ',"time":"' + new Date(wall).toISOString() + '"';
+      if (flags & FLAG_GROUPED) tail += ',"group":"' + wall.toString(36) + '"';
+    } else if (flags & FLAG_GROUPED) {
+      // Without a wall time the sample is still tied together by its uptime.
+      tail = ',"group":"u' + time.toString(36) + '"';
+    }
     this.lastTail = tail + "}";
     return this.lastTail;
   }
 
+  /**
+   * The record at `slot` as a batch encoded with `timebase` carries it, parsed back (for a landing
+   * check: the very text sent, so the check asks for what the server was given).
+   */
+  sentRecord(ring: Ring, slot: number, timebase: Pick<TimeBase, "wallOf">): SentRecord {
+    this.define();
+    this.lastTime = -1;
+    return JSON.parse(this.record(ring, slot, timebase)) as SentRecord;
+  }
+
   /** One record as JSON, from its slot in the ring. */
-  private record(ring: Ring, slot: number, timebase: TimeBase): string {
+  private record(ring: Ring, slot: number, timebase: Pick<TimeBase, "wallOf">): string {
     const variable = ring.variableIn(slot);
     const flags = ring.flagsIn(slot);
     const kind = flags & KIND_MASK;
@@ -111,6 +125,7 @@ export class Encoder {
       count++;
       slot = ring.nextSlot(slot);
     }
+    let skipped = count;
     if (count === limit) return { body: this.text.encode("[]"), count, sent: 0, full: count < available };
     // The clock may have been synced since the last batch: format afresh.
     this.lastTime = -1;
@@ -118,12 +133,12 @@ export class Encoder {
     const bytes = new Uint8Array(Math.max(maxBytes, first.length + 1));
     let written = 0;
     let pending = first;
-    let sent = 1;
     count++;
     slot = ring.nextSlot(slot);
     while (count < limit) {
       if (skip && ring.flagsIn(slot) & FLAG_STORED) {
         count++;
+        skipped++;
         slot = ring.nextSlot(slot);
         continue;
       }
@@ -135,10 +150,9 @@ export class Encoder {
         pending = "";
       }
       count++;
-      sent++;
       slot = ring.nextSlot(slot);
     }
     written += this.text.encodeInto(pending + "]", bytes.subarray(written)).written;
-    return { body: bytes.subarray(0, written), count, sent, full: count < available };
+    return { body: bytes.subarray(0, written), count, sent: count - skipped, full: count < available };
   }
 }

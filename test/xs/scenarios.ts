@@ -26,22 +26,30 @@ const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNRE
 
 /**
  * A scripted TagoIO that stores what it acknowledges and answers a landing check's GET from what it
- * stored; `lose` says which uploads (by request index) it stores and then loses the answer of.
+ * stored; `lose` says which uploads (by request index) it stores and then loses the answer of,
+ * `half` which of those it stored only the first half of before the connection died.
  */
-export function storingServer(lose: (index: number) => boolean = () => false): (request: HttpRequest, index?: number) => Answer {
+export function storingServer(lose: (index: number) => boolean = () => false, half: (index: number) => boolean = () => false): (request: HttpRequest, index?: number) => Answer {
   const stored: StoredReading[] = [];
   return (request, index = -1) => {
     if (request.method === "GET") return reply(200, { status: true, result: queryStored(stored, request.path) });
     const records = JSON.parse(bodyText(request)) as StoredReading[];
-    stored.push(...records);
-    return lose(index) ? LOST : ACK(records.length);
+    if (!lose(index)) {
+      stored.push(...records);
+      return ACK(records.length);
+    }
+    stored.push(...(half(index) ? records.slice(0, Math.ceil(records.length / 2)) : records));
+    return LOST;
   };
 }
 
 const LOST: Answer = { ok: false, error: "reset", message: "connection reset after the server stored the data", bodySent: true };
 
-/** lost-acks: every fifth upload is stored and its answer lost; the first check after it gets no answer either. */
-export const LOST_ACKS = { every: 5, failedCheck: 5 };
+/**
+ * lost-acks: every fifth request, when an upload, is stored and its answer lost (request `half`
+ * only half stored); the first check gets no answer either.
+ */
+export const LOST_ACKS = { every: 5, failedCheck: 5, half: 14 };
 
 export const OUTAGE = { fromMs: 1 * HOUR, toMs: 4 * HOUR };
 export const RING_OUTAGE = { fromMs: 2 * MINUTE, toMs: 62 * MINUTE };
@@ -163,7 +171,10 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
     durationMs: 2 * HOUR,
     wallStartMs: WALL_START_MS,
     answer: (() => {
-      const server = storingServer((index) => index % LOST_ACKS.every === LOST_ACKS.every - 1);
+      const server = storingServer(
+        (index) => index % LOST_ACKS.every === LOST_ACKS.every - 1,
+        (index) => index === LOST_ACKS.half,
+      );
       return (request: HttpRequest, index: number) => (index === LOST_ACKS.failedCheck ? LOST : server(request, index));
     })(),
   },
