@@ -5,7 +5,9 @@
 // variable (lowercased), group, time (the instant, however written) and value; each stored record
 // matches one reading at most. The answer is untrusted: it is read within a bound of bytes that
 // grows with the batch, never past MAX_CHECK_BYTES, and anything unexpected is a failed check,
-// never a throw.
+// never a throw. A failed check is asked again with backoff; `checkDeadlineMs` after the
+// ambiguous outcome the batch goes again unchecked (counted), unless the server refuses the device
+// or token, which only waits.
 
 import type { Clock, HttpResult, Logger } from "../ports.js";
 import { zeroCounts, type Backlog } from "./backlog.js";
@@ -13,7 +15,7 @@ import { classify, decode, parseJson, type Verdict } from "./classify.js";
 import type { ReadingValue } from "./ring.js";
 import type { TimeBase } from "./timebase.js";
 
-/** A reading of the batch on the wire as the server would hold it. */
+/** A reading of the batch on the wire as it was sent. */
 export interface Landing {
   /** Its position in the ring (see `Ring.released`), which evictions do not shift. */
   at: number;
@@ -51,8 +53,8 @@ export type LandingCounts = Record<(typeof LANDING_COUNTS)[number], number>;
 /** Whether the server may have stored a batch it gave no valid answer for. */
 export function ambiguous(result: HttpResult, verdict: Verdict): boolean {
   if (!result.ok) return result.bodySent;
-  // A 2xx whose body was cut at the read bound, or is not TagoIO's envelope: something holding the
-  // server's certificate took the whole body.
+  // A 2xx whose body was cut at the read bound, or is not TagoIO's envelope: something answering
+  // for the server took the whole body.
   return verdict.action === "back-off" && verdict.failure === "not-acknowledged";
 }
 
