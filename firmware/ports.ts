@@ -63,12 +63,17 @@ export type TransportErrorKind =
 
 export type HttpResult =
   | { ok: true; response: HttpResponse }
-  | { ok: false; error: TransportErrorKind; message: string };
+  /**
+   * `bodySent`: the request (its head and every byte of its body) was handed whole to the
+   * connection before it failed, so the server may have acted on it: an ambiguous outcome.
+   * False when it failed before that (no connection, TLS, DNS, cut off while sending).
+   */
+  | { ok: false; error: TransportErrorKind; message: string; bodySent: boolean };
 
 export interface HttpExchange {
   /** Always resolves, never rejects: failures come back as `{ok: false}`. */
   result: Promise<HttpResult>;
-  /** Abandon the exchange; `result` then resolves with error "cancelled" if it has not already. */
+  /** Abandon the exchange; `result` then resolves with error "cancelled" (saying whether the body went) if it has not already. */
   cancel(): void;
 }
 

@@ -9,6 +9,7 @@ import { Backlog, DROP_REASONS, type DropReason } from "./backlog.js";
 import type { FailureClass } from "./classify.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "./config.js";
 import { journalProblems, type JournalStats } from "./journal.js";
+import type { LandingCounts } from "./landing-check.js";
 import { planSensors, Sampler } from "./sampler.js";
 import { TimeBase } from "./timebase.js";
 import { Uplink, type UplinkState } from "./uplink.js";
@@ -34,6 +35,12 @@ export interface Snapshot {
   requests: number;
   acknowledged: number;
   failures: Record<FailureClass, number>;
+  /**
+   * Landing checks after ambiguous outcomes: `checks` GETs sent (also among `requests`),
+   * `checkFailures` of them without a usable answer; batches `found` stored whole, `partial`ly or
+   * `missing`, `resentAnyway` after `checkDeadlineMs`, and `unchecked` (nothing identified them).
+   */
+  landing: LandingCounts;
   sensorErrors: number;
   lastError: string | null;
   /** Monotonic time of the last acknowledged upload, or null. */
@@ -138,6 +145,7 @@ export class Agent {
       requests: uplink.requests,
       acknowledged: uplink.acknowledged,
       failures: { ...uplink.failures },
+      landing: { ...uplink.landings.counts },
       sensorErrors: this.sampler.sensorErrors,
       lastError: uplink.lastError,
       lastUploadMs: uplink.lastUploadMs,

@@ -11,7 +11,8 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
-import { PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import type { Landing } from "./landing-check.js";
+import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import { VariableTable } from "./variables.js";
@@ -226,6 +227,43 @@ export class Backlog {
   /** The batch on the wire stays; readings evicted from it meanwhile (buffer full) are dropped now. */
   keepBatch(): void {
     this.dropped.bufferFull += this.ring.keepBatch();
+  }
+
+  /**
+   * The readings of the batch on the wire still held, as they were sent (`times`: the rebasing
+   * they were sent with), for a landing check; those found stored before are left out. `end`: the
+   * position one past the batch's last reading.
+   */
+  landings(times: Pick<TimeBase, "wallOf">): { landings: Landing[]; end: number } {
+    const ring = this.ring;
+    const landings: Landing[] = [];
+    for (let i = 0; i < ring.inFlight; i++) {
+      if (ring.flagsAt(i) & FLAG_STORED) continue;
+      const sent = this.encoder.sentRecord(ring, ring.slotOf(i), times);
+      const wall = sent.time === undefined ? -1 : Date.parse(sent.time);
+      landings.push({ at: ring.released + i, variable: sent.variable, group: sent.group, wall, value: sent.value });
+    }
+    return { landings, end: ring.released + ring.inFlight };
+  }
+
+  /**
+   * A landing check found the `found` landings stored: they are marked, never to be sent again.
+   * When it found all, what is still held of their batch (up to position `end`) is delivered and
+   * released; returns how many. Readings evicted meanwhile (buffer full) were counted dropped then.
+   */
+  settleLanded(landings: readonly Landing[], found: readonly boolean[], end: number): number {
+    const ring = this.ring;
+    const oldest = ring.released;
+    let all = true;
+    for (let i = 0; i < landings.length; i++) {
+      if (!found[i]) all = false;
+      else if (landings[i].at >= oldest) ring.markStored(landings[i].at - oldest);
+    }
+    if (!all || end <= oldest) return 0;
+    ring.beginBatch(end - oldest);
+    const delivered = this.finish(false);
+    this.delivered += delivered;
+    return delivered;
   }
 
   /**

@@ -69,7 +69,7 @@ const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = {
   tls: "tls",
 };
 
-function decode(body: Uint8Array): string {
+export function decode(body: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: false }).decode(body);
   } catch {
@@ -78,7 +78,7 @@ function decode(body: Uint8Array): string {
 }
 
 /** JSON.parse guarded against deep nesting, which can exhaust a device's native stack. */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

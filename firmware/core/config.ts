@@ -57,14 +57,13 @@ export interface AgentConfig {
   authRetryMs: number;
   /** How often to try again while the server refuses the device itself (a 400 such as "Device is deactivated"). */
   refusedRetryMs: number;
+  /** After an ambiguous outcome, how long a failing landing check is retried before the batch is resent unchecked. */
+  checkDeadlineMs: number;
   /** This device's own ceiling on requests per minute (TagoIO's limits are shared by a fleet). */
   maxRequestsPerMinute: number;
   /** Upload readings that carry no time (clock never synced) rather than hold them. */
   uploadWithoutTime: boolean;
-  /**
-   * Journal every reading to flash when the host provides a flash partition, so readings survive
-   * reboots and outages longer than the RAM ring; `whenFull` then applies to the journal.
-   */
+  /** Journal readings to flash when the host has a partition: they survive reboots and long outages; `whenFull` then applies to it. */
   journal: boolean;
   variables: VariableConfig[];
 }
@@ -107,6 +106,7 @@ export const DEFAULTS: Readonly<Settings> = {
   maxRetryAfterMs: 900_000,
   authRetryMs: 900_000,
   refusedRetryMs: 900_000,
+  checkDeadlineMs: 21_600_000,
   maxRequestsPerMinute: 6,
   uploadWithoutTime: false,
   journal: true,
@@ -144,6 +144,7 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   maxRetryAfterMs: { min: 1_000, max: 86_400_000 },
   authRetryMs: { min: 10_000, max: 86_400_000 },
   refusedRetryMs: { min: 10_000, max: 86_400_000 },
+  checkDeadlineMs: { min: 0, max: 86_400_000 },
   maxRequestsPerMinute: { min: 1, max: 600 },
 };
 

@@ -5,8 +5,9 @@
 // built up as one string: growing a string copies it, so a device would hold the body twice (and
 // churn its heap) just to encode it. The per-variable parts (`{"variable":"x","value":` and
 // `,"unit":"y"`) are built once per variable, before the first batch that can hold it.
+// Records a landing check found stored (FLAG_STORED) count in their batch but are not written.
 
-import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type Ring } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_STORED, FLAG_UPTIME, KIND_MASK, KIND_NUMBER, KIND_STRING, type ReadingValue, type Ring } from "./ring.js";
 import { jsonString } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import type { VariableTable } from "./variables.js";
@@ -14,8 +15,10 @@ import type { VariableTable } from "./variables.js";
 export interface Batch {
   /** The JSON array's bytes (a view of the batch's own buffer, which is maxBytes long). */
   body: Uint8Array;
-  /** Records in the body, counted from the oldest waiting record. */
+  /** Records the batch covers, counted from the oldest waiting record. */
   count: number;
+  /** Records written in the body: `count` less those already found stored. */
+  sent: number;
   /** True when more records were waiting than the bounds let in. */
   full: boolean;
 }
@@ -25,6 +28,14 @@ const SAMPLE_FLAGS = FLAG_GROUPED | FLAG_UPTIME | FLAG_NO_TIME;
 
 /** Records are gathered into a string of about this many characters before they are written as bytes. */
 const FLUSH_CHARS = 512;
+
+/** A record as it was sent, parsed back: what the server stores of it. */
+export interface SentRecord {
+  variable: string;
+  value: ReadingValue;
+  time?: string;
+  group?: string;
+}
 
 export class Encoder {
   private readonly text = new TextEncoder();
@@ -60,7 +71,7 @@ export class Encoder {
   }
 
   /** `,"time":...,"group":...}` for a reading stamped `time` with `flags`. */
-  private tail(time: number, flags: number, timebase: TimeBase): string {
+  private tail(time: number, flags: number, timebase: Pick<TimeBase, "wallOf">): string {
     this.lastTime = time;
     this.lastFlags = flags & SAMPLE_FLAGS;
     let tail = "";
@@ -76,8 +87,18 @@ export class Encoder {
     return this.lastTail;
   }
 
+  /**
+   * The record at `slot` as a batch encoded with `timebase` carries it, parsed back (for a landing
+   * check: the very text sent, so the check asks for what the server was given).
+   */
+  sentRecord(ring: Ring, slot: number, timebase: Pick<TimeBase, "wallOf">): SentRecord {
+    this.define();
+    this.lastTime = -1;
+    return JSON.parse(this.record(ring, slot, timebase)) as SentRecord;
+  }
+
   /** One record as JSON, from its slot in the ring. */
-  private record(ring: Ring, slot: number, timebase: TimeBase): string {
+  private record(ring: Ring, slot: number, timebase: Pick<TimeBase, "wallOf">): string {
     const variable = ring.variableIn(slot);
     const flags = ring.flagsIn(slot);
     const kind = flags & KIND_MASK;
@@ -98,15 +119,29 @@ export class Encoder {
     this.define();
     const limit = Math.min(available, maxRecords);
     let slot = ring.slotOf(0);
+    let count = 0;
+    const skip = ring.storedHeld > 0;
+    while (skip && count < limit && ring.flagsIn(slot) & FLAG_STORED) {
+      count++;
+      slot = ring.nextSlot(slot);
+    }
+    let skipped = count;
+    if (count === limit) return { body: this.text.encode("[]"), count, sent: 0, full: count < available };
     // The clock may have been synced since the last batch: format afresh.
     this.lastTime = -1;
     const first = "[" + this.record(ring, slot, timebase);
     const bytes = new Uint8Array(Math.max(maxBytes, first.length + 1));
     let written = 0;
     let pending = first;
-    let count = 1;
+    count++;
     slot = ring.nextSlot(slot);
     while (count < limit) {
+      if (skip && ring.flagsIn(slot) & FLAG_STORED) {
+        count++;
+        skipped++;
+        slot = ring.nextSlot(slot);
+        continue;
+      }
       const record = this.record(ring, slot, timebase);
       if (written + pending.length + record.length + 2 > maxBytes) break;
       pending += "," + record;
@@ -118,6 +153,6 @@ export class Encoder {
       slot = ring.nextSlot(slot);
     }
     written += this.text.encodeInto(pending + "]", bytes.subarray(written)).written;
-    return { body: bytes.subarray(0, written), count, full: count < available };
+    return { body: bytes.subarray(0, written), count, sent: count - skipped, full: count < available };
   }
 }

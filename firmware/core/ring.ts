@@ -11,6 +11,8 @@
 // character budget; a string that does not fit the budget is refused.
 // With a flash journal behind it, the ring is a window on the journal's oldest unreleased
 // readings: it is filled only while it `accepts`, and evicts only what the journal dropped.
+// A record a landing check found stored on the server is marked (FLAG_STORED): it stays until its
+// batch is acknowledged, so it is counted delivered once, and the encoder never sends it again.
 
 import type { WhenFull } from "./config.js";
 import { codePointLength } from "./text.js";
@@ -27,6 +29,8 @@ export const FLAG_UPTIME = 4;
 export const FLAG_GROUPED = 8;
 /** No time can be known for this reading; the server stamps it on arrival. */
 export const FLAG_NO_TIME = 16;
+/** A landing check found the reading stored: released with its batch, never sent again. Ring only, never journaled. */
+export const FLAG_STORED = 128;
 
 const TWO_POW_32 = 4294967296;
 
@@ -54,6 +58,9 @@ export class Ring {
   private readonly strings = new Map<number, string>();
   private stringChars = 0;
   private nextStringKey = 0;
+  /** Records held that carry FLAG_STORED. */
+  private storedMarks = 0;
+  private releasedTotal = 0;
 
   constructor(capacity: number, whenFull: WhenFull, stringBudget: number) {
     this.capacity = capacity;
@@ -90,6 +97,24 @@ export class Ring {
   /** Records not yet settled: those held plus those evicted from the batch on the wire. */
   get unsettled(): number {
     return this.size + this.evictedFromFlight;
+  }
+
+  /** Records that have left the ring, from its oldest end: the oldest record's position, which outlives evictions. */
+  get released(): number {
+    return this.releasedTotal;
+  }
+
+  /** Records held that a landing check found stored (FLAG_STORED). */
+  get storedHeld(): number {
+    return this.storedMarks;
+  }
+
+  /** Marks the record `index` places from the oldest as found stored on the server. */
+  markStored(index: number): void {
+    const slot = this.slotOf(index);
+    if (this.flags[slot] & FLAG_STORED) return;
+    this.flags[slot] |= FLAG_STORED;
+    this.storedMarks++;
   }
 
   /** Characters of string values held. */
@@ -194,7 +219,9 @@ export class Ring {
 
   private evictOldest(): void {
     const slot = this.tail;
-    if ((this.flags[slot] & KIND_MASK) === KIND_STRING) {
+    const flags = this.flags[slot];
+    if (flags & FLAG_STORED) this.storedMarks--;
+    if ((flags & KIND_MASK) === KIND_STRING) {
       const key = this.values[slot];
       const s = this.strings.get(key);
       if (s !== undefined) this.stringChars -= codePointLength(s);
@@ -202,6 +229,7 @@ export class Ring {
     }
     this.tail = this.nextSlot(slot);
     this.size--;
+    this.releasedTotal++;
   }
 
   variableIn(slot: number): number {
@@ -255,10 +283,11 @@ export class Ring {
   /** The batch was acknowledged: releases it and returns how many records it delivered. */
   acknowledge(): number {
     const delivered = this.flightSize;
-    if (this.strings.size === 0) {
-      // No string to free: release the whole batch at once.
+    if (this.strings.size === 0 && this.storedMarks === 0) {
+      // No string to free and no mark to count: release the whole batch at once.
       this.tail = this.slotOf(this.flight);
       this.size -= this.flight;
+      this.releasedTotal += this.flight;
     } else {
       for (let i = 0; i < this.flight; i++) this.evictOldest();
     }

@@ -34,6 +34,16 @@ export class TimeBase {
     return this.offset !== undefined;
   }
 
+  /**
+   * This moment's rebasing, kept apart: the times a batch encoded now carries, whatever the clock
+   * learns before its landing is checked.
+   */
+  frozen(): Pick<TimeBase, "wallOf"> {
+    const kept = new TimeBase(this.clock);
+    kept.offset = this.offset;
+    return kept;
+  }
+
   /** The wall time of a stored reading, or -1 when it has none that can be trusted. */
   wallOf(timeMs: number, flags: number): number {
     if (flags & FLAG_NO_TIME) return -1;

@@ -1,24 +1,28 @@
 // The uplink: one batch on the wire at a time, POSTed to TagoIO's `/data` with the Device-Token,
 // and the uplink policy for every answer (README, "Uplink policy"): readings are released only
-// on an acknowledged 2xx; everything else keeps them and decides when to try again.
+// on an acknowledged 2xx, or when a landing check finds them stored after an ambiguous outcome
+// (landing-check.ts); everything else keeps them and decides when to try again.
 // Bounded: at most `maxRequestsPerMinute` requests started per minute, a guard timer that cancels
 // an exchange the port failed to end, batches within `maxBatchBytes` and `maxBatchRecords`.
 
-import type { HttpExchange, HttpResult, Ports, TimerHandle } from "../ports.js";
+import type { HttpResult, Ports, TimerHandle } from "../ports.js";
 import { zeroCounts, type Backlog } from "./backlog.js";
 import { fullJitterMs, rateLimitWaitMs, RequestCeiling } from "./backoff.js";
 import { classify, FAILURE_CLASSES, type Verdict } from "./classify.js";
+import { ambiguous, Landings, type RetryVerdict } from "./landing-check.js";
 import { redactToken, type AgentConfig } from "./config.js";
 import { errorMessage } from "./text.js";
 import type { Batch } from "./encoder.js";
 import { Isolation } from "./isolation.js";
 import type { TimeBase } from "./timebase.js";
+import { Wire } from "./wire.js";
 
 /**
  * The states, and when the next attempt comes (every attempt starts from `attempt()`):
  * - idle: the upload interval, or at once after an acknowledgement that left more waiting;
  * - offline: the upload interval; waiting-for-clock: 5 s (while `uploadWithoutTime` is off);
  * - uploading: one exchange on the wire, ended by its answer or the guard timer;
+ * - checking: after an ambiguous outcome, `GET /data` asks what landed; again after backoff while it fails;
  * - backing-off: full-jitter backoff, or the server's Retry-After if longer;
  * - rate-limited: the 429's Retry-After, else the next calendar minute, plus jitter;
  * - auth-failed: `authRetryMs`, or at once when a new token is set;
@@ -31,13 +35,13 @@ export type UplinkState =
   | "waiting-for-clock"
   | "offline"
   | "uploading"
+  | "checking"
   | "backing-off"
   | "rate-limited"
   | "auth-failed"
   /** The server refuses the device itself (deactivated, record limit reached): nothing is dropped. */
   | "refused";
 
-const GUARD_SLACK_MS = 5_000;
 const RECHECK_MS = 5_000;
 /** Acknowledged uploads after a 413 before batches may grow back toward the configured bound. */
 const ACKS_TO_GROW = 32;
@@ -60,8 +64,8 @@ export class Uplink {
   private readonly isolation = new Isolation();
   private token: string;
   private timer: TimerHandle | undefined;
-  private guardTimer: TimerHandle | undefined;
-  private exchange: HttpExchange | undefined;
+  private readonly wire: Wire;
+  readonly landings: Landings;
   /** Consecutive failures, for the backoff exponent. */
   private failureRun = 0;
   /** Body bytes per request: the configured bound, halved by each 413 and doubled back after a run of acknowledgements. */
@@ -80,6 +84,8 @@ export class Uplink {
     this.token = config.token;
     this.byteLimit = config.maxBatchBytes;
     this.ceiling = new RequestCeiling(config.maxRequestsPerMinute);
+    this.wire = new Wire(config, ports);
+    this.landings = new Landings(backlog, ports.clock, ports.logger, config.checkDeadlineMs);
   }
 
   get tokenShown(): string {
@@ -94,9 +100,10 @@ export class Uplink {
   /** A batch on the wire is abandoned and stays buffered. */
   stop(): void {
     this.state = "stopped";
-    this.clearTimer("timer");
+    this.clearTimer();
     this.nextAttemptAt = null;
-    if (this.exchange !== undefined) this.exchange.cancel();
+    if (this.wire.busy) this.wire.cancel();
+    else if (this.landings.pending !== undefined) this.landings.abandon();
   }
 
   setToken(token: string): void {
@@ -115,14 +122,13 @@ export class Uplink {
     if (this.state === "idle") this.schedule(0);
   }
 
-  private clearTimer(name: "timer" | "guardTimer"): void {
-    const handle = this[name];
-    if (handle !== undefined) this.ports.timers.clear(handle);
-    this[name] = undefined;
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.ports.timers.clear(this.timer);
+    this.timer = undefined;
   }
 
   private schedule(delayMs: number): void {
-    this.clearTimer("timer");
+    this.clearTimer();
     const delay = Math.max(0, Math.ceil(delayMs));
     this.nextAttemptAt = this.ports.clock.monotonicMs() + delay;
     this.timer = this.ports.timers.set(() => {
@@ -133,7 +139,7 @@ export class Uplink {
   }
 
   private attempt(): void {
-    if (this.state === "stopped" || this.exchange !== undefined) return;
+    if (this.state === "stopped" || this.wire.busy) return;
     const config = this.config;
     if (this.backlog.pending === 0) {
       this.state = "idle";
@@ -159,46 +165,17 @@ export class Uplink {
       return;
     }
 
+    if (this.landings.pending !== undefined) return this.sendCheck(now);
     const batch = this.backlog.beginBatch(this.byteLimit, this.isolation.limit(config.maxBatchRecords));
+    // A landing check found every reading of it stored: delivered without a request.
+    if (batch.sent === 0) return this.acknowledge(batch.full, batch.count);
+    const times = this.timebase.frozen();
+    if (this.landings.beginAtBoot(batch.full, times)) return this.sendCheck(now);
     this.ceiling.started(now);
     this.requests++;
     this.state = "uploading";
-    const headers: Array<[string, string]> = [
-      ["Content-Type", "application/json"],
-      ["Device-Token", this.token],
-    ];
-    if (!config.https) {
-      headers.push(["_ssl", "false"]);
-      this.ports.logger.log("warn", "upload: plain HTTP (https=false): readings and credentials cross the network unencrypted");
-    }
-    let exchange: HttpExchange;
-    try {
-      exchange = this.ports.http.request({
-        method: "POST",
-        tls: config.https,
-        host: config.host,
-        port: config.port,
-        path: "/data",
-        headers,
-        body: batch.body,
-        timeoutMs: config.requestTimeoutMs,
-        maxResponseBytes: config.maxResponseBytes,
-      });
-    } catch (e) {
-      this.settle(batch, { ok: false, error: "other", message: errorMessage(e) });
-      return;
-    }
-    this.exchange = exchange;
-    this.guardTimer = this.ports.timers.set(() => {
-      this.guardTimer = undefined;
-      exchange.cancel();
-    }, config.requestTimeoutMs + GUARD_SLACK_MS);
-    exchange.result
-      .then(
-        (result) => this.settle(batch, result),
-        (e: unknown) => this.settle(batch, { ok: false, error: "other", message: String(e) }),
-      )
-      .catch((e: unknown) => this.settleFailed(e));
+    const post = { method: "POST", path: "/data", body: batch.body, maxResponseBytes: config.maxResponseBytes, token: this.token } as const;
+    this.wire.send(post, (result) => this.settle(batch, times, result), (e) => this.settleFailed(e));
   }
 
   /** A port threw while an answer was handled, against its contract: report it and go on, never stall. */
@@ -210,9 +187,7 @@ export class Uplink {
     this.schedule(fullJitterMs(this.failureRun++, this.config.backoffBaseMs, this.config.backoffCapMs, this.ports.random));
   }
 
-  private settle(batch: Batch, result: HttpResult): void {
-    this.exchange = undefined;
-    this.clearTimer("guardTimer");
+  private settle(batch: Batch, times: Pick<TimeBase, "wallOf">, result: HttpResult): void {
     let verdict: Verdict;
     try {
       verdict = classify(result, this.timebase.observe());
@@ -226,10 +201,7 @@ export class Uplink {
       return;
     }
     const size = this.backlog.inFlight;
-    if (verdict.action === "acknowledge") {
-      this.acknowledge(batch, size);
-      return;
-    }
+    if (verdict.action === "acknowledge") return this.acknowledge(batch.full, size);
     // A device refused with this very message is not bisected again at every retry.
     if (verdict.action === "bisect" && (verdict.message === this.refusedWith || (size <= 1 && !this.isolation.atFault(verdict.message, verdict.namesRecord)))) {
       verdict = { action: "refused", failure: "refused", message: verdict.message };
@@ -237,6 +209,8 @@ export class Uplink {
     this.failures[verdict.failure]++;
     this.lastError = `${verdict.failure}: ${this.redact(verdict.message)}`;
     this.ports.logger.log("warn", `upload of ${size} readings failed: ${this.lastError}`);
+    // The server may hold the batch: ask before sending any of it again.
+    if (ambiguous(result, verdict) && this.landings.begin(batch.full, times)) return this.retry("checking", 0);
     const config = this.config;
     switch (verdict.action) {
       case "split":
@@ -272,24 +246,50 @@ export class Uplink {
         return this.retry("auth-failed", config.authRetryMs);
       case "rate-limited":
         this.backlog.keepBatch();
-        return this.retry("rate-limited", rateLimitWaitMs(verdict.retryAfterMs, this.timebase.observe(), config.maxRetryAfterMs, config.rateLimitJitterMs, this.ports.random));
-      case "back-off": {
+        return this.retry("rate-limited", this.failureWait(verdict));
+      case "back-off":
         this.backlog.keepBatch();
-        const backoff = fullJitterMs(this.failureRun, config.backoffBaseMs, config.backoffCapMs, this.ports.random);
-        this.failureRun++;
-        const serverWait = verdict.retryAfterMs === undefined ? 0 : Math.min(verdict.retryAfterMs, config.maxRetryAfterMs);
-        return this.retry("backing-off", Math.max(backoff, serverWait));
-      }
+        return this.retry("backing-off", this.failureWait(verdict));
       default:
         return unhandled(verdict);
     }
   }
 
-  private acknowledge(batch: Batch, size: number): void {
+  /** The wait after a failed request: a 429's, else full-jitter backoff or the server's Retry-After if longer. */
+  private failureWait(verdict: RetryVerdict): number {
+    const config = this.config;
+    if (verdict.action === "rate-limited") {
+      return rateLimitWaitMs(verdict.retryAfterMs, this.timebase.observe(), config.maxRetryAfterMs, config.rateLimitJitterMs, this.ports.random);
+    }
+    const backoff = fullJitterMs(this.failureRun++, config.backoffBaseMs, config.backoffCapMs, this.ports.random);
+    return Math.max(backoff, verdict.retryAfterMs === undefined ? 0 : Math.min(verdict.retryAfterMs, config.maxRetryAfterMs));
+  }
+
+  private sendCheck(now: number): void {
+    this.ceiling.started(now);
+    this.requests++;
+    this.state = "checking";
+    this.wire.send(this.landings.request(this.token), (result) => this.settleCheck(result), (e) => this.settleFailed(e));
+  }
+
+  private settleCheck(result: HttpResult): void {
+    if (this.state === "stopped") return this.landings.abandon();
+    const outcome = this.landings.settle(result, this.timebase.observe());
+    if (outcome.kind === "landed") return this.acknowledge(outcome.full, outcome.size, false);
+    if (outcome.kind !== "failed") return this.retry(outcome.kind === "next-page" ? "checking" : "idle", 0);
+    this.lastError = `check: ${this.redact(outcome.message)}`;
+    this.ports.logger.log("warn", `landing check failed: ${this.lastError}`);
+    const then = outcome.then;
+    const wait = then === "auth-failed" ? this.config.authRetryMs : then === "refused" ? this.config.refusedRetryMs : this.failureWait(outcome.verdict);
+    this.retry(then === "check" ? "checking" : then === "resend" ? "backing-off" : then, wait);
+  }
+
+  /** `release`: false when a landing check released the batch already. */
+  private acknowledge(full: boolean, size: number, release = true): void {
     const config = this.config;
     // Readings waiting in flash beyond the ring are worth the next upload at once.
-    const more = batch.full || this.backlog.waitingInFlash;
-    this.backlog.acknowledge();
+    const more = full || this.backlog.waitingInFlash;
+    if (release) this.backlog.acknowledge();
     this.acknowledged++;
     this.failureRun = 0;
     this.tokenRefused = false;

@@ -1,9 +1,12 @@
 // An in-memory stand-in for TagoIO's POST /data behind the scripted transport: it parses each
 // body, and a per-test rule decides whether to store it and acknowledge, store it and lose the
 // acknowledgement, or answer something else. What it stored is the ground truth tests compare.
+// It answers the landing check's `GET /data` too, as TagoIO's query semantics say (`variables`,
+// `groups`, `start_date`/`end_date` inclusive, `qty`, `skip`, `ordination`; lists in the SDK's
+// `name[i]=` form), unless `checkRule` answers otherwise.
 
 import type { HttpRequest } from "../ports.js";
-import { ACK, bodyText, ScriptedHttp, type Answer } from "./scripted-http.js";
+import { ACK, bodyText, reply, ScriptedHttp, type Answer } from "./scripted-http.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 export interface StoredReading {
@@ -31,12 +34,20 @@ export class FakeTago {
   lostAcks = 0;
   readonly http: ScriptedHttp;
   rule: (exchange: Exchange) => Decision = () => "store";
+  /** The landing checks' GETs, and how each is answered: "answer" from what is stored, or any answer. */
+  readonly checks: string[] = [];
+  checkRule: (path: string, index: number) => "answer" | Answer = () => "answer";
 
   constructor(clock: VirtualClock) {
     this.http = new ScriptedHttp(clock, (request, index) => this.answer(request, index));
   }
 
   private answer(request: HttpRequest, index: number): Answer {
+    if (request.method === "GET") {
+      this.checks.push(request.path);
+      const decision = this.checkRule(request.path, this.checks.length - 1);
+      return decision === "answer" ? reply(200, { status: true, result: this.query(request.path) }) : decision;
+    }
     const token = request.headers.find(([name]) => name === "Device-Token")?.[1] ?? "";
     const body = bodyText(request);
     const records = JSON.parse(body) as StoredReading[];
@@ -50,9 +61,14 @@ export class FakeTago {
     if (decision === "lose-ack") {
       this.stored.push(...records);
       this.lostAcks += records.length;
-      return { ok: false, error: "reset", message: "connection reset after the server stored the data" };
+      return { ok: false, error: "reset", message: "connection reset after the server stored the data", bodySent: true };
     }
     return decision;
+  }
+
+  /** `GET /data`'s answer from what is stored. */
+  query(path: string): StoredReading[] {
+    return queryStored(this.stored, path);
   }
 
   /** How many stored readings repeat an earlier one (same variable, value, time and group). */
@@ -66,4 +82,29 @@ export class FakeTago {
     }
     return n;
   }
+}
+
+/** `GET /data`'s answer from `stored`, each record as TagoIO returns one (lowercased variable). */
+export function queryStored(stored: readonly StoredReading[], path: string): StoredReading[] {
+  const lists: Record<string, string[]> = { variable: [], group: [] };
+  const one: Record<string, string> = {};
+  for (const pair of path.slice(path.indexOf("?") + 1).split("&")) {
+    const [key, value = ""] = pair.split("=").map(decodeURIComponent);
+    const name = key.replace(/\[\d*\]$/, "").replace(/s$/, "");
+    if (name in lists) lists[name].push(value);
+    else one[key] = value;
+  }
+  const from = one.start_date === undefined ? -Infinity : Date.parse(one.start_date);
+  const to = one.end_date === undefined ? Infinity : Date.parse(one.end_date);
+  const picked = stored.filter((r) => {
+    const time = Date.parse(r.time ?? "");
+    return (
+      (lists.variable.length === 0 || lists.variable.includes(r.variable.toLowerCase())) &&
+      (lists.group.length === 0 || lists.group.includes(r.group ?? "")) &&
+      !(time < from || time > to)
+    );
+  });
+  if (one.ordination !== "ascending") picked.reverse();
+  const skip = Number(one.skip ?? 0);
+  return picked.slice(skip, skip + Number(one.qty ?? 15)).map((r) => ({ ...r, variable: r.variable.toLowerCase() }));
 }

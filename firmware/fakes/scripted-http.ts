@@ -54,7 +54,8 @@ export class ScriptedHttp implements HttpClient {
       result: promise,
       cancel: () => {
         this.timers.clear(handle);
-        finish({ ok: false, error: "cancelled", message: "cancelled" });
+        // Cancelled before the scripted answer: as far as the script goes, the request went whole.
+        finish({ ok: false, error: "cancelled", message: "cancelled", bodySent: true });
       },
     };
   }

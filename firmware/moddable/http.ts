@@ -89,7 +89,7 @@ export class ModdableHttpClient implements HttpClient {
   request(request: HttpRequest): HttpExchange {
     const exchange = new Exchange(this.timers, request);
     exchange.send(this.modules, this.secure);
-    return { result: exchange.result, cancel: () => exchange.end({ ok: false, error: "cancelled", message: "cancelled" }) };
+    return { result: exchange.result, cancel: () => exchange.fail("cancelled", "cancelled") };
   }
 }
 
@@ -147,13 +147,13 @@ class Exchange {
     }
     this.timer = this.timers.set(() => {
       this.timer = undefined;
-      this.end({ ok: false, error: "timeout", message: `no complete answer within ${spec.timeoutMs} ms` });
+      this.fail("timeout", `no complete answer within ${spec.timeoutMs} ms`);
     }, spec.timeoutMs);
     try {
       this.native = new modules.Request(options);
     } catch (e) {
       const message = errorMessage(e);
-      this.end({ ok: false, error: thrownKind(message, spec.tls), message });
+      this.fail(thrownKind(message, spec.tls), message);
       return;
     }
     this.native.callback = (message, value, etc) => this.onMessage(message, value, etc);
@@ -168,6 +168,20 @@ class Exchange {
     const start = this.sent;
     this.sent += size;
     return body.subarray(start, start + size);
+  }
+
+  /**
+   * Whether the server may have the whole request: every body byte was handed to the socket, or,
+   * for a request without a body (the module never asks for one), an answer began.
+   */
+  private bodySent(): boolean {
+    const body = this.spec.body;
+    return body === undefined ? this.status !== 0 : this.sending && this.sent >= body.length;
+  }
+
+  /** Ends the exchange with a transport failure, saying whether the request went whole. */
+  fail(error: TransportErrorKind, message: string): void {
+    this.end({ ok: false, error, message, bodySent: this.bodySent() });
   }
 
   /** Ends the exchange once: stops the timer, closes the request, resolves the result. */
@@ -195,9 +209,9 @@ class Exchange {
       else if (message === REQUEST_MESSAGE.header) this.header(String(value), String(etc));
       else if (message === REQUEST_MESSAGE.responseFragment) this.fragment(Number(value));
       else if (message === REQUEST_MESSAGE.responseComplete) this.end({ ok: true, response: this.response(false) });
-      else if (message < 0) this.end(this.failure());
+      else if (message < 0) this.failure();
     } catch (e) {
-      this.end({ ok: false, error: "other", message: errorMessage(e) });
+      this.fail("other", errorMessage(e));
     } finally {
       this.inCallback = false;
     }
@@ -220,7 +234,7 @@ class Exchange {
       const chunk = (this.native as RequestInstance).read(ArrayBuffer, Math.min(room, available));
       if (!(chunk instanceof ArrayBuffer)) {
         // Bytes the module consumed but did not hand over: fail loudly rather than lose them.
-        this.end({ ok: false, error: "other", message: "http: read() returned no ArrayBuffer for the response body" });
+        this.fail("other", "http: read() returned no ArrayBuffer for the response body");
         return;
       }
       this.chunks.push(new Uint8Array(chunk));
@@ -240,36 +254,36 @@ class Exchange {
   }
 
   /** What a -2 means depends on how far the exchange got. */
-  private failure(): HttpResult {
+  private failure(): void {
     const spec = this.spec;
     const server = `${spec.host}:${spec.port}`;
     if (this.status !== 0) {
-      return { ok: false, error: "reset", message: `connection to ${server} closed after status ${this.status}, before the response ended` };
+      return this.fail("reset", `connection to ${server} closed after status ${this.status}, before the response ended`);
     }
     const length = spec.body?.length ?? 0;
     if (this.sending && this.sent < length) {
       const message = `connection to ${server} failed while sending the request body (${this.sent} of ${length} bytes handed to the socket)`;
-      return { ok: false, error: "reset", message };
+      return this.fail("reset", message);
     }
-    if (this.sending) return { ok: false, error: "reset", message: `connection to ${server} closed after the request was sent, before any answer` };
+    if (this.sending) return this.fail("reset", `connection to ${server} closed after the request was sent, before any answer`);
     const hint = spec.tls
       ? "; if the network is up, check that the clock is set and that the server's chain ends at a trust anchor" +
         " of manifests/tls.json (or customCa)"
       : "";
     const before = spec.body === undefined ? "before any answer" : "before the request was sent";
     const message = `no connection to ${server} ${before}: connecting, DNS lookup or TLS handshake failed${hint}`;
-    return { ok: false, error: "other", message };
+    this.fail("other", message);
   }
 }
 
 /** Requests this port will not send at all. */
 function refuse(spec: HttpRequest, modules: HttpModules): HttpResult | undefined {
   if (spec.tls && modules.SecureSocket === undefined) {
-    return { ok: false, error: "tls", message: "TLS requested but this build has no SecureSocket; not sending in plain text" };
+    return { ok: false, error: "tls", message: "TLS requested but this build has no SecureSocket; not sending in plain text", bodySent: false };
   }
   for (const [name, value] of spec.headers) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-      return { ok: false, error: "other", message: `header ${JSON.stringify(name)} contains a line break; not sent` };
+      return { ok: false, error: "other", message: `header ${JSON.stringify(name)} contains a line break; not sent`, bodySent: false };
     }
   }
   return undefined;

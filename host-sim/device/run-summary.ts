@@ -5,6 +5,7 @@
 
 import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent.js";
 import type { FailureClass } from "../../firmware/core/classify.js";
+import type { LandingCounts } from "../../firmware/core/landing-check.js";
 
 export interface RunSummary {
   mode: "virtual" | "real";
@@ -20,6 +21,8 @@ export interface RunSummary {
   requests: number;
   acknowledged: number;
   failures: Record<FailureClass, number>;
+  /** Landing checks after ambiguous outcomes (their GETs are among `requests`). */
+  landing: LandingCounts;
   /** The agent's state when the run ended (before it was stopped). */
   state: AgentState;
   /** The last upload failure, or null. */
@@ -65,6 +68,7 @@ const WAITING: Record<AgentState, string> = {
   "waiting-for-clock": "waiting for a trusted clock (none before 2024 is ever sent; check --start)",
   offline: "offline (no network)",
   uploading: "an upload was on the wire",
+  checking: "checking whether the server stored a batch it gave no answer for",
   "backing-off": "backing off",
   "rate-limited": "rate limited by the server",
   "auth-failed": "the server refused the token",
@@ -125,6 +129,7 @@ export function summarize(
     requests: s.requests,
     acknowledged: s.acknowledged,
     failures: s.failures,
+    landing: s.landing,
     state: s.state,
     lastError: s.lastError,
     sensorErrors: s.sensorErrors,

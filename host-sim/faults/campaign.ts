@@ -1,7 +1,8 @@
 // The fault campaign: seeded runs of a device with a flash journal against the local endpoint
 // (over real TLS) through injected faults, each held against its ledger. The requirements it
-// judges: nothing lost, duplicates only from lost acknowledgements, no garbage stored, no time
-// before 2024 and none wrong, the token in no log line, memory bounded. One endpoint and one
+// judges: nothing lost, nothing stored twice, no lost acknowledgement's readings posted again
+// before a landing check asked, no garbage stored, no time before 2024 and none wrong, the token
+// in no log line, memory bounded. One endpoint and one
 // hostile server serve every run; each run has its own device token.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,6 +33,11 @@ export interface CampaignResult {
   hours: number;
   boots: number;
   requests: number;
+  /** The landing checks' counters summed over every boot: `checks` is the GETs they sent. */
+  landing: Record<string, number>;
+  /** Lost acknowledgements of stored batches, and those whose readings went again before a check asked. */
+  ackLost: number;
+  ackLostResent: number;
   faults: Record<string, number>;
   sampled: number;
   delivered: number;
@@ -75,7 +81,8 @@ function broken(r: RunResult, heapMB: number, maxHeapMB: number): Array<[require
   const a = r.assessment;
   const checks: Array<[string, number]> = [
     ["readings lost", a.lost],
-    ["duplicates without a lost acknowledgement", a.unexplainedDuplicates],
+    ["readings stored twice", a.duplicated],
+    ["lost acknowledgements posted again before a landing check", r.ackLostResent],
     ["records matching no sampled reading", a.unknown],
     ["times wrong, pre-2024 or missing", a.badTime],
     ["stored times before 2024", a.earliestStoredMs < EARLIEST_TRUSTED_MS ? 1 : 0],
@@ -101,6 +108,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     hours: options.hours,
     boots: 0,
     requests: 0,
+    landing: {},
+    ackLost: 0,
+    ackLostResent: 0,
     faults: {},
     sampled: 0,
     delivered: 0,
@@ -128,6 +138,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       result.runs++;
       result.boots += r.boots;
       result.requests += r.requests;
+      add(result.landing, r.landing);
+      result.ackLost += r.ackLost;
+      result.ackLostResent += r.ackLostResent;
       add(result.faults, r.faults);
       add(result.dropped, r.dropped);
       result.sampled += a.sampled;

@@ -1,7 +1,8 @@
 // `npm run faults -- --runs N --seed S [--hours H]`: the fault campaign from the command line.
 // Prints a line per run, a summary, and as the last line one JSON object with the figures. Exits 1
-// when a requirement fails (anything lost, an unexplained duplicate, garbage, a wrong or pre-2024
-// time, the token in a log, the heap over its bound), 2 on bad options.
+// when a requirement fails (anything lost, anything stored twice, a lost acknowledgement's readings
+// posted again before a landing check, garbage, a wrong or pre-2024 time, the token in a log, the
+// heap over its bound), 2 on bad options.
 
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { runCampaign } from "./campaign.js";
@@ -45,6 +46,10 @@ const result = await runCampaign({
   progress: options.quiet ? undefined : (line) => console.log(line),
 });
 
+const l = result.landing;
+const landing =
+  `${l.checks ?? 0} GETs (${l.checkFailures ?? 0} failed), batches found stored ${l.found ?? 0}, in part ${l.partial ?? 0}, ` +
+  `missing ${l.missing ?? 0}, resent unchecked after checkDeadlineMs ${l.resentAnyway ?? 0}, uncheckable ${l.unchecked ?? 0}`;
 const dropped = Object.entries(result.dropped).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
 const faults = Object.entries(result.faults)
   .sort((a, b) => b[1] - a[1])
@@ -56,6 +61,7 @@ console.log(
     `faults: ${faults}`,
     `sampled ${result.sampled}, delivered ${result.delivered}, dropped: ${dropped}, still buffered ${result.bufferedAtEnd}`,
     `duplicated ${result.duplicated} (unexplained ${result.unexplainedDuplicates}), lost ${result.lost}, unknown ${result.unknown}, bad times ${result.badTime}, earliest stored ${result.earliestStored}`,
+    `lost acknowledgements ${result.ackLost}, posted again before a check ${result.ackLostResent}; landing checks: ${landing}`,
     `heap after a run at most ${result.maxHeapUsedMB} MB; token in logs ${result.tokenLeaks}`,
     result.ok ? "all requirements hold" : `FAILED: ${result.failures.join("; ")}`,
   ].join("\n"),

@@ -4,7 +4,9 @@
 // 413 from a proxy with a small body limit, HTML, garbage, truncated, 10 MB), or reaches the
 // endpoint and then loses its answer (the data is stored; the device is told "reset").
 // It keeps every batch it carried: what was sent, for the time checks, and whether the server
-// stored it with its acknowledgement delivered or lost, for the duplicate checks.
+// stored it with its acknowledgement delivered or lost, for the duplicate checks; and whether the
+// device posted a lost acknowledgement's readings again without asking first (`GET /data`, its
+// landing check).
 
 import type { HttpClient, HttpExchange, HttpRequest, HttpResult } from "../../firmware/ports.js";
 import type { SeededRandom } from "../../firmware/simulated/prng.js";
@@ -48,6 +50,11 @@ export class FaultyHttp implements HttpClient {
   weather: Weather = "good";
   readonly injected: Partial<Record<TransportFault, number>> = {};
   readonly batches: SentBatch[] = [];
+  /** Lost acknowledgements of stored batches, and how many of them the device posted again without a check first. */
+  ackLost = 0;
+  ackLostResent = 0;
+  /** The readings of the last batch whose acknowledgement was lost, until the device asks or posts them. */
+  private lostKeys: Set<string> | undefined;
   private readonly inner: HttpClient;
   private readonly hostile: HostileServer;
   private readonly refusedPort: number;
@@ -71,6 +78,13 @@ export class FaultyHttp implements HttpClient {
 
   request(request: HttpRequest): HttpExchange {
     const batch: SentBatch = { boot: this.boot(), records: sentRecords(request.body), outcome: "not-stored" };
+    if (this.lostKeys !== undefined) {
+      if (request.method === "GET") this.lostKeys = undefined;
+      else if (batch.records.some((r) => this.lostKeys?.has(r.key))) {
+        this.ackLostResent++;
+        this.lostKeys = undefined;
+      }
+    }
     this.batches.push(batch);
     const fault = this.faultFor(request);
     if (fault !== undefined) this.injected[fault] = (this.injected[fault] ?? 0) + 1;
@@ -101,12 +115,23 @@ export class FaultyHttp implements HttpClient {
     return fault === "413" && (request.body?.length ?? 0) <= this.bodyLimit ? undefined : fault;
   }
 
+  /** The device never learnt that `batch` (stored) was acknowledged: its answer or the power was lost. */
+  lostAck(batch: SentBatch): void {
+    if (batch.outcome !== "acknowledged") return;
+    batch.outcome = "ack-lost";
+    // A landing check's own lost answer loses no readings.
+    if (batch.records.length === 0) return;
+    this.ackLost++;
+    this.lostKeys = new Set(batch.records.map((r) => r.key));
+  }
+
   private toEndpoint(request: HttpRequest, batch: SentBatch, loseAnswer: boolean): HttpExchange {
     const exchange = this.inner.request(request);
     const result = exchange.result.then((r): HttpResult => {
       if (!stored(r)) return r;
-      batch.outcome = loseAnswer ? "ack-lost" : "acknowledged";
-      return loseAnswer ? { ok: false, error: "reset", message: "connection reset after the server stored the data (injected)" } : r;
+      batch.outcome = "acknowledged";
+      if (loseAnswer) this.lostAck(batch);
+      return loseAnswer ? { ok: false, error: "reset", message: "connection reset after the server stored the data (injected)", bodySent: true } : r;
     });
     return { result, cancel: exchange.cancel };
   }

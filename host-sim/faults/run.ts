@@ -37,6 +37,11 @@ export interface RunResult {
   /** Readings dropped, by reason: the device's counters over all boots, and those cut while being journaled. */
   dropped: Record<string, number>;
   requests: number;
+  /** The landing checks' counters over all boots (the snapshot's `landing`). */
+  landing: Record<string, number>;
+  /** Lost acknowledgements of stored batches, and how many the device posted again without a check first. */
+  ackLost: number;
+  ackLostResent: number;
   bufferedAtEnd: number;
   /** Token characters seen in a log line. */
   tokenLeaks: number;
@@ -61,6 +66,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     },
   };
   let requests = 0;
+  const landing: Record<string, number> = {};
   let droppingAtCuts = 0;
 
   /** A boot's end: its drops and requests into the run's books. */
@@ -68,6 +74,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     for (const reason of DROP_REASONS) if (s.dropped[reason] > 0) bump(dropped, reason, s.dropped[reason]);
     droppingAtCuts += s.journal?.dropping ?? 0;
     requests += s.requests;
+    for (const [k, n] of Object.entries(s.landing)) bump(landing, k, n);
   };
 
   /** How the device comes back: sometimes with SNTP late (an untrusted clock for up to two hours). */
@@ -88,7 +95,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
       // The answer being handled acknowledged a batch the device may not have released.
       bump(faults, "powerCutWhileSettling");
       const last = faulty.batches[faulty.batches.length - 1];
-      if (last?.outcome === "acknowledged") last.outcome = "ack-lost";
+      if (last !== undefined) faulty.lostAck(last);
     } else {
       // The sample being journaled at that instant may or may not be on flash.
       ledger.markSampleCut(cut.wallMs, cut.boot);
@@ -183,7 +190,8 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     });
     if (assessment.cutLost > 0) bump(dropped, "powerCut", assessment.cutLost);
     if (droppingAtCuts > 0) bump(dropped, "bufferFull", droppingAtCuts);
-    return { seed: plan.seed, boots: device.boots, faults, dropped, requests, bufferedAtEnd: last.buffered, tokenLeaks, assessment };
+    const { ackLost, ackLostResent } = faulty;
+    return { seed: plan.seed, boots: device.boots, faults, dropped, requests, landing, ackLost, ackLostResent, bufferedAtEnd: last.buffered, tokenLeaks, assessment };
   } finally {
     device.stop();
   }

@@ -103,6 +103,8 @@ export class NodeHttpClient implements HttpClient {
     let resolve!: (result: HttpResult) => void;
     const result = new Promise<HttpResult>((r) => (resolve = r));
     let done = false;
+    /** Every byte of the request was flushed to the socket ('finish'): the server may have it whole. */
+    let bodySent = false;
     let outgoing: http.ClientRequest | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -114,7 +116,7 @@ export class NodeHttpClient implements HttpClient {
       if (abandon) outgoing?.destroy();
       resolve(r);
     };
-    const fail = (error: TransportErrorKind, message: string): void => finish({ ok: false, error, message }, true);
+    const fail = (error: TransportErrorKind, message: string): void => finish({ ok: false, error, message, bodySent }, true);
 
     try {
       const headers: Record<string, string | number> = {};
@@ -138,7 +140,8 @@ export class NodeHttpClient implements HttpClient {
         const { error, message } = this.describe(e, request);
         fail(error, message);
       });
-      outgoing.on("response", (incoming: http.IncomingMessage) => this.read(incoming, request.maxResponseBytes, finish));
+      outgoing.on("finish", () => (bodySent = true));
+      outgoing.on("response", (incoming: http.IncomingMessage) => this.read(incoming, request.maxResponseBytes, finish, () => bodySent));
       outgoing.end(request.body);
     } catch (e) {
       fail("other", errorMessage(e));
@@ -152,7 +155,7 @@ export class NodeHttpClient implements HttpClient {
     this.httpAgent.destroy();
   }
 
-  private read(incoming: http.IncomingMessage, max: number, finish: (r: HttpResult, abandon: boolean) => void): void {
+  private read(incoming: http.IncomingMessage, max: number, finish: (r: HttpResult, abandon: boolean) => void, bodySent: () => boolean): void {
     const chunks: Buffer[] = [];
     let size = 0;
     const answer = (truncated: boolean): HttpResult => ({
@@ -175,9 +178,9 @@ export class NodeHttpClient implements HttpClient {
       size += chunk.length;
     });
     incoming.on("end", () => finish(answer(false), false));
-    incoming.on("error", (e: NodeError) => finish({ ok: false, error: "reset", message: `answer cut off: ${String(e.message)}` }, true));
+    incoming.on("error", (e: NodeError) => finish({ ok: false, error: "reset", message: `answer cut off: ${String(e.message)}`, bodySent: bodySent() }, true));
     incoming.on("close", () => {
-      if (!incoming.complete) finish({ ok: false, error: "reset", message: "connection closed before the answer ended" }, true);
+      if (!incoming.complete) finish({ ok: false, error: "reset", message: "connection closed before the answer ended", bodySent: bodySent() }, true);
     });
   }
 

@@ -1,7 +1,7 @@
 // Agent scenarios on a virtual clock against the in-memory TagoIO. In every one,
 // sampled = delivered + dropped + buffered holds after every event, what the server stored is
-// compared with what the agent says it delivered, and nothing arrives twice unless an
-// acknowledgement was lost.
+// compared with what the agent says it delivered, and nothing arrives twice (a lost
+// acknowledgement is settled by a landing check).
 
 import { describe, expect, it } from "vitest";
 import { Agent, ConfigError, type Snapshot } from "../../firmware/core/agent.js";
@@ -27,7 +27,7 @@ function watch(device: SimDevice): Snapshot[] {
 }
 
 function refused() {
-  return { ok: false as const, error: "refused" as const, message: "connect ECONNREFUSED" };
+  return { ok: false as const, error: "refused" as const, message: "connect ECONNREFUSED", bodySent: false };
 }
 
 describe("Agent: a normal day", () => {
@@ -239,7 +239,7 @@ describe("Agent: authentication", () => {
 });
 
 describe("Agent: lost acknowledgements", () => {
-  it("may send a batch twice when its acknowledgement is lost, and only then", async () => {
+  it("asks before sending again, so a batch whose acknowledgement is lost is stored once", async () => {
     const device = new SimDevice();
     const broken = watch(device);
     device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
@@ -247,8 +247,12 @@ describe("Agent: lost acknowledgements", () => {
     const s = await device.run(2 * HOUR);
     expect(broken).toEqual([]);
     expect(device.tago.lostAcks).toBeGreaterThan(0);
-    expect(device.tago.duplicates()).toBe(device.tago.lostAcks);
-    expect(device.tago.stored.length - device.tago.lostAcks).toBe(s.delivered);
+    expect(device.tago.duplicates()).toBe(0);
+    expect(device.tago.stored.length).toBe(s.delivered);
+    const lost = device.tago.exchanges.filter((e) => e.index % 5 === 2).length;
+    // One GET per lost acknowledgement, each finding its batch whole.
+    expect(s.landing).toMatchObject({ checks: lost, found: lost, checkFailures: 0, partial: 0, missing: 0, resentAnyway: 0 });
+    expect(s.requests).toBe(device.tago.exchanges.length + lost);
   });
 });
 
@@ -508,7 +512,7 @@ describe("Agent: lifecycle", () => {
     device.agent.start();
     const s = await device.run(5 * 60_000);
     expect(s.failures.network).toBe(1);
-    expect(device.tago.http.log[0].result).toEqual({ ok: false, error: "cancelled", message: "cancelled" });
+    expect(device.tago.http.log[0].result).toEqual({ ok: false, error: "cancelled", message: "cancelled", bodySent: true });
     expect(s.delivered).toBeGreaterThan(0);
     expect(invariantHolds(s)).toBe(true);
   });

@@ -80,7 +80,7 @@ describe("classify: the policy table", () => {
 
   it("maps transport failures to their classes", () => {
     const of = (error: "timeout" | "dns" | "refused" | "reset" | "tls" | "cancelled" | "other") =>
-      classify({ ok: false, error, message: "m" }, WALL);
+      classify({ ok: false, error, message: "m", bodySent: false }, WALL);
     expect(of("timeout")).toMatchObject({ action: "back-off", failure: "timeout" });
     // The agent writes "<class>: <message>": the kind is named only where it is not the class.
     expect(of("timeout")).toMatchObject({ message: "m" });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
-import type { Clock, Sensor } from "../../firmware/ports.js";
+import type { Clock, HttpClient, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { SimulatedDevice } from "../../host-sim/device/device.js";
@@ -42,6 +42,8 @@ export interface RigOptions {
   endpoint?: Partial<Pick<EndpointOptions, "devices" | "rateLimits">>;
   /** Boot with an untrusted clock that syncs after this much device time. */
   syncAfterMs?: number;
+  /** Wraps the device's real HTTPS client (to lose answers, for instance). */
+  http?: (client: HttpClient) => HttpClient;
 }
 
 export interface Rig {
@@ -110,6 +112,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     logger: { log: (level, message) => logs.push(`${level} ${message}`) },
     sensors: (clock) => simulatedSensors({ clock, seed: 7 }).map((s) => recording(s, clock, samples)),
     tls: { ca: endpoint.caPem, caName: endpoint.caPemPath },
+    http: options.http,
   });
   return {
     endpoint,

@@ -88,6 +88,16 @@ describe("GET /data lists", () => {
     expect(await values("?variables=temp&groups=g1&qty=3")).toEqual([19, 17, 15]);
   });
 
+  it("answers the agent's landing check as TagoIO does: groups and variables in the SDK's list form, a page ascending, or a time span", async () => {
+    const { values } = await seeded();
+    // firmware/core/landing-check.ts writes lists as name[i]=, percent-encoded.
+    const byGroup = "?qty=4&skip=0&ordination=ascending&variables%5B0%5D=temp&variables%5B1%5D=hum&groups%5B0%5D=g0&groups%5B1%5D=nope";
+    expect(await values(byGroup)).toEqual([2, 4, 6, 8]);
+    expect(await values(byGroup.replace("skip=0", "skip=4"))).toEqual([10, 12, 14, 16]);
+    const span = `?qty=10&skip=0&ordination=ascending&variables%5B0%5D=hum&start_date=${encodeURIComponent(at(2.5))}&end_date=${encodeURIComponent(at(4.5))}`;
+    expect(await values(span)).toEqual([42, 43, 44]);
+  });
+
   it("adds created_at only with details=true", async () => {
     const { get } = await seeded();
     const [plain] = await get("?qty=1");

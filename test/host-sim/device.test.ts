@@ -22,7 +22,10 @@ afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()?.();
 });
 
-/** A TLS server that answers every POST with a success envelope after `delayMs` of real time, or never. */
+/**
+ * A TLS server that answers every POST with a success envelope after `delayMs` of real time, or
+ * never; a landing check's GET, with an empty list (it keeps nothing).
+ */
 async function slowServer(delayMs: number | "never", observe: (phase: "received" | "answered") => void = () => undefined): Promise<number> {
   const server = https.createServer({ key: fixture.keyPem, cert: fixture.certPem }, (req, res) => {
     req.resume();
@@ -31,7 +34,7 @@ async function slowServer(delayMs: number | "never", observe: (phase: "received"
       if (delayMs === "never") return;
       setTimeout(() => {
         observe("answered");
-        res.end('{"status":true,"result":"ok"}');
+        res.end(req.method === "GET" ? '{"status":true,"result":[]}' : '{"status":true,"result":"ok"}');
       }, delayMs);
     });
   });
@@ -75,15 +78,18 @@ it("holds device time still while an answer takes real time", async () => {
 
 it("still ends an exchange at the port's real timeout", async () => {
   // No answer ever comes (no race against a server delay): only the port's timer can end the exchange.
+  // The upload's timeout is ambiguous, so a landing check follows at once, and times out too.
   const phases: string[] = [];
   const port = await slowServer("never", (phase) => phases.push(phase));
   const d = device(port);
   d.start();
   await d.runFor(61_000);
   const s = d.agent.snapshot();
-  expect(phases).toEqual(["received"]);
-  expect(s.requests).toBe(1);
+  expect(phases).toEqual(["received", "received"]);
+  expect(s.requests).toBe(2);
   expect(s.failures.timeout).toBe(1);
+  expect(s.landing).toMatchObject({ checks: 1, checkFailures: 1 });
+  expect(s.lastError).toMatch(/^check: timeout: /);
   expect(s.buffered).toBe(s.sampled);
 });
 

@@ -244,6 +244,23 @@ describe("NodeHttpClient", () => {
     expect(["dns", "timeout"]).toContain(dns.error);
   });
 
+  it("says whether the whole request went before a failure (bodySent): the mark of an ambiguous outcome", async () => {
+    const { http: c } = client();
+    const closed = await serve(() => undefined);
+    cleanups.pop()?.();
+    expect(await c.request(req(closed.port)).result).toMatchObject({ ok: false, error: "refused", bodySent: false });
+    const { port: untrusted } = await serve(() => undefined);
+    expect(await client({ ca: stranger.caPem }).http.request(req(untrusted)).result).toMatchObject({ ok: false, error: "tls", bodySent: false });
+    // The server reads the whole body, then drops the connection (or never answers): it may have acted on it.
+    const read = await serve((q) => {
+      q.resume();
+      q.on("end", () => q.socket.destroy());
+    });
+    expect(await c.request(req(read.port)).result).toMatchObject({ ok: false, error: "reset", bodySent: true });
+    const silent = await serve((q) => q.resume());
+    expect(await c.request(req(silent.port, { timeoutMs: 300 })).result).toMatchObject({ ok: false, error: "timeout", bodySent: true });
+  });
+
   it("never rejects or throws, even for a request Node refuses to send", async () => {
     const { port } = await serve((_q, s) => s.end("{}"));
     const exchange = client().http.request(req(port, { headers: [["X-Bad", "line\nbreak"]] }));

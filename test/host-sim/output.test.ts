@@ -46,6 +46,7 @@ const snapshot: Snapshot = {
   requests: 3,
   acknowledged: 2,
   failures: { timeout: 1, network: 0, tls: 0, server: 0, "rate-limited": 0, "too-large": 0, invalid: 0, refused: 0, retention: 0, auth: 0, "not-acknowledged": 0, unexpected: 0 },
+  landing: { checks: 0, checkFailures: 0, found: 0, partial: 0, missing: 0, resentAnyway: 0, unchecked: 0 },
   sensorErrors: 0,
   lastError: "timeout: no answer",
   lastUploadMs: 50_000,

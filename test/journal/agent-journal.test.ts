@@ -17,7 +17,7 @@ import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { FlashDevice, keyOf, WORLD_START } from "./flash-device.js";
 
 const HOUR = 3_600_000;
-const refused = () => ({ ok: false as const, error: "refused" as const, message: "connect ECONNREFUSED" });
+const refused = () => ({ ok: false as const, error: "refused" as const, message: "connect ECONNREFUSED", bodySent: false });
 
 /** How many times each reading was stored. */
 function storedCounts(device: FlashDevice): Map<string, number> {

@@ -59,6 +59,8 @@ export interface WireRequest {
 /** A request and what became of it, as plain data (the XS suite compares engines with it). */
 export interface SeenRequest {
   atMs: number;
+  /** The method the Request was made with (the wire may hold nothing of it). */
+  method: string;
   host: string;
   port: number;
   secure: boolean;
@@ -358,6 +360,7 @@ export class FakeRequest implements RequestInstance {
     const wire = this.wire();
     return {
       atMs: this.atMs,
+      method: this.options.method,
       host: this.options.host,
       port: this.options.port,
       secure: this.options.Socket !== undefined,

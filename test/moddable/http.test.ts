@@ -357,7 +357,8 @@ describe("ModdableHttpClient failures", () => {
     expect(seen.value).toBeUndefined();
     timer.advance(1);
     const result = await exchange.result;
-    expect(result).toMatchObject({ ok: false, error: "timeout" });
+    // The whole body went to the socket before the silence: the server may have it (ambiguous).
+    expect(result).toMatchObject({ ok: false, error: "timeout", bodySent: true });
     expect(FakeRequest.made[0].closed).toBe(1);
     FakeRequest.made[0].reply({ status: 200 });
     expect(() => timer.advance(1_000)).not.toThrow();
@@ -368,7 +369,7 @@ describe("ModdableHttpClient failures", () => {
     const exchange = client.request(post());
     exchange.cancel();
     exchange.cancel();
-    expect(await exchange.result).toMatchObject({ ok: false, error: "cancelled" });
+    expect(await exchange.result).toMatchObject({ ok: false, error: "cancelled", bodySent: false });
     expect(FakeRequest.made[0].closed).toBe(1);
     expect(timer.pending).toBe(0);
   });
@@ -384,6 +385,7 @@ describe("ModdableHttpClient failures", () => {
       message:
         "no connection to api.tago.io:443 before the request was sent: connecting, DNS lookup or TLS handshake failed; if the network is up," +
         " check that the clock is set and that the server's chain ends at a trust anchor of manifests/tls.json (or customCa)",
+      bodySent: false,
     });
     expect(FakeRequest.made[0].messages).toEqual([-2]);
     expect(FakeRequest.made[0].wire().requestLine).toBe("");
@@ -404,6 +406,7 @@ describe("ModdableHttpClient failures", () => {
       ok: false,
       error: "reset",
       message: `connection to api.tago.io:443 failed while sending the request body (${handed} of ${body.length} bytes handed to the socket)`,
+      bodySent: false,
     });
   });
 
@@ -419,6 +422,7 @@ describe("ModdableHttpClient failures", () => {
       ok: false,
       error: "reset",
       message: "connection to api.tago.io:443 closed after the request was sent, before any answer",
+      bodySent: true,
     });
   });
 
@@ -431,7 +435,22 @@ describe("ModdableHttpClient failures", () => {
       ok: false,
       error: "reset",
       message: "connection to api.tago.io:443 closed after status 200, before the response ended",
+      bodySent: true,
     });
+  });
+
+  it("a request without a body (a landing check's GET) counts as sent only once an answer began", async () => {
+    const { timer, client } = setup();
+    const get = { ...post(), method: "GET" as const, path: "/data?qty=4", body: undefined };
+    const silent = client.request(get);
+    FakeRequest.made[0].hangUp();
+    const cut = client.request(get);
+    FakeRequest.made[1].reply({ status: 200, body: counting(5000), fragment: 1000, cut: 2000 });
+    timer.advance(1_000);
+    expect(FakeRequest.made[1].wire().requestLine).toBe("GET /data?qty=4 HTTP/1.1");
+    // Without a body the module never asks for one: nothing tells a hang-up after the request from one before it.
+    expect(await silent.result).toMatchObject({ ok: false, error: "other", bodySent: false });
+    expect(await cut.result).toMatchObject({ ok: false, error: "reset", bodySent: true });
   });
 
   it("resolves (never rejects) when the Request constructor throws, classifying TLS errors", async () => {

@@ -11,6 +11,7 @@ import type { Exchange, ScenarioResult } from "./scenario.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, RESPONSE_DELAY_MS, SAMPLE_MS, type DataRecord } from "./results.js";
 import {
   DEVICE_400,
+  LOST_ACKS,
   MAX_STRING_LENGTH,
   OUTAGE,
   RATE_LIMITS,
@@ -113,6 +114,30 @@ describe("scenario outcomes", () => {
     expect(pressure.length).toBeGreaterThanOrEqual(Math.floor(8641 / 30) - 1);
     expect(pressure.every((r) => Number.isInteger(r.value))).toBe(true);
     expect(pressure.every((r, i) => timeOf(r) === WALL_START_MS + (30 * i + 29) * SAMPLE_MS)).toBe(true);
+  });
+
+  it("lost-acks: every upload whose answer was lost is checked with one GET before anything else goes and found, whole or in part; only what the server lacks goes again, nothing is stored twice", () => {
+    const { xs } = runs["lost-acks"];
+    const s = xs.snapshot;
+    const uploads = xs.exchanges.filter((e) => e.body !== "");
+    const lost = uploads.filter((e) => e.outcome === "reset");
+    expect(lost.length).toBeGreaterThan(10);
+    expect(s.landing).toMatchObject({ checks: lost.length + 1, checkFailures: 1, found: lost.length - 1, partial: 1, missing: 0, resentAnyway: 0, unchecked: 0 });
+    // The half stored: only its second half goes again, at the head of the next upload.
+    const half = records(xs.exchanges[LOST_ACKS.half]);
+    const next = xs.exchanges.slice(LOST_ACKS.half + 1).find((e) => e.body !== "");
+    expect(records(next as Exchange).slice(0, half.length - Math.ceil(half.length / 2))).toEqual(half.slice(Math.ceil(half.length / 2)));
+    // Right after each lost answer comes a GET by the batch's groups, never an upload.
+    xs.exchanges.forEach((e, i) => {
+      if (e.body !== "" && e.outcome === "reset") expect(xs.exchanges[i + 1].body).toBe("");
+    });
+    // Sent twice: only the half the server never stored; stored twice: nothing.
+    const sent = uploads.flatMap(records).map((r) => `${r.variable}@${r.time}`);
+    const unstored = half.slice(Math.ceil(half.length / 2)).map((r) => `${r.variable}@${r.time}`);
+    expect(sent.filter((k, i) => sent.indexOf(k) !== i)).toEqual(unstored);
+    const stored = delivered(xs).map((r) => `${r.variable}@${r.time}`);
+    expect(new Set(stored).size).toBe(stored.length);
+    expect(xs.exchanges[LOST_ACKS.failedCheck].outcome).toBe("reset");
   });
 
   it("normal-day: a day at 10 s with 3 variables goes out in about one request a minute, nothing dropped", () => {

@@ -22,7 +22,7 @@ const FLASH_OPERATIONS: Record<string, number> = {
   "journal-outage": 4100,
   "journal-reboot": 2274,
   "journal-power-cut": 1589,
-  "journal-damage": 826,
+  "journal-damage": 825,
   "journal-relist": 1619,
 };
 /** Scenarios where readings of an earlier boot that never learnt the time may go out without one. */

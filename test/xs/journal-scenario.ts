@@ -15,6 +15,7 @@ import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
 import { TURNS } from "../../tools/xs/drive.js";
 import type { Exchange } from "./scenario.js";
+import { checkAnswer } from "./results-portable.js";
 
 export interface BootSpec {
   /** How long the boot runs (uptime), unless a power cut ends it first. */
@@ -207,8 +208,9 @@ export async function runJournalScenario(spec: JournalScenarioSpec): Promise<Jou
     const last = agent.snapshot();
     if (cutMessage === undefined) agent.stop();
     for (let i = firstExchange; i < exchanges.length; i++) {
-      const entry = http.log[i - firstExchange].result;
-      exchanges[i].outcome = entry === undefined ? "pending" : entry.ok ? entry.response.status : entry.error;
+      const { request, result } = http.log[i - firstExchange];
+      exchanges[i].outcome = result === undefined ? "pending" : result.ok ? result.response.status : result.error;
+      Object.assign(exchanges[i], checkAnswer(request, result));
     }
     boots.push({ atMs: bootAt, first, last, endedBy: cutMessage === undefined ? "stop" : "cut", cut: cutMessage });
     bootAt = worldOf(clock.monotonicMs()) + spec.offMs;

@@ -3,11 +3,10 @@
 // exported with them.
 
 import { encodeList } from "../../firmware/core/reading-frame.js";
-import type { HttpRequest } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
-import { ACK, bodyText, type Answer } from "../../firmware/fakes/scripted-http.js";
+import type { Answer } from "../../firmware/fakes/scripted-http.js";
 import type { JournalScenarioSpec } from "./journal-scenario.js";
-import { TOKEN, WALL_START_MS } from "./scenarios.js";
+import { storingServer, TOKEN, WALL_START_MS } from "./scenarios.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -17,15 +16,12 @@ export const JOURNAL_RING = 64;
 
 const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
 
-function acknowledge(request: HttpRequest): Answer {
-  return ACK((JSON.parse(bodyText(request)) as unknown[]).length);
-}
+const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED", bodySent: false };
 
-const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
-
-/** Refused from `fromMs` to `toMs` (world time), acknowledged otherwise. */
+/** Refused from `fromMs` to `toMs` (world time), stored and acknowledged otherwise. */
 function outage(fromMs: number, toMs: number): JournalScenarioSpec["answer"] {
-  return (request, _index, worldMs) => (worldMs >= fromMs && worldMs < toMs ? REFUSED : acknowledge(request));
+  const server = storingServer();
+  return (request, _index, worldMs) => (worldMs >= fromMs && worldMs < toMs ? REFUSED : server(request));
 }
 
 /** journal-outage: five hours refused, on 32 sectors of 4 KB (room for about eight hours). */

@@ -44,7 +44,9 @@ beforeAll(async () => {
 }, 60_000);
 
 /** The requests that went out: all but the one whose connection failed before sending. */
-const sent = (r: ModdableRun): SeenRequest[] => r.requests.filter((_, i) => PLAN_KINDS[i] !== "error");
+/** The uploads, in order (landing checks are GETs between them). */
+const uploads = (r: ModdableRun): SeenRequest[] => r.requests.filter((q) => q.method === "POST");
+const sent = (r: ModdableRun): SeenRequest[] => uploads(r).filter((_, i) => PLAN_KINDS[i] !== "error");
 
 /** The messages after the body went: the answer. */
 const answered = (request: SeenRequest): number[] => request.messages.filter((m) => m !== 0);
@@ -116,9 +118,9 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
 
   it("met the planned answers in order: ok, -2 before sending, 503, oversized 200, silence, then ok", () => {
     const r = run();
-    expect(r.requests[1]).toMatchObject({ messages: [-2], requestLine: "", body: "", pieces: [] });
-    expect(answered(r.requests[2]).slice(0, 1)).toEqual([1]);
-    for (const request of r.requests.slice(PLAN_KINDS.length, -1)) expect(answered(request)).toEqual([1, 2, 3, 4, 5]);
+    expect(uploads(r)[1]).toMatchObject({ messages: [-2], requestLine: "", body: "", pieces: [] });
+    expect(answered(uploads(r)[2]).slice(0, 1)).toEqual([1]);
+    for (const request of uploads(r).slice(PLAN_KINDS.length, -1)) expect(answered(request)).toEqual([1, 2, 3, 4, 5]);
     expect(
       r.trace.some((line) =>
         /warn: upload of \d+ readings failed: network: other: no connection to api\.tago\.io:443 before the request was sent: /.test(line),
@@ -129,7 +131,7 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
   });
 
   it("cut the oversized body at maxResponseBytes and closed the request without reading the rest", () => {
-    const big = run().requests[3];
+    const big = uploads(run())[3];
     expect(big.bytesRead).toBe(MAX_RESPONSE_BYTES);
     expect(big.bytesOffered).toBe(Math.ceil((MAX_RESPONSE_BYTES + 1) / BIG_FRAGMENT) * BIG_FRAGMENT);
     expect(big.bytesOffered).toBeLessThan(BIG_BODY_BYTES);
@@ -138,9 +140,34 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(run().trace.some((line) => line.includes("without a TagoIO success envelope (body over the read bound)"))).toBe(true);
   });
 
+  it("after each ambiguous outcome (the oversized 200, the silence) asks with a GET through the same port, again after a failed one, then resends what it did not find", () => {
+    const r = run();
+    const checks = r.requests.filter((q) => q.method === "GET");
+    // The first check meets a 503, the second silence (closed by the timeout), the others an empty list.
+    expect(checks.map(answered)).toEqual([[1, 3, 4, 5], [], [1, 3, 4, 5], [1, 3, 4, 5]]);
+    expect(checks[1].closedAtMs).toBe(checks[1].atMs + REQUEST_TIMEOUT_MS);
+    for (const q of checks) {
+      expect(q.requestLine).toMatch(/^GET \/data\?qty=\d+&skip=0&ordination=ascending(&variables%5B\d+%5D=\w+)+(&groups%5B\d+%5D=\w+)+ HTTP\/1\.1$/);
+      expect(q.headers).toEqual([
+        ["Connection", "close"],
+        ["Host", "api.tago.io"],
+        ["Device-Token", TOKEN],
+      ]);
+      expect(q.body).toBe("");
+      expect(q.pieces).toEqual([]);
+    }
+    for (const k of [3, 4]) {
+      const ambiguous = uploads(r)[k];
+      expect(r.requests[r.requests.indexOf(ambiguous) + 1].method).toBe("GET");
+      // Nothing found: the same readings go again, first in the next upload.
+      expect(recordsOf(uploads(r)[k + 1]).slice(0, recordsOf(ambiguous).length)).toEqual(recordsOf(ambiguous));
+    }
+    expect(r.snapshot?.landing).toMatchObject({ checks: 4, checkFailures: 2, found: 0, partial: 0, missing: 2, resentAnyway: 0 });
+  });
+
   it("fired its own timeout on the request that never answered, closed it and counted it", () => {
     const r = run();
-    const silent = r.requests[4];
+    const silent = uploads(r)[4];
     expect(answered(silent)).toEqual([]);
     expect(silent.closedAtMs).toBe(silent.atMs + REQUEST_TIMEOUT_MS);
     expect(r.snapshot?.failures.timeout).toBe(1);
@@ -163,7 +190,7 @@ describe("device-run: boot() with mcconfig strings, over the fake SDK modules", 
     expect(s.sampled).toBe(s.delivered + s.droppedTotal + s.buffered + s.filtered);
     expect(s.requests).toBe(r.requests.length);
     // Acknowledged: the first request and every one after the silent one (the last may be in flight).
-    const acked = r.requests.filter((q, i) => (i === 0 || i >= PLAN_KINDS.length) && q.messages.includes(5));
+    const acked = uploads(r).filter((q, i) => (i === 0 || i >= PLAN_KINDS.length) && q.messages.includes(5));
     expect(s.acknowledged).toBe(acked.length);
     expect(s.delivered).toBe(acked.reduce((n, q) => n + recordsOf(q).length, 0));
     expect(s.droppedTotal).toBe(0);

@@ -56,8 +56,11 @@ export const DEVICE_CONFIG: Readonly<Record<string, unknown>> = {
   tls: { DHE_RSA: true, ECDHE_RSA: true },
 };
 
-/** Answers by request index: ok, -2 before sending, 503, an oversized 200, silence, then ok from there on. */
+/** Answers to the uploads (POSTs) in order: ok, -2 before sending, 503, an oversized 200, silence, then ok from there on. */
 export const PLAN_KINDS = ["ok", "error", "503", "oversized", "silent"] as const;
+
+/** Answers to the landing checks (GETs) in order: a 503, silence, then an empty list (this server keeps nothing). */
+export const CHECK_PLAN = ["503", "silent"] as const;
 
 function envelope(records: number): string {
   return JSON.stringify({ status: true, result: `${records} Data Added` });
@@ -72,9 +75,17 @@ function recordCount(sent: WireRequest): number {
   }
 }
 
-/** The fake server: scripts each request by its index. */
+/** The fake server: scripts each upload by its place among the uploads. */
 function serve(request: FakeRequest, index: number): void {
-  switch (PLAN_KINDS[index] ?? "ok") {
+  const earlier = FakeRequest.made.slice(0, index).filter((made) => made.options.method === request.options.method).length;
+  if (request.options.method === "GET") {
+    const kind = CHECK_PLAN[earlier] ?? "ok";
+    if (kind === "silent") return;
+    const answer = kind === "503" ? { status: 503, body: textBody("<html>503</html>") } : { status: 200, body: textBody(JSON.stringify({ status: true, result: [] })) };
+    request.reply(answer);
+    return;
+  }
+  switch (PLAN_KINDS[earlier] ?? "ok") {
     case "error":
       request.fail();
       return;

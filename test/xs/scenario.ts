@@ -9,6 +9,7 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import { bodyText, ScriptedHttp, type Answer } from "../../firmware/fakes/scripted-http.js";
+import { checkAnswer } from "./results-portable.js";
 import { runUntil } from "../../tools/xs/drive.js";
 
 export interface ScenarioSpec {
@@ -32,6 +33,8 @@ export interface Exchange {
   body: string;
   /** The HTTP status, or the transport error kind. */
   outcome: number | string;
+  /** A landing check's answer, when it was a 2xx. */
+  answer?: string;
 }
 
 export interface ScenarioResult {
@@ -71,6 +74,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       headers: entry.request.headers.map(([name, value]): [string, string] => [name, value]),
       body: bodyText(entry.request),
       outcome: result === undefined ? "pending" : result.ok ? result.response.status : result.error,
+      ...checkAnswer(entry.request, result),
     };
   });
   return { snapshot: agent.snapshot(), exchanges, logs };

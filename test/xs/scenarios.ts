@@ -5,6 +5,7 @@ import type { HttpRequest, Sensor } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { ACK, bodyText, reply, type Answer } from "../../firmware/fakes/scripted-http.js";
+import { queryStored, type StoredReading } from "../../firmware/fakes/fake-tago.js";
 import type { ScenarioSpec } from "./scenario.js";
 import { ScriptedSensor } from "../../firmware/fakes/scripted-sensor.js";
 
@@ -21,7 +22,34 @@ function acknowledge(request: HttpRequest): Answer {
   return ACK((JSON.parse(bodyText(request)) as unknown[]).length);
 }
 
-const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED" };
+const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED", bodySent: false };
+
+/**
+ * A scripted TagoIO that stores what it acknowledges and answers a landing check's GET from what it
+ * stored; `lose` says which uploads (by request index) it stores and then loses the answer of,
+ * `half` which of those it stored only the first half of before the connection died.
+ */
+export function storingServer(lose: (index: number) => boolean = () => false, half: (index: number) => boolean = () => false): (request: HttpRequest, index?: number) => Answer {
+  const stored: StoredReading[] = [];
+  return (request, index = -1) => {
+    if (request.method === "GET") return reply(200, { status: true, result: queryStored(stored, request.path) });
+    const records = JSON.parse(bodyText(request)) as StoredReading[];
+    if (!lose(index)) {
+      stored.push(...records);
+      return ACK(records.length);
+    }
+    stored.push(...(half(index) ? records.slice(0, Math.ceil(records.length / 2)) : records));
+    return LOST;
+  };
+}
+
+const LOST: Answer = { ok: false, error: "reset", message: "connection reset after the server stored the data", bodySent: true };
+
+/**
+ * lost-acks: every fifth request, when an upload, is stored and its answer lost (request `half`
+ * only half stored); the first check gets no answer either.
+ */
+export const LOST_ACKS = { every: 5, failedCheck: 5, half: 14 };
 
 export const OUTAGE = { fromMs: 1 * HOUR, toMs: 4 * HOUR };
 export const RING_OUTAGE = { fromMs: 2 * MINUTE, toMs: 62 * MINUTE };
@@ -153,6 +181,18 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
     wallStartMs: WALL_START_MS,
     sensors: (clock) => [panel(), ...simulatedSensors({ clock, seed: 42 })],
     answer: (request) => acknowledge(request),
+  },
+  "lost-acks": {
+    config: BASE,
+    durationMs: 2 * HOUR,
+    wallStartMs: WALL_START_MS,
+    answer: (() => {
+      const server = storingServer(
+        (index) => index % LOST_ACKS.every === LOST_ACKS.every - 1,
+        (index) => index === LOST_ACKS.half,
+      );
+      return (request: HttpRequest, index: number) => (index === LOST_ACKS.failedCheck ? LOST : server(request, index));
+    })(),
   },
   "presync-rebase": {
     config: BASE,
