@@ -8,10 +8,9 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatDuration } from "../../firmware/core/status.js";
-import { findSdk, REPO, run, tail } from "./sdk.js";
+import { buildDir, findSdk, REPO, run, tail } from "./sdk.js";
 
 const program = new Command("firmware:esp32")
   .description("Compile and link the JavaScript stages of the ESP32 firmware (manifests/device) with the SDK MODDABLE points at; no ESP-IDF needed.")
@@ -34,7 +33,7 @@ if (!lookup.ok) {
 const sdk = lookup.sdk;
 const say = (text: string): void => void console.error(`firmware:esp32: ${text}`);
 
-const out = join(tmpdir(), "tagoio-agent-firmware-esp32");
+const out = buildDir("esp32");
 mkdirSync(out, { recursive: true });
 const started = Date.now();
 const debug = options.release === true ? [] : ["-d"];

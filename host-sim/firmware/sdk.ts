@@ -5,11 +5,22 @@
 // that fails hands back its output so the caller can show the end of it.
 
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * Where mcconfig builds `target` for this checkout: one folder per checkout, kept between runs
+ * (builds are incremental), so two checkouts building at once never mix their outputs.
+ */
+export function buildDir(target: "sim" | "esp32"): string {
+  const checkout = createHash("sha256").update(REPO).digest("hex").slice(0, 8);
+  return join(tmpdir(), `tagoio-agent-firmware-${target}-${checkout}`);
+}
 
 export interface Sdk {
   /** $MODDABLE. */

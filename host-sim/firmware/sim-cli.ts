@@ -19,7 +19,7 @@ import { createInterface } from "node:readline";
 import { redactTokens } from "../../firmware/core/config.js";
 import { formatDuration } from "../../firmware/core/status.js";
 import { parseDuration } from "../duration.js";
-import { findSdk, onPath, REPO, run, tail } from "./sdk.js";
+import { buildDir, findSdk, onPath, REPO, run, tail } from "./sdk.js";
 import { Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
 
 /** Status lines every 10 s: the run ends at the first one after --duration with nothing on the wire. */
@@ -102,7 +102,7 @@ async function fail(reason: string, output?: string): Promise<never> {
 }
 
 // ---- build ----
-const out = join(tmpdir(), "tagoio-agent-firmware-sim");
+const out = buildDir("sim");
 mkdirSync(out, { recursive: true });
 const settings = [`token=${token}`, `port=${endpoint.port}`, `statusIntervalMs=${STATUS_INTERVAL_MS}`, ...options.set];
 say(`building manifests/simulator-local with ${join(sdk.bin, "mcconfig")} (a first build takes a few minutes)`);
