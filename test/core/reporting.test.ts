@@ -1,142 +1,35 @@
-// The reporting filters reading by reading: each kind, their combinations, what a reboot does,
-// and how their configuration is checked.
+// The reporting filters reading by reading: each kind, their combinations and what a reboot does
+// (test/xs/reporting-cases.ts, run on XS too), what only Node can show, and how their
+// configuration is checked.
 
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../firmware/core/config.js";
 import { Reporting, validateReporting, type ReportingRules } from "../../firmware/core/reporting.js";
 import type { ReadingValue } from "../../firmware/core/ring.js";
+import { REPORTING_CASES, runCase } from "../xs/reporting-cases.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-/**
- * Feeds one variable's readings, one sample every `intervalMs` from monotonic 0, through filters
- * `rules`; returns what went on, as [time, value], and how many were held back.
- */
-function run(rules: ReportingRules, values: readonly ReadingValue[], intervalMs = SECOND, reporting = Reporting.of([{ reporting: rules }], intervalMs)): { out: Array<[number, ReadingValue]>; held: number } {
-  const out: Array<[number, ReadingValue]> = [];
-  let held = 0;
-  values.forEach((value, i) => {
-    const now = i * intervalMs;
-    const variables = [0];
-    const sample = [value];
-    const kept = reporting!.apply(variables, sample, 1, now);
-    if (kept === 1) out.push([now, sample[0]]);
-    else held++;
+describe("reporting filters, reading by reading (the cases the XS conformance runs too)", () => {
+  it.each(Object.entries(REPORTING_CASES))("%s", (_name, c) => {
+    const { out, held } = runCase(c);
+    expect(out).toEqual(c.expected);
+    expect(held).toBe(c.values.length - c.expected.length);
   });
-  return { out, held };
-}
 
-describe("reporting filters, one kind at a time", () => {
   it("without filters there is no stage at all", () => {
     expect(Reporting.of([{}, { reporting: {} }], SECOND)).toBeUndefined();
   });
 
-  it("decimals round every number (the value sent is the value stored), and leave other values alone", () => {
-    const { out, held } = run({ decimals: 1 }, [21.449, 21.45, -0.04, 101325.26, true, "ok"]);
-    expect(out.map(([, v]) => v)).toEqual([21.4, 21.5, -0, 101325.3, true, "ok"]);
-    expect(held).toBe(0);
+  it("rounding keeps the sign of a value that rounds to zero, which the encoder writes as 0", () => {
+    expect(runCase({ rules: { decimals: 1 }, values: [-0.04], expected: [] }).out).toEqual([[0, -0]]);
   });
 
-  it("delta sends a number only when it moved by at least delta from the last one sent", () => {
-    const { out } = run({ delta: 0.5 }, [20, 20.2, 20.4, 20.5, 20.6, 19.9, 20.1, 21.5]);
-    expect(out).toEqual([
-      [0, 20],
-      [3000, 20.5],
-      [5000, 19.9],
-      [7000, 21.5],
-    ]);
-  });
-
-  it("a percent delta is relative to the last value sent; from 0, any change goes on", () => {
-    const { out } = run({ deltaPercent: 10 }, [100, 109, 110.5, 99, 0, 0, 0.001]);
-    expect(out.map(([, v]) => v)).toEqual([100, 110.5, 99, 0, 0.001]);
-  });
-
-  it("booleans and strings under delta go on when they change", () => {
-    const { out } = run({ delta: 1 }, [true, true, false, false, "a", "a", "b"]);
-    expect(out.map(([, v]) => v)).toEqual([true, false, "a", "b"]);
-  });
-
-  it("heartbeat alone sends any change, and the unchanged value again once heartbeatMs has passed", () => {
-    const { out } = run({ heartbeatMs: 5 * SECOND }, [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
-    expect(out).toEqual([
-      [0, 1],
-      [3000, 2],
-      [8000, 2],
-      [13000, 2],
-    ]);
-  });
-
-  it("throttle sends at most one value per throttleMs, whatever it is", () => {
-    const { out, held } = run({ throttleMs: 3 * SECOND }, [1, 2, 3, 4, 5, 6, 7]);
-    expect(out).toEqual([
-      [0, 1],
-      [3000, 4],
-      [6000, 7],
-    ]);
-    expect(held).toBe(4);
-  });
-
-  it("a window of N samples sends one aggregate per N, stamped with its last sample", () => {
-    const values = [4, 1, 3, 2, 10, 30, 20, 40];
-    expect(run({ window: { samples: 4, aggregate: "mean" } }, values).out).toEqual([
-      [3000, 2.5],
-      [7000, 25],
-    ]);
-    expect(run({ window: { samples: 4, aggregate: "min" } }, values).out.map(([, v]) => v)).toEqual([1, 10]);
-    expect(run({ window: { samples: 4, aggregate: "max" } }, values).out.map(([, v]) => v)).toEqual([4, 40]);
-    expect(run({ window: { samples: 4, aggregate: "median" } }, values).out.map(([, v]) => v)).toEqual([2.5, 25]);
-    expect(run({ window: { samples: 3, aggregate: "median" } }, [9, 1, 5, 7, 7, 0]).out.map(([, v]) => v)).toEqual([5, 7]);
-    // 8 readings, 2 go on: 6 held back.
-    expect(run({ window: { samples: 4, aggregate: "mean" } }, values).held).toBe(6);
-  });
-
-  it("a window of T milliseconds closes with the last sample that falls inside it", () => {
-    const { out } = run({ window: { ms: 10 * SECOND, aggregate: "max" } }, [1, 5, 2, 8, 3, 9, 4, 7, 6, 0, 11, 1, 1], 2 * SECOND);
-    // Samples at 0, 2 ... 8 s fill the first window; 10 ... 18 s the second; 20 s opens a third.
-    expect(out).toEqual([
-      [8000, 8],
-      [18000, 9],
-    ]);
-  });
-
-  it("a window passes values it cannot aggregate (booleans, strings, NaN) through at once", () => {
-    const { out } = run({ window: { samples: 2, aggregate: "mean" } }, [1, true, 3, NaN, "x"]);
-    expect(out.map(([, v]) => v)).toEqual([true, 2, NaN, "x"]);
-  });
-});
-
-describe("reporting filters combined", () => {
-  it("delta with a heartbeat: Tasmota's PowerDelta with TelePeriod, Zigbee's reportable change with a maximum interval", () => {
-    const values = [20, 20.05, 20.08, 20.2, 20.2, 20.2, 20.2, 20.2, 20.2, 20.2];
-    const { out } = run({ delta: 0.1, heartbeatMs: 5 * SECOND }, values);
-    expect(out).toEqual([
-      [0, 20],
-      [3000, 20.2],
-      [8000, 20.2],
-    ]);
-  });
-
-  it("throttle, delta and heartbeat: Zigbee's minimum interval, reportable change and maximum interval", () => {
-    const values = [0, 5, 5, 9, 9, 9, 9, 9, 9, 9, 9, 9];
-    const { out } = run({ throttleMs: 2 * SECOND, delta: 1, heartbeatMs: 6 * SECOND }, values);
-    // 5 at 1 s is within the throttle; at 2 s it goes on; 9 at 3 s waits for 4 s; then the heartbeat.
-    expect(out).toEqual([
-      [0, 0],
-      [2000, 5],
-      [4000, 9],
-      [10000, 9],
-    ]);
-  });
-
-  it("a window then decimals then delta: ESPHome's throttle_average with a delta after it", () => {
-    const values = [20.01, 20.02, 20.03, 20.04, 20.31, 20.32, 20.33, 20.34, 20.35, 20.36, 20.37, 20.38];
-    const { out } = run({ window: { samples: 4, aggregate: "mean" }, decimals: 1, delta: 0.2 }, values);
-    // Means 20.025, 20.325, 20.365 round to 20, 20.3, 20.4: the second moved 0.3, the third 0.1.
-    expect(out).toEqual([
-      [3000, 20],
-      [7000, 20.3],
+  it("a window passes NaN through unaggregated (the backlog drops it as nonFinite)", () => {
+    expect(runCase({ rules: { window: { samples: 2, aggregate: "mean" } }, values: [1, NaN, 3], expected: [] }).out).toEqual([
+      [1000, NaN],
+      [2000, 2],
     ]);
   });
 
@@ -151,16 +44,11 @@ describe("reporting filters combined", () => {
     expect(second[0]).toBe(1);
     expect(secondValues[0]).toBe(51);
   });
-});
 
-describe("reporting filters across a reboot", () => {
-  it("start empty: the first sample after boot always goes on, and a half-full window starts again", () => {
+  it("a window starts empty at a boot: a half-full one before it is not carried over", () => {
     const rules: ReportingRules = { delta: 5, window: { samples: 3, aggregate: "mean" } };
-    const before = run(rules, [10, 10, 10, 10, 10]);
-    expect(before.out).toEqual([[2000, 10]]);
-    // A new boot (a new agent, so new filters): the first window's aggregate goes on even unchanged.
-    const after = run(rules, [10, 10, 10]);
-    expect(after.out).toEqual([[2000, 10]]);
+    expect(runCase({ rules, values: [10, 10, 10, 10, 10], expected: [] }).out).toEqual([[2000, 10]]);
+    expect(runCase({ rules, values: [10, 10, 10], expected: [] }).out).toEqual([[2000, 10]]);
   });
 });
 
@@ -218,7 +106,7 @@ describe("reporting filter configuration", () => {
 describe("reporting filters over time", () => {
   it("a 1 Hz signal with a delta and a heartbeat never strays further than the delta from what was sent", () => {
     const values = Array.from({ length: 30 * 60 }, (_, i) => 20 + 3 * Math.sin(i / 200) + ((i * 7919) % 13) / 100);
-    const { out } = run({ decimals: 2, delta: 0.1, heartbeatMs: 10 * MINUTE }, values);
+    const { out } = runCase({ rules: { decimals: 2, delta: 0.1, heartbeatMs: 10 * MINUTE }, values, expected: [] });
     let sent = 0;
     let worst = 0;
     values.forEach((v, i) => {

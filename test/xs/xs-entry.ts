@@ -1,10 +1,11 @@
-// Entry of the conformance bundle: the scenarios behind the command protocol, for xsnap and Node,
-// and a look at which host globals the engine offers.
+// Entry of the conformance bundle: the scenarios and the reporting filters' cases behind the
+// command protocol, for xsnap and Node, and a look at which host globals the engine offers.
 
 import { serveCommands } from "../../tools/xs/command-host.js";
 import { runJournalScenario } from "./journal-scenario.js";
 import { JOURNAL_SCENARIOS } from "./journal-scenarios.js";
 import { MODDABLE_SCENARIOS, runModdableScenario } from "./moddable-scenario.js";
+import { REPORTING_CASES, runCase } from "./reporting-cases.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -26,6 +27,11 @@ serveCommands({
     const spec = MODDABLE_SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no Moddable scenario named ${String(name)}`);
     return runModdableScenario(spec);
+  },
+  reporting: (name) => {
+    const c = REPORTING_CASES[name as string];
+    if (c === undefined) throw new Error(`no reporting case named ${String(name)}`);
+    return runCase(c);
   },
   globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
 });
