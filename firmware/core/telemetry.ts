@@ -23,7 +23,7 @@ export interface TelemetrySettings {
 export const TELEMETRY_DEFAULTS: Readonly<TelemetrySettings> = { telemetryIntervalMs: 900_000, telemetryPrefix: "agent_" };
 
 /** The shortest interval that is not 0 (off): a report costs several billed records. */
-export const MIN_TELEMETRY_INTERVAL_MS = 60_000;
+const MIN_TELEMETRY_INTERVAL_MS = 60_000;
 
 /** Each figure's name after the prefix and its unit; its place here is its slot in a report. */
 export const TELEMETRY_FIGURES: ReadonlyArray<readonly [string, string]> = [
