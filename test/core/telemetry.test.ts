@@ -15,6 +15,7 @@ import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
 import type { Health, Ports } from "../../firmware/ports.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { SimDevice, START_WALL } from "../support/sim-device.js";
+import { FlashDevice, WORLD_START } from "../journal/flash-device.js";
 import { invariantHolds } from "../../host-sim/device/run-summary.js";
 
 const MINUTE = 60_000;
@@ -179,5 +180,33 @@ describe("telemetry in the agent", () => {
     expect(s.requests).toBe(q.requests);
     expect(quiet.tago.stored.some((r) => r.variable.startsWith("agent_"))).toBe(false);
     expect(s.sampled - q.sampled).toBe(device.tago.stored.filter((r) => r.variable.startsWith("agent_")).length + s.buffered - q.buffered);
+  });
+});
+
+describe("telemetry through the flash journal", () => {
+  it("a reboot sends the reports the last boot journaled under their own names, even after the prefix changed", async () => {
+    const config: Record<string, unknown> = { telemetryIntervalMs: 15 * MINUTE };
+    const device = new FlashDevice({ sectors: 16, config });
+    device.online = false;
+    device.boot();
+    await device.run(40 * MINUTE);
+    expect(device.stored()).toEqual([]);
+    // The next boot names its reports otherwise; the journal's list frames keep the old names.
+    config.telemetryPrefix = "node7_";
+    device.powerCycle(MINUTE);
+    device.online = true;
+    await device.run(20 * MINUTE);
+    expect(device.unbalanced).toEqual([]);
+    const stored = device.stored();
+    const uptimes = (prefix: string) => stored.filter((r) => r.variable === prefix + "uptime").map((r) => [r.value, Date.parse(r.time as string)]);
+    expect(uptimes("agent_")).toEqual([
+      [900, WORLD_START + 15 * MINUTE],
+      [1800, WORLD_START + 30 * MINUTE],
+    ]);
+    expect(uptimes("node7_")).toEqual([[900, WORLD_START + 56 * MINUTE]]);
+    const names = (prefix: string) => new Set(stored.filter((r) => r.variable.startsWith(prefix)).map((r) => r.variable.slice(prefix.length)));
+    expect([...names("agent_")].every((n) => TELEMETRY_FIGURES.some(([figure]) => figure === n))).toBe(true);
+    expect(names("agent_").has("journal_fill")).toBe(true);
+    expect(stored.filter((r) => r.variable === "agent_buffered_flash").map((r) => r.unit)).toEqual(["readings", "readings"]);
   });
 });
