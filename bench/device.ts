@@ -12,8 +12,11 @@ export const SAMPLE_INTERVAL_MS = 1_000;
 /** 2025-06-01T00:00:00.000Z */
 export const WALL_START_MS = 1_748_736_000_000;
 
-/** The agent's raw configuration: only what the device must say, the rest defaults. */
-export const AGENT_CONFIG = { token: TOKEN, host: HOST, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: BOARD_VARIABLES };
+/**
+ * The agent's raw configuration: only what the device must say, the rest defaults, but no health
+ * telemetry: the baseline has none, and the figures are per sensor reading.
+ */
+export const AGENT_CONFIG = { token: TOKEN, host: HOST, sampleIntervalMs: SAMPLE_INTERVAL_MS, variables: BOARD_VARIABLES, telemetryIntervalMs: 0 };
 
 export function deviceSensors(clock: Clock): Sensor[] {
   return simulatedSensors({ clock, seed: 1 });

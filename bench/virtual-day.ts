@@ -18,7 +18,7 @@ export async function measureVirtualDay(): Promise<Record<string, number>> {
   const endpoint = await startEndpoint({ dataDir, devices: [{ token: TOKEN }], now: () => device?.trueWallMs() ?? Date.now() });
   try {
     device = new SimulatedDevice({
-      config: { token: TOKEN, host: "127.0.0.1", port: endpoint.port, sampleIntervalMs: 1000 },
+      config: { token: TOKEN, host: "127.0.0.1", port: endpoint.port, sampleIntervalMs: 1000, telemetryIntervalMs: 0 },
       time: { mode: "virtual", startWallMs: Date.UTC(2026, 0, 1) },
       logger: { log: () => undefined },
       tls: { ca: endpoint.caPem, caName: endpoint.caPemPath },

@@ -1,5 +1,5 @@
 // What @moddable/typings 5.6.0 lacks and this firmware uses: the ECMA-419 sensor drivers it
-// imports (the typings declare no `embedded:sensor/*` module). Everything else the ports touch
+// imports (the typings declare no `embedded:sensor/*` module) and ESP32's `resetReason`. Everything else the ports touch
 // is typed structurally where it is injected (firmware/moddable/*), including the two gaps of
 // `typings/http.d.ts`: the `Socket`/`secure` request options and the error message -2.
 
@@ -37,4 +37,9 @@ declare module "embedded:sensor/Temperature/TMP117" {
     sample(): { temperature: number; alert: number };
     close(): void;
   }
+}
+
+declare module "resetReason" {
+  /** ESP32 only (build/devices/esp32/modules/resetReason): esp_reset_reason() and its name, e.g. "Power-On", "Brownout". */
+  export default function getResetReason(): { reason: number; string: string };
 }

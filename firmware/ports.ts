@@ -109,10 +109,19 @@ export interface Network {
   online(): boolean;
 }
 
-/** Device health where the platform can tell; absent values are simply not reported. */
+/**
+ * Device health where the platform can tell (the agent's telemetry, `core/telemetry.ts`): a
+ * method a host lacks, or undefined from one, is simply not reported. Uptime is the Clock's.
+ */
 export interface Health {
+  /** Wi-Fi signal strength, dBm. */
   rssi?(): number | undefined;
+  /** Heap free for allocation, bytes. */
   freeMemory?(): number | undefined;
+  /** Boots of this device, this one included, where a persistent store counts them. */
+  bootCount?(): number | undefined;
+  /** Why the device last reset, as the platform names it. */
+  resetReason?(): string | undefined;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -192,7 +192,9 @@ async function run(plan: Plan): Promise<number> {
   process.stderr.write(line);
 
   // The plan checked the configuration, the board and the journal: nothing is refused here.
-  device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash });
+  // A flash file an earlier run left holds boots this one cannot count.
+  const bootsKnown = plan.flash.kind !== "file" || !plan.flash.exists;
+  device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash, bootsKnown });
   const running = device;
   // The agent as it was when the run ended: stopping it leaves the state "stopped".
   let ended: Snapshot | undefined;

@@ -11,6 +11,7 @@ import { tokenProblem, validateConfig, type AgentConfig } from "./config.js";
 import { journalProblems, type JournalStats } from "./journal.js";
 import type { LandingCounts } from "./landing-check.js";
 import { planSensors, Sampler } from "./sampler.js";
+import { Telemetry, telemetryVariables } from "./telemetry.js";
 import { TimeBase } from "./timebase.js";
 import { Uplink, type UplinkState } from "./uplink.js";
 
@@ -67,6 +68,7 @@ export class Agent {
   private readonly backlog: Backlog;
   private readonly sampler: Sampler;
   private readonly uplink: Uplink;
+  private readonly telemetry: Telemetry;
 
   /** Checks the configuration against the device (throws ConfigError), then recovers the journal. */
   constructor(config: AgentConfig, ports: Ports) {
@@ -74,13 +76,16 @@ export class Agent {
     this.ports = ports;
     const problems: string[] = [];
     const plans = planSensors(config, ports.sensors, problems);
+    // Telemetry's variables follow the configured ones, so the journal's list names them too.
+    const variables = [...config.variables, ...telemetryVariables(config)];
     const flash = config.journal ? ports.flash : undefined;
-    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, config.variables));
+    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, variables));
     if (problems.length > 0) throw new ConfigError(problems);
     this.timebase = new TimeBase(ports.clock);
-    this.backlog = new Backlog(config, this.timebase, flash, ports.logger);
+    this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger);
     this.uplink = new Uplink(config, ports, this.backlog, this.timebase);
     this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
+    this.telemetry = new Telemetry(ports, config, config.variables.length, this.backlog, this.timebase, () => this.snapshot());
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
@@ -100,6 +105,7 @@ export class Agent {
     );
     this.sampler.start();
     this.uplink.start();
+    this.telemetry.start();
   }
 
   /** Stops sampling and uploading; a batch on the wire is abandoned and stays buffered. */
@@ -107,6 +113,7 @@ export class Agent {
     if (this.uplink.state === "stopped") return;
     this.sampler.stop();
     this.uplink.stop();
+    this.telemetry.stop();
   }
 
   /** Replaces the device token (for example after a 401); uploads resume at once. */

@@ -15,7 +15,7 @@ import type { Landing } from "./landing-check.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
-import { VariableTable } from "./variables.js";
+import { VariableTable, type Variable } from "./variables.js";
 
 /**
  * bufferFull: the buffer was full: the RAM ring, or the flash journal when there is one.
@@ -69,17 +69,20 @@ export class Backlog {
   private readonly sampleVariables: number[] = [];
   private readonly sampleValues: ReadingValue[] = [];
 
-  /** Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer). */
-  constructor(config: AgentConfig, timebase: TimeBase, flash: Flash | undefined, logger: Logger) {
+  /**
+   * Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer).
+   * `variables`: what this boot's readings index (the configured ones, then telemetry's).
+   */
+  constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger) {
     this.config = config;
     this.timebase = timebase;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
-    this.variables = new VariableTable(config.variables);
+    this.variables = new VariableTable(variables);
     this.encoder = new Encoder(this.variables);
     if (flash === undefined) return;
     const journal = new Journal(flash, {
       whenFull: config.whenFull,
-      variables: config.variables,
+      variables,
       onDrop: (loaded, unloaded, corrupt) => {
         // The oldest `loaded` in the ring go too.
         this.dropped[corrupt ? "corrupt" : "bufferFull"] += unloaded + this.ring.dropOldest(loaded);
@@ -108,7 +111,21 @@ export class Backlog {
 
   /** Readings not yet delivered or dropped: in the ring, on the wire, or waiting in the journal. */
   get buffered(): number {
-    return this.ring.unsettled + (this.journal?.waiting ?? 0);
+    return this.ring.unsettled + this.bufferedInFlash;
+  }
+
+  /** Readings waiting in the journal beyond the ring (0 without one). */
+  get bufferedInFlash(): number {
+    return this.journal?.waiting ?? 0;
+  }
+
+  /** The journal's fill and wear, in percent and erases (0 without one): see Journal. */
+  journalFill(): number {
+    return this.journal?.fill() ?? 0;
+  }
+
+  journalWear(): number {
+    return this.journal?.wear() ?? 0;
   }
 
   /** Readings in the batch on the wire, evicted ones included. */

@@ -4,6 +4,7 @@
 // field; no message ever contains the token.
 
 import { REPORTING_KEYS, reportingProblems, validateReporting, type ReportingRules } from "./reporting.js";
+import { applyTelemetry, TELEMETRY_DEFAULTS, type TelemetrySettings } from "./telemetry.js";
 import { codePointLength } from "./text.js";
 
 export type WhenFull = "drop-oldest" | "drop-newest";
@@ -21,7 +22,7 @@ export interface VariableConfig {
   reporting?: ReportingRules;
 }
 
-export interface AgentConfig {
+export interface AgentConfig extends TelemetrySettings {
   /** Device-Token: a 36-character UUID. */
   token: string;
   host: string;
@@ -110,6 +111,7 @@ export const DEFAULTS: Readonly<Settings> = {
   maxRequestsPerMinute: 6,
   uploadWithoutTime: false,
   journal: true,
+  ...TELEMETRY_DEFAULTS,
 };
 
 export type ConfigResult =
@@ -146,6 +148,7 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   refusedRetryMs: { min: 10_000, max: 86_400_000 },
   checkDeadlineMs: { min: 0, max: 86_400_000 },
   maxRequestsPerMinute: { min: 1, max: 600 },
+  telemetryIntervalMs: { min: 0, max: 86_400_000 },
 };
 
 const BOOLEAN_FIELDS: readonly BooleanField[] = ["https", "verifyTls", "uploadWithoutTime", "journal"];
@@ -320,11 +323,8 @@ export function validateConfig(raw: unknown): ConfigResult {
   }
 
   if (raw.whenFull !== undefined && raw.whenFull !== "") {
-    if (raw.whenFull !== "drop-oldest" && raw.whenFull !== "drop-newest") {
-      problems.push(`whenFull: ${describe(raw.whenFull)} must be "drop-oldest" or "drop-newest"`);
-    } else {
-      set.whenFull = raw.whenFull;
-    }
+    if (raw.whenFull !== "drop-oldest" && raw.whenFull !== "drop-newest") problems.push(`whenFull: ${describe(raw.whenFull)} must be "drop-oldest" or "drop-newest"`);
+    else set.whenFull = raw.whenFull;
   }
 
   const variables = validateVariables(raw.variables, problems, warnings);
@@ -332,6 +332,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   // only when it passed tokenProblem.
   const config: AgentConfig = { ...DEFAULTS, ...set, token: String(raw.token), variables };
   problems.push(...reportingProblems(variables, config.sampleIntervalMs));
+  applyTelemetry(raw, config, problems);
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

@@ -188,6 +188,25 @@ export class Journal {
   }
 
   /**
+   * The share of the sectors a writer may fill (all but the spare) that hold unreleased readings,
+   * in whole percent: at 100 the next sector opened drops (drop-oldest) or refuses (drop-newest).
+   */
+  fill(): number {
+    const log = this.log;
+    let used = 0;
+    for (let s = log.tail; s >= 0; s = (s + 1) % log.sectors) {
+      if (this.last[s] > this.floor) used++;
+      if (s === log.head) break;
+    }
+    return Math.round((100 * used) / (log.sectors - 1));
+  }
+
+  /** The most erases of any sector, over the flash's life (as its headers count them). */
+  wear(): number {
+    return this.log.mostErases();
+  }
+
+  /**
    * Journals one sample's readings: one frame, or more when they do not fit one sector. Returns
    * how many, from the first, were stored: fewer only under drop-newest when the journal is full.
    */

@@ -72,6 +72,13 @@ export class SectorLog<F extends { length: number }> {
     this.ends = new Uint32Array(n);
   }
 
+  /** The most erases of any sector, over the flash's life. */
+  mostErases(): number {
+    let most = 0;
+    for (let s = 0; s < this.sectors; s++) if (this.erases[s] > most) most = this.erases[s];
+    return most;
+  }
+
   isOpen(s: number): boolean {
     return this.state[s] === OPEN;
   }

@@ -22,10 +22,11 @@ import { trustSettings, type ResourceModule } from "./trust.js";
 import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
 import { errorMessage } from "../core/text.js";
 
-/** What a build offers beyond the common modules: sensor drivers and, on devices, flash. */
+/** What a build offers beyond the common modules: sensor drivers and, on devices, flash and the reset reason. */
 export interface Hardware {
   sensors: SensorHardware;
   Flash?: FlashModule;
+  resetReason?: () => string;
 }
 
 export interface BootModules {
@@ -82,7 +83,7 @@ export function boot(modules: BootModules): BootResult {
     network: new GatedNetwork(link, clock, config.https),
     logger,
     random,
-    health: new ModdableHealth(modules.Net, modules.Instrumentation),
+    health: new ModdableHealth(modules.Net, modules.Instrumentation, modules.hardware.resetReason),
   };
   const flash = openFlash(modules.hardware.Flash, host.flashPartition, logger);
   if (flash !== undefined) ports.flash = flash;

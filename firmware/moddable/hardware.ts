@@ -1,6 +1,7 @@
 /// <reference path="../moddable.d.ts" />
 // The hardware of an ESP32 board build: the ECMA-419 sensor drivers of the catalogue, the
-// board's default I2C bus and IO classes (embedded:provider/builtin), and the flash module.
+// board's default I2C bus and IO classes (embedded:provider/builtin), the flash module and the
+// reason for the last reset (ESP32's resetReason module).
 // The Linux simulator's manifest maps this module to hardware-sim.ts instead, because these
 // modules do not exist there. Policy when failing: a bare target without a default I2C bus
 // leaves `i2c` undefined, and the catalogue reports any I2C sensor as a configuration problem.
@@ -10,6 +11,7 @@ import BMP280 from "embedded:sensor/Barometer-Temperature/BMP280";
 import SHT3x from "embedded:sensor/Humidity-Temperature/SHT3x";
 import TMP117 from "embedded:sensor/Temperature/TMP117";
 import Flash from "flash";
+import getResetReason from "resetReason";
 import type { Hardware } from "./boot.js";
 
 const hardware: Hardware = {
@@ -21,6 +23,7 @@ const hardware: Hardware = {
     drivers: { sht3x: SHT3x, bmp280: BMP280, tmp117: TMP117 },
   },
   Flash,
+  resetReason: () => getResetReason().string,
 };
 
 export default hardware;

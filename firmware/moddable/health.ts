@@ -1,6 +1,8 @@
-// The Health port where the platform can tell: Wi-Fi signal strength from Net.get("RSSI") and
-// free memory from Instrumentation ("System Free Memory", which only instrumented or debug
-// builds fill in). Uptime needs no method here: it is the Clock's monotonicMs().
+// The Health port where the platform can tell: Wi-Fi signal strength from Net.get("RSSI"), free
+// memory from Instrumentation ("System Free Memory", which only instrumented or debug builds fill
+// in) and, on ESP32, the reason for the last reset (the resetReason module; the simulator has
+// none). Uptime needs no method here: it is the Clock's monotonicMs(). No boot count: the
+// firmware keeps no persistent counter. The SDK reports no largest free block in JavaScript.
 // Policy when failing: a value the platform does not have, or a call that throws, is reported
 // as undefined (not reported), never as a guess.
 
@@ -16,10 +18,12 @@ export interface InstrumentationModule {
 export class ModdableHealth implements Health {
   private readonly net: NetModule;
   private readonly instrumentation: InstrumentationModule;
+  private readonly reason: (() => string) | undefined;
 
-  constructor(net: NetModule, instrumentation: InstrumentationModule) {
+  constructor(net: NetModule, instrumentation: InstrumentationModule, resetReason?: () => string) {
     this.net = net;
     this.instrumentation = instrumentation;
+    this.reason = resetReason;
   }
 
   rssi(): number | undefined {
@@ -31,6 +35,17 @@ export class ModdableHealth implements Health {
       const index = this.instrumentation.map("System Free Memory");
       return index === undefined ? undefined : this.instrumentation.get(index);
     });
+  }
+
+  resetReason(): string | undefined {
+    const reason = this.reason;
+    if (reason === undefined) return undefined;
+    try {
+      const value = reason();
+      return typeof value === "string" && value !== "" ? value : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 

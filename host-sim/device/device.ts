@@ -14,6 +14,7 @@ import { validateConfig, type VariableConfig } from "../../firmware/core/config.
 import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
+import { nodeHealth, type ResetReason } from "../ports/health.js";
 import { SwitchableNetwork } from "../ports/network.js";
 import { NodeHttpClient, type NodeHttpOptions } from "../ports/node-http.js";
 import { NorFlash, PowerCut } from "../../firmware/fakes/nor-flash.js";
@@ -80,6 +81,11 @@ export interface DeviceOptions {
   tls?: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
   /** The flash the agent journals to (unless the configuration says journal=false); it outlives boots. */
   flash?: NorFlash;
+  /**
+   * False when this device's flash holds an earlier run's boots (a flash file): their number is
+   * unknown, so the agent's telemetry reports no boot count. Default true.
+   */
+  bootsKnown?: boolean;
   /** Wraps the HTTPS client, e.g. to inject faults; the device still tracks and closes the client. */
   http?: (client: HttpClient) => HttpClient;
   /** The agent's random source in boot `boot` (from 1); by default seeded from `seed` in virtual time. */
@@ -152,7 +158,7 @@ export class SimulatedDevice {
     this.http = new TrackingHttp(options.http === undefined ? this.transport : options.http(this.transport));
     const time = options.time;
     try {
-      this.powerOn(time.mode === "virtual" ? time.startWallMs : Date.now(), { syncAfterMs: time.mode === "virtual" ? time.syncAfterMs : undefined });
+      this.powerOn(time.mode === "virtual" ? time.startWallMs : Date.now(), { syncAfterMs: time.mode === "virtual" ? time.syncAfterMs : undefined }, "power-on");
     } catch (e) {
       this.transport.close();
       throw e;
@@ -197,7 +203,7 @@ export class SimulatedDevice {
   reboot(options: BootOptions = {}): void {
     if (this.stopped) return;
     this.agent.stop();
-    this.powerOn(this.trueWallMs() + this.offMs(options), options);
+    this.powerOn(this.trueWallMs() + this.offMs(options), options, "reboot");
   }
 
   /**
@@ -275,11 +281,11 @@ export class SimulatedDevice {
     agent?.stop();
     const cut: PowerCutEvent = { during, boot: this.bootCount, wallMs: this.trueWallMs(), snapshot };
     const next = this.options.onPowerCut?.(cut) ?? {};
-    this.powerOn(cut.wallMs + this.offMs(next), next);
+    this.powerOn(cut.wallMs + this.offMs(next), next, "power-cut");
   }
 
   /** Boots at true time `wallStartMs` (a new clock and agent); a power cut while booting boots again. */
-  private powerOn(wallStartMs: number, options: BootOptions): void {
+  private powerOn(wallStartMs: number, options: BootOptions, reason: ResetReason): void {
     this.bootCount++;
     this.flash?.powerOn();
     const boot = this.makeBoot(wallStartMs, options.syncAfterMs);
@@ -296,6 +302,7 @@ export class SimulatedDevice {
       // The sensors use seed and seed + 1; the agent's jitter gets its own stream.
       random: this.options.random?.(this.bootCount) ?? hostRandom(virtual ? seed + 2 : undefined),
       flash: this.flash,
+      health: nodeHealth(this.options.bootsKnown === false ? undefined : this.bootCount, reason),
     };
     try {
       boot.agent = Agent.create(this.config, ports);

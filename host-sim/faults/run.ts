@@ -115,6 +115,8 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
       sampleIntervalMs: plan.sampleIntervalMs,
       bufferCapacity: plan.bufferCapacity,
       variables: CAMPAIGN_VARIABLES,
+      // The ledger checks stored records against sensor readings only.
+      telemetryIntervalMs: 0,
     },
     time: { mode: "virtual", startWallMs: bootWall, syncAfterMs: first.syncAfterMs },
     logger,

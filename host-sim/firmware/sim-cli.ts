@@ -209,7 +209,10 @@ async function finish(problem?: string): Promise<void> {
     if (v.delivered === 0) problems.push("nothing was delivered");
   }
   if (exceptions.length > 0) problems.push(`${exceptions.length} XS exceptions`);
-  Object.assign(summary, { exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, memory: memory.figures });
+  // Records stored per variable: the sensors' and the agent's health telemetry (agent_*).
+  const variables: Record<string, number> = {};
+  for (const r of records) variables[r.variable] = (variables[r.variable] ?? 0) + 1;
+  Object.assign(summary, { exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
   summary.ok = problems.length === 0;
   if (problems.length > 0) say(`FAILED: ${problems.join("; ")}`);
   console.log(JSON.stringify(summary));

@@ -32,7 +32,8 @@ function refused() {
 
 describe("Agent: a normal day", () => {
   it("delivers every reading once, with its sample time and group, in few requests", async () => {
-    const device = new SimDevice();
+    // Sensor readings only: telemetry's own are counted in telemetry.test.ts.
+    const device = new SimDevice({ config: { telemetryIntervalMs: 0 } });
     const broken = watch(device);
     device.agent.start();
     const s = await device.run(2 * HOUR);
@@ -615,7 +616,7 @@ describe("Agent: the device's retention window (issue 16)", () => {
   }
 
   it("after a long outage drops only the readings older than the window, under their own reason", async () => {
-    const device = new SimDevice({ config: { sampleIntervalMs: 60_000, bufferCapacity: 20_000 } });
+    const device = new SimDevice({ config: { sampleIntervalMs: 60_000, bufferCapacity: 20_000, telemetryIntervalMs: 0 } });
     const broken = watch(device);
     retention(device);
     device.online = false;

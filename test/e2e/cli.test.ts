@@ -13,7 +13,7 @@ import { TOKEN } from "./harness.js";
 describe.concurrent("npm start (host-sim/cli.ts)", () => {
   it("--virtual --duration 1h runs against its local endpoint and ends with a JSON summary", async (test) => {
     const dataDir = await tempDir(test);
-    const out = await cli(["--virtual", "--duration", "1h", "--sample-interval", "1s", "--data-dir", dataDir, "--seed", "3"]);
+    const out = await cli(["--virtual", "--duration", "1h", "--sample-interval", "1s", "--data-dir", dataDir, "--seed", "3", "--set", "telemetryIntervalMs=0"]);
     // The dashboard's address on the second line, at the endpoint's address.
     expect(out.stderr).toMatch(/^Local TagoIO endpoint: (https:\/\/127\.0\.0\.1:\d+) .*\nDashboard: \1\/ \(this machine only/);
     expect(out.stderr).toMatch(/curl -s --cacert \S+ca\.pem -H @\S+curl-headers\.txt/);

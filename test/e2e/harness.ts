@@ -11,6 +11,7 @@ import type { Clock, HttpClient, Sensor } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { SimulatedDevice } from "../../host-sim/device/device.js";
+import type { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { startEndpoint, type Endpoint, type EndpointOptions, type StoredRecord } from "../../host-sim/endpoint/server.js";
 import { invariantHolds } from "../../host-sim/device/run-summary.js";
 
@@ -44,6 +45,8 @@ export interface RigOptions {
   syncAfterMs?: number;
   /** Wraps the device's real HTTPS client (to lose answers, for instance). */
   http?: (client: HttpClient) => HttpClient;
+  /** The flash the device journals to; none by default. */
+  flash?: NorFlash;
 }
 
 export interface Rig {
@@ -107,12 +110,14 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     now: () => device?.trueWallMs() ?? START,
   });
   device = new SimulatedDevice({
-    config: { token: options.token ?? TOKEN, host: "127.0.0.1", port: endpoint.port, sampleIntervalMs: 1000, ...options.config },
+    // No telemetry unless a test asks: `expected()` and `drained()` compare sensor readings only.
+    config: { token: options.token ?? TOKEN, host: "127.0.0.1", port: endpoint.port, sampleIntervalMs: 1000, telemetryIntervalMs: 0, ...options.config },
     time: { mode: "virtual", startWallMs: START, syncAfterMs: options.syncAfterMs },
     logger: { log: (level, message) => logs.push(`${level} ${message}`) },
     sensors: (clock) => simulatedSensors({ clock, seed: 7 }).map((s) => recording(s, clock, samples)),
     tls: { ca: endpoint.caPem, caName: endpoint.caPemPath },
     http: options.http,
+    flash: options.flash,
   });
   return {
     endpoint,

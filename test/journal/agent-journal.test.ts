@@ -57,7 +57,7 @@ describe("Agent + journal: outages", () => {
     const tago = new FakeTago(clock);
     tago.rule = () => refused();
     const ramOnly = Agent.create(
-      { token: TOKEN, variables: BOARD_VARIABLES, sampleIntervalMs: 10_000, bufferCapacity: 64 },
+      { token: TOKEN, variables: BOARD_VARIABLES, sampleIntervalMs: 10_000, bufferCapacity: 64, telemetryIntervalMs: 0 },
       { clock, timers: clock, http: tago.http, sensors: simulatedSensors({ clock, seed: 1 }), network: { online: () => true }, logger: new MemoryLogger(), random: new SeededRandom(1) },
     );
     ramOnly.start();
@@ -268,7 +268,7 @@ describe("Agent + journal: full and configuration", () => {
     tago.rule = () => refused();
     let n = 0;
     const agent = Agent.create(
-      { token: TOKEN, variables: [{ name: "status", sensor: "modem", field: "state" }], sampleIntervalMs: 10_000, stringBudget: 40 },
+      { token: TOKEN, variables: [{ name: "status", sensor: "modem", field: "state" }], sampleIntervalMs: 10_000, stringBudget: 40, telemetryIntervalMs: 0 },
       { clock, timers: clock, http: tago.http, sensors: [{ name: "modem", sample: () => ({ state: `state-${n++}` }) }], network: { online: () => true }, logger: new MemoryLogger(), random: new SeededRandom(1) , flash },
     );
     agent.start();
@@ -301,7 +301,7 @@ describe("Agent + journal: full and configuration", () => {
       tago.rule = () => (online ? "store" : refused());
       const first = samples;
       agent = Agent.create(
-        { token: TOKEN, variables: list(prefix), sampleIntervalMs: 60_000, uploadIntervalMs: 60_000 },
+        { token: TOKEN, variables: list(prefix), sampleIntervalMs: 60_000, uploadIntervalMs: 60_000, telemetryIntervalMs: 0 },
         { clock, timers: clock, http: tago.http, sensors: [sensor], network: { online: () => true }, logger: new MemoryLogger(), random: new SeededRandom(1), flash },
       );
       agent.start();

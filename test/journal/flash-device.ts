@@ -78,7 +78,7 @@ export class FlashDevice {
     this.clock = clock;
     this.tagos.push(tago);
     this.agent = Agent.create(
-      { token: TOKEN, variables: BOARD_VARIABLES, sampleIntervalMs: 10_000, ...this.options.config },
+      { token: TOKEN, variables: BOARD_VARIABLES, sampleIntervalMs: 10_000, telemetryIntervalMs: 0, ...this.options.config },
       {
         clock,
         timers: clock,

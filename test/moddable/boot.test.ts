@@ -164,6 +164,18 @@ describe("boot: device run", () => {
     expect(result.ports.flash?.sectorCount).toBe(16);
     expect(result.ports.health?.rssi?.()).toBe(-61);
     expect(result.ports.health?.freeMemory?.()).toBe(123_456);
+    // Hardware without a reset reason (the simulator's), and no boot counter in any build: left out.
+    expect(result.ports.health?.resetReason?.()).toBeUndefined();
+    expect(result.ports.health?.bootCount?.()).toBeUndefined();
+  });
+
+  it("reports the reset reason an ESP32 build's hardware gives, and nothing when it throws", () => {
+    const esp32 = boot(modules({ ...DEVICE }, { hardware: { sensors: {}, Flash: FakeNorFlash, resetReason: () => "Brownout" } }));
+    if (!esp32.ok) throw new Error(esp32.problems.join("; "));
+    expect(esp32.ports.health?.resetReason?.()).toBe("Brownout");
+    const failing = boot(modules({ ...DEVICE }, { hardware: { sensors: {}, resetReason: () => { throw new Error("no"); } } }));
+    if (!failing.ok) throw new Error(failing.problems.join("; "));
+    expect(failing.ports.health?.resetReason?.()).toBeUndefined();
   });
 
   it("runs without flash, with a warning, when the partition is missing", () => {
@@ -210,7 +222,7 @@ describe("boot: device run", () => {
     // SNTP has not answered: 12 samples of 4 readings (one at boot, one every 5 s), all on flash.
     expect(lines.filter((l) => l.startsWith("info: status:"))).toEqual([
       "info: status: [1m00s] offline | sampled 48 | buffered 48 | delivered 0 | dropped 0 | last upload never | next try in 0s" +
-        " | journal held 48, recovered 0, corrupt 0, written 556 B, erased 2\n",
+        " | journal held 48, recovered 0, corrupt 0, written 905 B, erased 2\n",
     ]);
     timer.advance(120_000);
     expect(lines.filter((l) => l.startsWith("info: status:")).map((l) => l.slice(0, 36))).toEqual([

@@ -22,6 +22,7 @@ import {
   SCENARIOS,
   STRINGS,
   SYNC,
+  TELEMETRY_MS,
   WALL_START_MS,
 } from "./scenarios.js";
 
@@ -43,7 +44,8 @@ beforeAll(async () => {
     runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
   });
   xsGlobals = replyValue(xs[0][NAMES.length].reply ?? "");
-});
+  // Every scenario on both engines: a few minutes when the machine is busy.
+}, 240_000);
 
 it("runs on an XS engine that offers TextEncoder and TextDecoder but no console, timers or structuredClone", () => {
   expect(Object.fromEntries(xsGlobals)).toEqual({
@@ -177,6 +179,28 @@ describe("scenario outcomes", () => {
     // Delivering again within the backoff cap (300 s) of its end.
     const recovered = acknowledged(xs).find((e) => e.atMs >= OUTAGE.toMs);
     expect(recovered?.atMs).toBe(OUTAGE.toMs + 49_381);
+  });
+
+  it("telemetry-outage: reports every interval ride the uploads, those made offline go out after, failures told", () => {
+    const { xs } = runs["telemetry-outage"];
+    const s = xs.snapshot;
+    expect(s.droppedTotal).toBe(0);
+    const of = (name: string): DataRecord[] => delivered(xs).filter((r) => r.variable === "agent_" + name);
+    // Every report but the last (made as the run ends, still buffered), at its own time.
+    const uptimes = of("uptime");
+    expect(uptimes.map((r) => [r.value, timeOf(r)])).toEqual(Array.from({ length: 31 }, (_, i) => [(i + 1) * 900, WALL_START_MS + (i + 1) * TELEMETRY_MS]));
+    const offline = uptimes.filter((r) => timeOf(r) > WALL_START_MS + OUTAGE.fromMs && timeOf(r) < WALL_START_MS + OUTAGE.toMs);
+    expect(offline.length).toBe(11);
+    // No Health port in these fakes: only the agent's own counters, never an invented figure.
+    expect([...new Set(delivered(xs).filter((r) => r.variable.startsWith("agent_")).map((r) => r.variable))].sort()).toEqual(
+      ["agent_buffered_ram", "agent_dropped", "agent_failure_classes", "agent_failures", "agent_filtered", "agent_last_error", "agent_requests", "agent_uptime"],
+    );
+    const failures = of("failures");
+    expect(failures[failures.length - 1].value).toBe(s.failures.network);
+    expect(of("failure_classes").at(-1)?.value).toBe(`network ${s.failures.network}`);
+    expect(String(of("last_error")[0].value)).toMatch(/^network: /);
+    expect(of("requests").at(-1)?.value).toBeLessThanOrEqual(s.requests);
+    expect(of("buffered_ram").map((r) => r.value as number).reduce((a, b) => Math.max(a, b))).toBeGreaterThan(3000);
   });
 
   it("rate-limited: a 429 waits the Retry-After of the message, or of the header, plus jitter under 5 s", () => {

@@ -14,7 +14,7 @@ const HOUR = 60 * MINUTE;
 /** A RAM ring far smaller than any outage here: the journal has to hold the rest. */
 export const JOURNAL_RING = 64;
 
-const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true };
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES, bufferCapacity: JOURNAL_RING, journal: true, telemetryIntervalMs: 0 };
 
 const REFUSED: Answer = { ok: false, error: "refused", message: "connect ECONNREFUSED", bodySent: false };
 

@@ -15,7 +15,8 @@ export const WALL_START_MS = 1_748_736_000_000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES };
+/** Sensor readings only: the telemetry scenario turns it on. */
+const BASE = { token: TOKEN, sampleIntervalMs: 10_000, variables: BOARD_VARIABLES, telemetryIntervalMs: 0 };
 
 /** A 200 with the TagoIO envelope, counting the records it acknowledges (and proving the body is JSON). */
 function acknowledge(request: HttpRequest): Answer {
@@ -52,6 +53,8 @@ const LOST: Answer = { ok: false, error: "reset", message: "connection reset aft
 export const LOST_ACKS = { every: 5, failedCheck: 5, half: 14 };
 
 export const OUTAGE = { fromMs: 1 * HOUR, toMs: 4 * HOUR };
+/** The telemetry scenario's report interval (the default). */
+export const TELEMETRY_MS = 15 * MINUTE;
 export const RING_OUTAGE = { fromMs: 2 * MINUTE, toMs: 62 * MINUTE };
 export const RING_CAPACITY = 64;
 
@@ -125,6 +128,13 @@ export const SCENARIOS: Readonly<Record<string, ScenarioSpec>> = {
   },
   "outage-backoff": {
     config: { ...BASE, bufferCapacity: 4096 },
+    durationMs: 8 * HOUR,
+    wallStartMs: WALL_START_MS,
+    answer: (request, _index, nowMs) =>
+      nowMs >= OUTAGE.fromMs && nowMs < OUTAGE.toMs ? REFUSED : acknowledge(request),
+  },
+  "telemetry-outage": {
+    config: { ...BASE, bufferCapacity: 4096, telemetryIntervalMs: TELEMETRY_MS },
     durationMs: 8 * HOUR,
     wallStartMs: WALL_START_MS,
     answer: (request, _index, nowMs) =>
