@@ -9,6 +9,8 @@ import type { Series } from "../view.js";
 const HEIGHT = 150;
 /** A range around a lone reading, so its point is not at the edge. */
 const LONE_POINT_PAD_MS = 60_000;
+/** Below this many readings in view, each is drawn as a dot too. */
+const SPARSE_POINTS = 48;
 
 const GRID = "#eceff3";
 
@@ -62,7 +64,8 @@ export class SeriesChart {
               this.range ?? (min === max ? [min - LONE_POINT_PAD_MS, max + LONE_POINT_PAD_MS] : [min, max]),
           },
         },
-        series: [{}, { label, stroke: color, fill: `${color}1f`, width: 1.5, points: { show: false } }],
+        // Dots only where readings are few enough to tell apart: a lone one would draw no line at all.
+        series: [{}, { label, stroke: color, fill: `${color}1f`, width: 1.5, points: { show: (_u, _s, i0, i1) => i1 - i0 < SPARSE_POINTS } }],
         axes: [
           { font: AXIS_FONT, space: 70, grid: { stroke: GRID } },
           { font: AXIS_FONT, size: axisWidth, grid: { stroke: GRID } },
