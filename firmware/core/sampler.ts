@@ -4,10 +4,11 @@
 // it is counted (`sensorErrors`) and logged once until it reads again. Sampling never waits on
 // the uplink: readings go to the backlog, which decides what is kept.
 
-import type { Ports, Sensor, TimerHandle } from "../ports.js";
+import type { Ports, Sensor } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { Periodic } from "./periodic.js";
 import { Reporting } from "./reporting.js";
 import { errorMessage } from "./text.js";
 import type { TimeBase } from "./timebase.js";
@@ -88,8 +89,7 @@ export class Sampler {
   /** The sample being taken: its readings' variables and values. */
   private readonly variables: number[] = [];
   private readonly values: ReadingValue[] = [];
-  private timer: TimerHandle | undefined;
-  private nextSampleAt = 0;
+  private readonly periodic: Periodic;
 
   /** Waiting readings that make an upload worth starting before its interval. */
   private readonly uploadTrigger: number;
@@ -106,20 +106,18 @@ export class Sampler {
     this.onBacklogged = onBacklogged;
     this.flags = config.variables.length > 1 ? FLAG_GROUPED : 0;
     this.reporting = Reporting.of(config.variables, config.sampleIntervalMs);
+    this.periodic = new Periodic(ports.clock, ports.timers, config.sampleIntervalMs, this.take);
   }
 
   /** Takes the first sample at once, then one every interval; the filters resume from what the journal holds. */
   start(): void {
-    const now = this.ports.clock.monotonicMs();
     const journaled = this.backlog.journaledValues;
-    if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, now);
-    this.nextSampleAt = now - this.config.sampleIntervalMs;
-    this.schedule(now);
+    if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, this.ports.clock.monotonicMs());
+    this.periodic.start(0);
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.ports.timers.clear(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
   /** Takes one sample of every sensor now. */
@@ -132,7 +130,7 @@ export class Sampler {
    * agent's hottest path: one function, one try for all sensors (entering one costs on XS), a
    * sensor that throws ends its own turn only.
    */
-  private take(now: number): void {
+  private readonly take = (now: number): void => {
     const wall = this.timebase.observe(now);
     const { sensors, variables: indexes, firsts, seconds } = this.plan;
     const variables = this.variables;
@@ -202,20 +200,6 @@ export class Sampler {
     values.length = count;
     const pending = others === 0 ? this.backlog.addNumbers(variables, values as number[], time, flags) : this.backlog.addSample(variables, values, count, time, flags);
     if (pending >= this.uploadTrigger) this.onBacklogged();
-  }
-
-  private schedule(now: number): void {
-    this.nextSampleAt += this.config.sampleIntervalMs;
-    if (this.nextSampleAt < now) this.nextSampleAt = now;
-    this.timer = this.ports.timers.set(this.tick, this.nextSampleAt - now);
-  }
-
-  /** The timer's callback, made once rather than a closure a sample. */
-  private readonly tick = (): void => {
-    const now = this.ports.clock.monotonicMs();
-    this.timer = undefined;
-    this.take(now);
-    this.schedule(now);
   };
 
   private failed(plan: SensorPlan, why: string): void {

@@ -6,9 +6,10 @@
 // journaled come back under their own names. A figure the host's Health port lacks is left out,
 // never invented; figures that rarely change go out only when they do (see `report`).
 
-import type { Health, Ports, TimerHandle } from "../ports.js";
+import type { Health, Ports } from "../ports.js";
 import type { Snapshot } from "./agent.js";
 import type { Backlog } from "./backlog.js";
+import { Periodic } from "./periodic.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
 import type { TimeBase } from "./timebase.js";
 import type { Variable } from "./variables.js";
@@ -95,8 +96,7 @@ export class Telemetry {
   private readonly snapshot: () => Snapshot;
   private readonly variables: number[] = [];
   private readonly values: ReadingValue[] = [];
-  private timer: TimerHandle | undefined;
-  private nextAt = 0;
+  private readonly periodic: Periodic;
   /** Reports made in this boot, and what the last one said of the figures sent only on change. */
   private reports = 0;
   private lastDropped = 0;
@@ -118,31 +118,17 @@ export class Telemetry {
     this.backlog = backlog;
     this.timebase = timebase;
     this.snapshot = snapshot;
+    this.periodic = new Periodic(ports.clock, ports.timers, this.intervalMs, (now: number) => this.report(now));
   }
 
+  /** The first report one interval after start, then one every interval; none when the interval is 0. */
   start(): void {
-    if (this.intervalMs === 0) return;
-    this.nextAt = this.ports.clock.monotonicMs();
-    this.schedule(this.nextAt);
+    if (this.intervalMs > 0) this.periodic.start(this.intervalMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.ports.timers.clear(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
-
-  private schedule(now: number): void {
-    this.nextAt += this.intervalMs;
-    if (this.nextAt < now) this.nextAt = now;
-    this.timer = this.ports.timers.set(this.tick, this.nextAt - now);
-  }
-
-  private readonly tick = (): void => {
-    const now = this.ports.clock.monotonicMs();
-    this.timer = undefined;
-    this.report(now);
-    this.schedule(now);
-  };
 
   /**
    * One report, of the figures as they stand before it is added. Boot count and reset reason go

@@ -1,0 +1,48 @@
+// A task run every `intervalMs` on the Timers port, without drift: each run is scheduled from the
+// previous one's due time, not from when it ran, and one that falls behind runs at once and then
+// keeps step. Sampling and telemetry both run on one.
+
+import type { Clock, TimerHandle, Timers } from "../ports.js";
+
+export class Periodic {
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly intervalMs: number;
+  /** The task, given the monotonic time it runs at. */
+  private readonly run: (now: number) => void;
+  private timer: TimerHandle | undefined;
+  private nextAt = 0;
+
+  constructor(clock: Clock, timers: Timers, intervalMs: number, run: (now: number) => void) {
+    this.clock = clock;
+    this.timers = timers;
+    this.intervalMs = intervalMs;
+    this.run = run;
+  }
+
+  /** The first run after `firstDelayMs` (0: at once), then one every interval. */
+  start(firstDelayMs: number): void {
+    const now = this.clock.monotonicMs();
+    this.nextAt = now + firstDelayMs - this.intervalMs;
+    this.schedule(now);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(now: number): void {
+    this.nextAt += this.intervalMs;
+    if (this.nextAt < now) this.nextAt = now;
+    this.timer = this.timers.set(this.tick, this.nextAt - now);
+  }
+
+  /** The timer's callback, made once rather than a closure a run. */
+  private readonly tick = (): void => {
+    const now = this.clock.monotonicMs();
+    this.timer = undefined;
+    this.run(now);
+    this.schedule(now);
+  };
+}
