@@ -210,12 +210,12 @@ export class Reporting {
 
   /** Undefined when no variable has a filter: sampling then skips this stage. */
   static of(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number): Reporting | undefined {
-    const any = variables.some((v) => v.reporting !== undefined && Object.keys(v.reporting).length > 0);
-    return any ? new Reporting(variables, sampleIntervalMs) : undefined;
+    const filters = variables.map((v) => (v.reporting !== undefined && Object.keys(v.reporting).length > 0 ? new VariableFilter(v.reporting) : undefined));
+    return filters.some((f) => f !== undefined) ? new Reporting(filters, sampleIntervalMs) : undefined;
   }
 
-  private constructor(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number) {
-    this.filters = variables.map((v) => (v.reporting !== undefined && Object.keys(v.reporting).length > 0 ? new VariableFilter(v.reporting) : undefined));
+  private constructor(filters: (VariableFilter | undefined)[], sampleIntervalMs: number) {
+    this.filters = filters;
     this.intervalMs = sampleIntervalMs;
   }
 
