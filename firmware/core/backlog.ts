@@ -133,11 +133,6 @@ export class Backlog {
     return this.ring.flightSize;
   }
 
-  /** Readings waiting in flash beyond the ring. */
-  get waitingInFlash(): boolean {
-    return this.journal !== undefined && this.journal.waiting > 0;
-  }
-
   journalStats(): JournalStats | undefined {
     return this.journal?.stats();
   }

@@ -288,7 +288,7 @@ export class Uplink {
   private acknowledge(full: boolean, size: number, release = true): void {
     const config = this.config;
     // Readings waiting in flash beyond the ring are worth the next upload at once.
-    const more = full || this.backlog.waitingInFlash;
+    const more = full || this.backlog.bufferedInFlash > 0;
     if (release) this.backlog.acknowledge();
     this.acknowledged++;
     this.failureRun = 0;
