@@ -4,7 +4,7 @@
 // wait in an array while one request is on the wire (the examples keep none; a queue is the least
 // a fair comparison needs, and what the buffered-RAM figure measures). Portable, same ports.
 
-import type { VariableConfig } from "../firmware/core/config.js";
+import type { VariableConfig } from "../firmware/core/variable-config.js";
 import type { Ports } from "../firmware/ports.js";
 
 export interface BaselineReading {

@@ -8,7 +8,7 @@
 
 import { pathToFileURL } from "node:url";
 import { Agent } from "../firmware/core/agent.js";
-import type { VariableConfig } from "../firmware/core/config.js";
+import type { VariableConfig } from "../firmware/core/variable-config.js";
 import { AckTransport } from "../firmware/fakes/ack-transport.js";
 import { VirtualClock } from "../firmware/fakes/virtual-clock.js";
 import type { HttpRequest, Sensor } from "../firmware/ports.js";

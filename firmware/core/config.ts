@@ -3,24 +3,12 @@
 // booleans are parsed here. `validateConfig` reports every problem at once, each naming its
 // field; no message ever contains the token.
 
-import { REPORTING_KEYS, reportingProblems, validateReporting, type ReportingRules } from "./reporting.js";
+import { reportingProblems } from "./reporting.js";
 import { applyTelemetry, TELEMETRY_DEFAULTS, type TelemetrySettings } from "./telemetry.js";
-import { codePointLength } from "./text.js";
+import { describe, isRecord } from "./text.js";
+import { validateVariables, type VariableConfig } from "./variable-config.js";
 
 export type WhenFull = "drop-oldest" | "drop-newest";
-
-export interface VariableConfig {
-  /** TagoIO variable name: [a-z0-9_], at most 100 characters. */
-  name: string;
-  /** Unit sent with every reading, at most 25 characters. */
-  unit?: string;
-  /** Name of the sensor (as the host names it) that yields this variable. */
-  sensor: string;
-  /** Dotted path into the sensor's sample, e.g. "thermometer.temperature". */
-  field: string;
-  /** Which readings are worth a record (`reporting.ts`); absent: every one. */
-  reporting?: ReportingRules;
-}
 
 export interface AgentConfig extends TelemetrySettings {
   /** Device-Token: a 36-character UUID. */
@@ -121,8 +109,6 @@ export type ConfigResult =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const VARIABLE = /^[a-z0-9_]+$/;
-const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 interface NumberRule {
   min: number;
@@ -182,10 +168,6 @@ export function tokenProblem(token: unknown): string | undefined {
   return `token: not a TagoIO device token (expected a 36-character UUID, 8-4-4-4-12 hex digits; got ${got})`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parseNumber(value: unknown): number | undefined {
   if (typeof value === "number") return value;
   if (typeof value === "string" && value.trim() !== "") {
@@ -200,70 +182,6 @@ function parseBoolean(value: unknown): boolean | undefined {
   if (value === "true" || value === "1") return true;
   if (value === "false" || value === "0") return false;
   return undefined;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : "an object";
-}
-
-const VARIABLE_KEYS: readonly string[] = ["name", "unit", "sensor", "field", ...REPORTING_KEYS];
-
-function validateVariables(raw: unknown, problems: string[], warnings: string[]): VariableConfig[] {
-  const list: VariableConfig[] = [];
-  let input = raw;
-  if (typeof input === "string") {
-    try {
-      input = JSON.parse(input);
-    } catch {
-      problems.push("variables: not valid JSON");
-      return list;
-    }
-  }
-  if (!Array.isArray(input) || input.length === 0) {
-    problems.push("variables: must be a non-empty list of {name, unit, sensor, field} (and optional filters)");
-    return list;
-  }
-  if (input.length > 255) problems.push(`variables: at most 255 variables (got ${input.length})`);
-  const seen = new Set<string>();
-  input.forEach((entry: unknown, i: number) => {
-    const at = `variables[${i}]`;
-    if (!isRecord(entry)) {
-      problems.push(`${at}: must be an object`);
-      return;
-    }
-    const { name, unit, sensor, field } = entry;
-    for (const key of Object.keys(entry)) if (!VARIABLE_KEYS.includes(key)) warnings.push(`${at}.${key}: unknown setting, ignored`);
-    let ok = true;
-    if (typeof name !== "string" || !VARIABLE.test(name) || name.length > 100) {
-      problems.push(`${at}.name: ${describe(name)} must be 1 to 100 characters of a-z, 0-9 and _`);
-      ok = false;
-    } else if (seen.has(name)) {
-      problems.push(`${at}.name: "${name}" is used twice`);
-      ok = false;
-    }
-    if (unit !== undefined && (typeof unit !== "string" || codePointLength(unit) > 25)) {
-      problems.push(`${at}.unit: must be a string of at most 25 characters`);
-      ok = false;
-    }
-    if (typeof sensor !== "string" || sensor === "") {
-      problems.push(`${at}.sensor: must name a sensor`);
-      ok = false;
-    }
-    if (typeof field !== "string" || !FIELD_PATH.test(field)) {
-      problems.push(`${at}.field: ${describe(field)} must be a dotted path such as "thermometer.temperature"`);
-      ok = false;
-    }
-    const reporting = validateReporting(entry, at, problems);
-    if (!ok) return;
-    seen.add(name as string);
-    const variable: VariableConfig = { name: name as string, sensor: sensor as string, field: field as string };
-    if (typeof unit === "string" && unit !== "") variable.unit = unit;
-    if (Object.keys(reporting).length > 0) variable.reporting = reporting;
-    list.push(variable);
-  });
-  return list;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Text helpers that behave the same on XS (strings indexed by code point) and on V8 (UTF-16
 // units): lengths are counted in code points, and JSON strings are written in ASCII only, so a
 // body's string length is its byte length on every engine. Also the one way a caught value
-// becomes a message, whatever was thrown.
+// becomes a message, whatever was thrown, and the way a bad setting is shown in one.
 
 const PLAIN_ASCII = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -40,4 +40,16 @@ export function jsonString(s: string): string {
     }
   }
   return out + '"';
+}
+
+/** Whether `value` is a plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A value as an error message shows it: strings quoted and cut to 40 characters, objects by kind. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
 }

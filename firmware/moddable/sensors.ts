@@ -6,7 +6,7 @@
 // driver not in this build) is a configuration problem; the agent does not start with a sensor
 // list it cannot honour. At run time a failing sensor throws from sample() (driver-sensor.ts).
 
-import type { VariableConfig } from "../core/config.js";
+import type { VariableConfig } from "../core/variable-config.js";
 import type { Clock, Sensor } from "../ports.js";
 import { BMP280_VARIABLES, SHT3X_VARIABLES, type DefaultVariable } from "../simulated/board.js";
 import { simulatedSensors } from "../simulated/sensors.js";

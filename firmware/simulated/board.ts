@@ -3,7 +3,7 @@
 // these are the real chips' defaults in the firmware's sensor catalogue too), and the three the
 // board reports by default everywhere it runs: the host simulator, the tests and the benchmark.
 
-import type { VariableConfig } from "../core/config.js";
+import type { VariableConfig } from "../core/variable-config.js";
 
 /** A variable as a chip's defaults give it: always with a unit. */
 export interface DefaultVariable extends VariableConfig {

@@ -10,7 +10,8 @@
 // Power cuts are caught by the virtual-time driver only: in real time, arm none.
 
 import { Agent, type Snapshot } from "../../firmware/core/agent.js";
-import { validateConfig, type VariableConfig } from "../../firmware/core/config.js";
+import { validateConfig } from "../../firmware/core/config.js";
+import type { VariableConfig } from "../../firmware/core/variable-config.js";
 import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
