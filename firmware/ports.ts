@@ -135,6 +135,19 @@ export interface Random {
   next(): number;
 }
 
+/**
+ * Per-board settings that survive a reboot: the SDK's `preference` module (NVS) on a device, a
+ * file on the host. String values under keys of at most 15 characters (NVS's limit).
+ */
+export interface SettingsStore {
+  get(key: string): string | undefined;
+  /** Stores `value`; throws a RangeError naming the key when the platform's limits refuse it. */
+  set(key: string, value: string): void;
+  remove(key: string): void;
+  /** Every key stored. */
+  keys(): string[];
+}
+
 /** Everything a host hands the agent. */
 export interface Ports {
   clock: Clock;
@@ -146,4 +159,5 @@ export interface Ports {
   random: Random;
   health?: Health;
   flash?: Flash;
+  settings?: SettingsStore;
 }
