@@ -148,6 +148,20 @@ export interface SettingsStore {
   keys(): string[];
 }
 
+/** Why this boot happened: the sleep timer ended a deep sleep, a reset, or power was applied. */
+export type WakeReason = "timer" | "reset" | "power-on";
+
+/**
+ * Deep sleep: RAM is lost and the device boots again at wake; the RTC keeps the wall clock
+ * running. Where the platform has none, the host emulates it by ending the run and starting it
+ * again, and says so.
+ */
+export interface Sleep {
+  wakeReason(): WakeReason;
+  /** Sleeps `ms` milliseconds with the radio off, then boots again; it does not return on a device. */
+  sleep(ms: number): void;
+}
+
 /** Everything a host hands the agent. */
 export interface Ports {
   clock: Clock;
@@ -160,4 +174,5 @@ export interface Ports {
   health?: Health;
   flash?: Flash;
   settings?: SettingsStore;
+  sleep?: Sleep;
 }
