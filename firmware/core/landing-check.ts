@@ -3,9 +3,9 @@
 // `GET /data` filtered by the batch's groups (else its time span) and variables, `qty` enough for
 // the batch, paged only when a page comes back full. A reading matches a stored record on
 // variable (lowercased), group, time (the instant, however written) and value; each stored record
-// matches one reading at most. The answer is untrusted: it is read within a bound of bytes that
-// grows with the batch, never past MAX_CHECK_BYTES, and anything unexpected is a failed check,
-// never a throw. A failed check is asked again with backoff; `checkDeadlineMs` after the
+// matches one reading at most. The answer is untrusted: a page is read within the bytes the device
+// already spends on a batch (`maxBatchBytes`), so a long batch is asked for in more pages, never
+// in a larger answer; anything unexpected is a failed check, never a throw. A failed check is asked again with backoff; `checkDeadlineMs` after the
 // ambiguous outcome the batch goes again unchecked (counted), unless the server refuses the device
 // or token, which only waits.
 
@@ -28,11 +28,8 @@ export interface Landing {
 
 /** A stored record as `GET /data` returns it is 150 to 300 bytes: this many are read per record asked for. */
 const BYTES_PER_RECORD = 512;
-const MAX_CHECK_BYTES = 262_144;
-/** The most records one page asks for (well under TagoIO's `qty` cap of 10,000), so its answer fits MAX_CHECK_BYTES. */
-const MAX_PAGE = Math.floor((MAX_CHECK_BYTES - 1024) / BYTES_PER_RECORD);
-/** Pages read before what is still missing is taken as missing: enough for the largest batch (8,000). */
-const MAX_PAGES = 16;
+/** Bytes read for a page besides its records: TagoIO's envelope, with room to spare. */
+const PAGE_ENVELOPE_BYTES = 1024;
 /** Longest path and query sent; a longer list of groups is asked for by time span instead. */
 const MAX_PATH_CHARS = 4_096;
 
@@ -90,11 +87,16 @@ export class LandingCheck {
   /** Whether more readings waited beyond the batch when it went (to upload again at once after it). */
   readonly full: boolean;
   private readonly filter: string | undefined;
+  /** Records a page asks for (at least one; TagoIO's cap of 10,000 is never near). */
   private readonly qty: number;
+  /** Pages read before what is still missing is taken as missing: the records asked for, and one page of slack. */
+  private readonly maxPages: number;
   private skip = 0;
   private pages = 0;
+  private waiting: Map<string, number[]> | undefined;
 
-  constructor(landings: readonly Landing[], end: number, since: number, full: boolean) {
+  /** `pageBytes`: the most answer bytes a page should take (a page of one record may take more). */
+  constructor(landings: readonly Landing[], end: number, since: number, full: boolean, pageBytes: number) {
     this.landings = landings;
     this.end = end;
     this.found = landings.map(() => false);
@@ -102,7 +104,9 @@ export class LandingCheck {
     this.full = full;
     const variables = distinct(landings.map((l) => l.variable));
     // Slack for a sample split across two batches: its other readings share its group.
-    this.qty = Math.min(MAX_PAGE, landings.length + variables.length);
+    const wanted = landings.length + variables.length;
+    this.qty = Math.max(1, Math.min(wanted, Math.floor((pageBytes - PAGE_ENVELOPE_BYTES) / BYTES_PER_RECORD)));
+    this.maxPages = Math.ceil(wanted / this.qty) + 1;
     this.filter = this.filterOf(variables);
   }
 
@@ -141,7 +145,7 @@ export class LandingCheck {
 
   /** The most answer bytes read for a page. */
   get maxResponseBytes(): number {
-    return Math.min(MAX_CHECK_BYTES, 1024 + this.qty * BYTES_PER_RECORD);
+    return PAGE_ENVELOPE_BYTES + this.qty * BYTES_PER_RECORD;
   }
 
   /** Readings found stored so far. */
@@ -164,19 +168,26 @@ export class LandingCheck {
     this.match(records);
     this.pages++;
     this.skip += records.length;
-    const more = records.length >= this.qty && this.foundCount < this.landings.length && this.pages < MAX_PAGES;
+    const more = records.length >= this.qty && this.foundCount < this.landings.length && this.pages < this.maxPages;
     return more ? { kind: "next-page" } : { kind: "done" };
   }
 
-  private match(records: readonly unknown[]): void {
+  /** The unfound readings by variable, group and time: built at the first page, claimed from by every page. */
+  private waitingByKey(): Map<string, number[]> {
+    if (this.waiting !== undefined) return this.waiting;
     const waiting = new Map<string, number[]>();
     this.landings.forEach((l, i) => {
-      if (this.found[i]) return;
       const key = keyOf(l.variable, l.group, l.wall);
       const at = waiting.get(key);
       if (at === undefined) waiting.set(key, [i]);
       else at.push(i);
     });
+    this.waiting = waiting;
+    return waiting;
+  }
+
+  private match(records: readonly unknown[]): void {
+    const waiting = this.waitingByKey();
     for (const r of records) {
       if (typeof r !== "object" || r === null) continue;
       const o = r as Record<string, unknown>;
@@ -229,14 +240,17 @@ export class Landings {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly deadlineMs: number;
+  private readonly pageBytes: number;
   /** The journal recovered readings at boot: the oldest may be stored already (the power went with their batch on the wire). */
   private atBoot: boolean;
 
-  constructor(backlog: Backlog, clock: Clock, logger: Logger, deadlineMs: number) {
+  /** `pageBytes`: the most answer bytes a page of a check should take (the device's `maxBatchBytes`). */
+  constructor(backlog: Backlog, clock: Clock, logger: Logger, deadlineMs: number, pageBytes: number) {
     this.backlog = backlog;
     this.clock = clock;
     this.logger = logger;
     this.deadlineMs = deadlineMs;
+    this.pageBytes = pageBytes;
     this.atBoot = (backlog.journalStats()?.recovered ?? 0) > 0;
   }
 
@@ -246,7 +260,7 @@ export class Landings {
    */
   begin(full: boolean, times: Pick<TimeBase, "wallOf">): boolean {
     const { landings, end } = this.backlog.landings(times);
-    const check = new LandingCheck(landings, end, this.clock.monotonicMs(), full);
+    const check = new LandingCheck(landings, end, this.clock.monotonicMs(), full, this.pageBytes);
     if (!check.checkable) {
       this.counts.unchecked++;
       return false;

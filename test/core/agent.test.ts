@@ -241,7 +241,8 @@ describe("Agent: authentication", () => {
 
 describe("Agent: lost acknowledgements", () => {
   it("asks before sending again, so a batch whose acknowledgement is lost is stored once", async () => {
-    const device = new SimDevice();
+    // Pages big enough for a whole batch of 180 readings: one GET per check.
+    const device = new SimDevice({ config: { maxBatchBytes: 100_000 } });
     const broken = watch(device);
     device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
     device.agent.start();
@@ -254,6 +255,21 @@ describe("Agent: lost acknowledgements", () => {
     // One GET per lost acknowledgement, each finding its batch whole.
     expect(s.landing).toMatchObject({ checks: lost, found: lost, checkFailures: 0, partial: 0, missing: 0, resentAnyway: 0 });
     expect(s.requests).toBe(device.tago.exchanges.length + lost);
+  });
+
+  it("asks for a batch longer than a page in pages no larger than maxBatchBytes", async () => {
+    const device = new SimDevice();
+    device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
+    device.agent.start();
+    const s = await device.run(HOUR);
+    expect(device.tago.duplicates()).toBe(0);
+    const lost = device.tago.exchanges.filter((e) => e.index % 5 === 2).length;
+    const gets = device.tago.http.log.filter((r) => r.request.method === "GET");
+    // 180 readings or more a batch, 62 records a page at the default 32 KB: three pages or more a check.
+    expect(s.landing).toMatchObject({ found: lost, checkFailures: 0, partial: 0, missing: 0 });
+    expect(s.landing.checks).toBeGreaterThanOrEqual(3 * lost);
+    expect(gets).toHaveLength(s.landing.checks);
+    expect(gets.every((r) => r.request.maxResponseBytes <= 32_768)).toBe(true);
   });
 });
 

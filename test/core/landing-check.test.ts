@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
+import { DEFAULTS } from "../../firmware/core/config.js";
 import { LandingCheck, type Landing } from "../../firmware/core/landing-check.js";
 import type { HttpResult } from "../../firmware/ports.js";
 import { reply } from "../../firmware/fakes/scripted-http.js";
@@ -180,7 +181,8 @@ describe("LandingCheck: matching and hostile answers", () => {
     if (r.ok) r.response.truncated = truncated;
     return r;
   };
-  const check = () => new LandingCheck(landings, 4, 0, false);
+  const PAGE_BYTES = DEFAULTS.maxBatchBytes;
+  const check = () => new LandingCheck(landings, 4, 0, false, PAGE_BYTES);
 
   it("matches on lowercased variable, group, the instant however written, and value; each record once", () => {
     const c = check();
@@ -199,7 +201,7 @@ describe("LandingCheck: matching and hostile answers", () => {
   });
 
   it("asks for the next page only while a full page leaves readings unfound", () => {
-    const c = new LandingCheck(landings.slice(0, 1), 1, 0, false);
+    const c = new LandingCheck(landings.slice(0, 1), 1, 0, false, PAGE_BYTES);
     expect(c.path()).toMatch(/qty=2&skip=0/);
     const noise = { variable: "temperature", value: 1, group: WALL.toString(36), time: "2026-11-26T01:02:03.456Z" };
     expect(c.take(ok([noise, noise]), -1)).toEqual({ kind: "next-page" });
@@ -232,12 +234,27 @@ describe("LandingCheck: matching and hostile answers", () => {
     expect(weird.take(ok([null, 5, "x", [], { variable: 7 }, { variable: "temperature", value: { a: 1 }, group: WALL.toString(36), time: "x" }]), -1)).toEqual({ kind: "done" });
     expect(weird.foundCount).toBe(0);
     expect(check().maxResponseBytes).toBeLessThanOrEqual(1024 + 8 * 512);
-    expect(new LandingCheck(Array.from({ length: 8000 }, (_, i) => ({ ...landings[0], at: i, value: i })), 8000, 0, false).maxResponseBytes).toBeLessThanOrEqual(262_144);
+  });
+
+  it("reads a long batch in pages no larger than a batch the device sends, and stops after the pages it needs", () => {
+    const long = Array.from({ length: 8000 }, (_, i) => ({ ...landings[0], at: i, value: i }));
+    const c = new LandingCheck(long, 8000, 0, false, PAGE_BYTES);
+    expect(c.maxResponseBytes).toBeLessThanOrEqual(PAGE_BYTES);
+    const qty = Number(/qty=(\d+)/.exec(c.path())?.[1]);
+    expect(qty).toBe(62);
+    // A server that answers every page full of records matching nothing: the check ends, bounded.
+    const noise = Array.from({ length: qty }, () => ({ variable: "temperature", value: -1, group: WALL.toString(36), time: "2026-11-26T01:02:03.456Z" }));
+    let pages = 1;
+    while (c.take(ok(noise), -1).kind === "next-page") pages++;
+    expect(pages).toBe(Math.ceil(8001 / qty) + 1);
+    expect(c.foundCount).toBe(0);
+    // Even the smallest batch budget asks for one record a page.
+    expect(new LandingCheck(long, 8000, 0, false, 1024).path()).toMatch(/qty=1&/);
   });
 
   it("cannot check readings without a group and without a time", () => {
-    expect(new LandingCheck([{ at: 0, variable: "t", group: undefined, wall: -1, value: 1 }], 1, 0, false).checkable).toBe(false);
-    expect(new LandingCheck([{ at: 0, variable: "t", group: undefined, wall: WALL, value: 1 }], 1, 0, false).path()).toContain("&start_date=");
+    expect(new LandingCheck([{ at: 0, variable: "t", group: undefined, wall: -1, value: 1 }], 1, 0, false, PAGE_BYTES).checkable).toBe(false);
+    expect(new LandingCheck([{ at: 0, variable: "t", group: undefined, wall: WALL, value: 1 }], 1, 0, false, PAGE_BYTES).path()).toContain("&start_date=");
   });
 });
 
