@@ -36,11 +36,16 @@ export interface Checked {
 
 export type SettingsCheck = (raw: Record<string, unknown>) => Checked;
 
-/** The check of a host with no settings of its own: validateConfig on the core's keys. */
-export function checkCore(raw: Record<string, unknown>): Checked {
+/** The core's keys of a raw configuration: what validateConfig takes. */
+export function agentKeys(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const agent: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) if (raw[key] !== undefined) agent[key] = raw[key];
-  const result = validateConfig(agent);
+  return agent;
+}
+
+/** The check of a host with no settings of its own: validateConfig on the core's keys. */
+export function checkCore(raw: Record<string, unknown>): Checked {
+  const result = validateConfig(agentKeys(raw));
   return result.ok ? { problems: [], config: result.config } : { problems: result.problems };
 }
 

@@ -6,8 +6,8 @@
 // `tls` belongs to the SDK (its TLS manifest keeps cipher-suite switches there): a `tls=...` on the
 // command line would replace them, so it is reported, pointing at the agent's own `https`.
 
-import { CONFIG_KEYS, validateConfig } from "../core/config.js";
-import type { Checked, HostKey } from "../core/settings-layers.js";
+import { validateConfig } from "../core/config.js";
+import { agentKeys, type Checked, type HostKey } from "../core/settings-layers.js";
 import type { LogLevel } from "../ports.js";
 import { LOG_LEVELS } from "./logger.js";
 import { defaultVariables, parseSensorList, type SensorSpec } from "./sensors.js";
@@ -115,11 +115,7 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
   }
   const statusIntervalMs = interval(config.statusIntervalMs, HOST_DEFAULTS.statusIntervalMs, problems);
 
-  const agent: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = config[key];
-    if (value !== undefined) agent[key] = value;
-  }
+  const agent = agentKeys(config);
   if (agent.variables === undefined || agent.variables === "") agent.variables = defaultVariables(sensors);
 
   const host: HostSettings = {
