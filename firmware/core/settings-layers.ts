@@ -148,6 +148,11 @@ export class SettingsLayers {
     return compose(this.defaults, this.overlay);
   }
 
+  /** The keys of the stored values taken. */
+  storedKeys(): string[] {
+    return [...this.overlay.keys()];
+  }
+
   /** The value the merged settings give `key` in the stored layer, if any. */
   stored(key: string): string | undefined {
     return this.overlay.get(key);

@@ -75,6 +75,9 @@ export function boot(modules: BootModules): BootResult {
   const token = typeof merged.token === "string" ? merged.token : undefined;
   const logger = new TraceLogger(modules.trace, host.logLevel, token);
   for (const note of layers.ignored) logger.log("warn", `settings: ${note}`);
+  // Keys only: a stored value may be a secret.
+  const stored = layers.storedKeys();
+  if (stored.length > 0) logger.log("info", `settings: stored on the board: ${stored.join(", ")}`);
 
   const validation = validateConfig(settings.agent);
   for (const warning of validation.warnings) logger.log("warn", `config: ${warning}`);
