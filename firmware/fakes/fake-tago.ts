@@ -42,6 +42,8 @@ export class FakeTago {
   readonly params: Array<{ id: string; key: string; value: string; sent: boolean }> = [];
   /** The parameter requests (GET and PUT), by path. */
   readonly paramRequests: string[] = [];
+  /** Answers a parameter request otherwise than TagoIO would (a 429, a failure); undefined: as TagoIO. */
+  paramRule: (request: string, index: number) => Answer | undefined = () => undefined;
 
   constructor(clock: VirtualClock) {
     this.http = new ScriptedHttp(clock, (request, index) => this.answer(request, index));
@@ -56,6 +58,8 @@ export class FakeTago {
   private answer(request: HttpRequest, index: number): Answer {
     if (request.path.startsWith("/device/params")) {
       this.paramRequests.push(`${request.method} ${request.path}`);
+      const other = this.paramRule(`${request.method} ${request.path}`, this.paramRequests.length - 1);
+      if (other !== undefined) return other;
       if (request.method === "GET") return reply(200, { status: true, result: this.params.map((p) => ({ ...p })) });
       const param = this.params.find((p) => `/device/params/${p.id}` === request.path);
       if (param === undefined) return reply(404, { status: false, message: "Param not found" });
