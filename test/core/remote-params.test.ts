@@ -50,7 +50,7 @@ it("marks a parameter whose mark failed after the next poll, applying it again w
 it("waits at least a minute after a 429, and polls again every interval", async () => {
   const d = device({ paramsIntervalMs: String(2 * MINUTE), uploadIntervalMs: "600000" });
   const gets: number[] = [];
-  d.tago.paramRule = (request, index) => {
+  d.tago.paramRule = (_request, index) => {
     gets.push(d.clock.monotonicMs());
     return index === 0 ? reply(429, { status: false, message: "Too many requests (Retry-After: 30)" }) : undefined;
   };
