@@ -28,7 +28,8 @@ import { Wire } from "./wire.js";
 export const PARAMS_MAX_BYTES = 16_384;
 const RECHECK_MS = 5_000;
 const FAILED_RETRY_MS = 60_000;
-const SENT = new TextEncoder().encode('{"sent":true}');
+/** The mark's body. Made at run time: the firmware installs TextEncoder after the core is preloaded. */
+const SENT = '{"sent":true}';
 
 export interface ParamsCounts {
   /** GETs answered with a parameter list, and those that failed. */
@@ -117,7 +118,7 @@ export class RemoteParams {
     const request =
       id === undefined
         ? { method: "GET", path: "/device/params", body: undefined }
-        : { method: "PUT", path: `/device/params/${encodeURIComponent(id)}`, body: SENT };
+        : { method: "PUT", path: `/device/params/${encodeURIComponent(id)}`, body: new TextEncoder().encode(SENT) };
     const settled = (result: HttpResult): void => (id === undefined ? this.polled(result) : this.marked(id, result));
     const failed = (e: unknown): void => {
       this.ports.logger.log("error", `params: ${errorMessage(e)}`);
@@ -191,7 +192,7 @@ export class RemoteParams {
 
   private problem(key: string, value: string): string | undefined {
     if (LOCAL_ONLY_KEYS.includes(key) || this.layers.hostKeys[key]?.localOnly === true) return "changed only on the board, never by a parameter";
-    if (key === "paramsIntervalMs" && value.trim() === "0") return "0 would stop remote configuration for good; set it on the board";
+    if (key === "paramsIntervalMs" && value.trim() !== "" && Number(value) === 0) return "0 would stop remote configuration for good; set it on the board";
     const problems = this.layers.problemsWith(key, value);
     if (problems.length > 0) return problems.join("; ");
     return storeLimitProblem(storeKey(key), value);

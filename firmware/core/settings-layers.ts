@@ -49,12 +49,10 @@ export function checkCore(raw: Record<string, unknown>): Checked {
   return result.ok ? { problems: [], config: result.config } : { problems: result.problems };
 }
 
-const encoder = new TextEncoder();
-
 /** The key under which `key` is stored: itself when it fits NVS, else shortened (header). */
 export function storeKey(key: string): string {
   if (key.length <= STORE_KEY_MAX) return key;
-  const bytes = encoder.encode(key);
+  const bytes = new TextEncoder().encode(key);
   const hash = crc32(bytes, 0, bytes.length).toString(36);
   return key.slice(0, 10) + "~" + ("0000" + hash).slice(-4);
 }
@@ -62,7 +60,7 @@ export function storeKey(key: string): string {
 /** Why a store would refuse `value` under store key `key`; undefined when it fits. */
 export function storeLimitProblem(key: string, value: string): string | undefined {
   if (key === "" || key.length > STORE_KEY_MAX || !/^[\x21-\x7e]+$/.test(key)) return `settings: key "${key}" must be 1 to ${STORE_KEY_MAX} printable ASCII characters`;
-  const bytes = encoder.encode(value).length;
+  const bytes = new TextEncoder().encode(value).length;
   if (bytes > STORE_VALUE_MAX_BYTES) return `settings: ${key}: a value of ${bytes} bytes is over the ${STORE_VALUE_MAX_BYTES} a stored setting may hold`;
   return undefined;
 }
