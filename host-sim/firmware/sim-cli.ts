@@ -286,7 +286,7 @@ async function checkRemote(problems: string[]): Promise<Record<string, unknown>>
     const onRestartLine = (line: string): void => {
       lines.push(line);
       if (!options.quiet) console.error(`[restart] ${redactTokens(line)}`);
-      if (parseStatus(line) !== undefined) {
+      if (parseStatus(line) !== undefined || line.includes("XS abort")) {
         clearTimeout(timeout);
         resolve();
       }
@@ -294,6 +294,8 @@ async function checkRemote(problems: string[]): Promise<Record<string, unknown>>
     for (const stream of [again.stdout, again.stderr]) if (stream !== null) createInterface({ input: stream }).on("line", onRestartLine);
   });
   again.kill("SIGKILL");
+  const thrown = lines.filter(isException).length;
+  if (thrown > 0) problems.push(`${thrown} XS exceptions after the restart`);
   const storedLine = lines.find((line) => line.includes("settings: stored on the board: ")) ?? "";
   const storedKeys = storedLine.slice(storedLine.indexOf("settings: stored on the board: ") + 31).split(", ").filter((k) => k !== "");
   for (const p of params) {
