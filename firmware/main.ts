@@ -9,6 +9,7 @@ import config from "mc/config";
 import { Request } from "http";
 import Instrumentation from "instrumentation";
 import Net from "net";
+import Preference from "preference";
 import Resource from "Resource";
 import SecureSocket from "securesocket";
 import SNTP from "sntp";
@@ -39,4 +40,5 @@ boot({
   Instrumentation,
   hardware,
   random: { next: () => Math.random() },
+  Preference,
 });

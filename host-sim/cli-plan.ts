@@ -19,6 +19,8 @@ import { errorMessage } from "../firmware/core/text.js";
 export const DEFAULT_DATA_DIR = ".tago-local";
 /** The flash file of a local real-time run, in its data dir. */
 export const DEFAULT_FLASH_FILE = "flash.bin";
+/** The board's stored settings in a local real-time run's data dir. */
+export const DEFAULT_SETTINGS_FILE = "settings.json";
 export const DEFAULT_FLASH_BYTES = 256 * 1024;
 export const DEFAULT_SECTOR_BYTES = 4096;
 const MAX_FLASH_BYTES = 64 * 1024 * 1024;
@@ -55,6 +57,8 @@ export interface CliOptions {
   flashSize?: string;
   flashSector?: string;
   set?: string[];
+  /** The board's stored settings file; undefined for the default. */
+  settings?: string;
   seed: string;
   sensorFailureRate?: string;
   statusEvery: string;
@@ -82,6 +86,8 @@ export interface Plan {
   tls: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
   time: DeviceTime;
   flash: FlashPlan;
+  /** The file of the board's stored settings (TagoIO parameters write it); none: parameters are not taken. */
+  settingsFile: string | undefined;
   durationMs: number | undefined;
   seed: number;
   sensorFailureRate: number | undefined;
@@ -297,6 +303,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
       tls,
       time,
       flash,
+      settingsFile: o.settings ?? (target.kind === "local" && time.mode === "real" ? join(target.dataDir, DEFAULT_SETTINGS_FILE) : undefined),
       durationMs,
       seed: seed ?? 1,
       sensorFailureRate,

@@ -19,6 +19,7 @@ import { redactTokens, REGIONS } from "../firmware/core/config.js";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_FLASH_FILE,
+  DEFAULT_SETTINGS_FILE,
   makePlan,
   SETTABLE_KEYS,
   TOKEN_ENV,
@@ -31,7 +32,8 @@ import { ConsoleLogger, LOG_LEVELS } from "./ports/console-logger.js";
 import { SimulatedDevice } from "./device/device.js";
 import { DASHBOARD_NOTE, startEndpoint, type Endpoint } from "./endpoint/server.js";
 import { FileFlash } from "./ports/flash-file.js";
-import { curlCommand, loadOrCreateToken } from "./local-identity.js";
+import { ACCOUNT_TOKEN_FILE, curlCommand, loadOrCreateToken } from "./local-identity.js";
+import { SettingsFile } from "./ports/settings-file.js";
 import { NorFlash } from "../firmware/fakes/nor-flash.js";
 import { acquireLock, LockHeld } from "./run-lock.js";
 import { summarize } from "./device/run-summary.js";
@@ -78,6 +80,11 @@ function program(): Command {
         "for the local endpoint in real time, so a restart recovers what was not delivered; else a flash in memory)",
     )
     .option("--no-flash", "no flash journal: readings wait in the RAM ring only")
+    .option(
+      "--settings <file>",
+      `the board's stored settings, which win over these options and which TagoIO parameters write (default: <data-dir>/${DEFAULT_SETTINGS_FILE} ` +
+        "for the local endpoint in real time; otherwise none, and parameters are not taken)",
+    )
     .option("--flash-size <bytes>", "size of a new flash, e.g. 256k, 1m (default 256k; an existing file keeps its own)")
     .option("--flash-sector <bytes>", "erase sector of a new flash (default 4k)")
     .option(
@@ -112,7 +119,8 @@ failed, 2 bad options or configuration, or the data folder or flash file in use 
 async function startLocal(target: LocalTarget, planned: Record<string, unknown>, wallNow: () => number) {
   const { dataDir, port } = target;
   const token = loadOrCreateToken(dataDir);
-  const endpoint = await startEndpoint({ dataDir, port, devices: [{ token, name: "simulated-device" }], now: wallNow }).catch(
+  const accountToken = loadOrCreateToken(dataDir, ACCOUNT_TOKEN_FILE);
+  const endpoint = await startEndpoint({ dataDir, port, devices: [{ token, name: "simulated-device" }], now: wallNow, accountToken }).catch(
     (e: unknown) => {
       throw new Error(`the local endpoint in ${dataDir} did not start: ${errorMessage(e)}`);
     },
@@ -120,7 +128,8 @@ async function startLocal(target: LocalTarget, planned: Record<string, unknown>,
   process.stderr.write(
     `Local TagoIO endpoint: ${endpoint.url} (CA ${endpoint.caPemPath})\n` +
       `Dashboard: ${endpoint.dashboardUrl} (${DASHBOARD_NOTE})\n` +
-      `Its data: ${curlCommand(dataDir, token, endpoint)}\n`,
+      `Its data: ${curlCommand(dataDir, token, endpoint)}\n` +
+      `Set a parameter: npm run tago-local:param -- key=value --data-dir ${dataDir}\n`,
   );
   if (endpoint.caNotice !== undefined) process.stderr.write(`WARNING: ${endpoint.caNotice}\n`);
   const config = { ...planned, token, host: new URL(endpoint.url).hostname, port: endpoint.port, https: true };
@@ -194,7 +203,12 @@ async function run(plan: Plan): Promise<number> {
   // The plan checked the configuration, the board and the journal: nothing is refused here.
   // A flash file an earlier run left holds boots this one cannot count.
   const bootsKnown = plan.flash.kind !== "file" || !plan.flash.exists;
-  device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash, bootsKnown });
+  const settings = plan.settingsFile === undefined ? undefined : new SettingsFile(plan.settingsFile);
+  if (settings !== undefined) {
+    const stored = settings.keys();
+    process.stderr.write(`Settings: ${settings.path} (${stored.length === 0 ? "none stored" : `stored: ${stored.join(", ")}; they win over the options`}); TagoIO parameters are taken.\n`);
+  }
+  device = new SimulatedDevice({ config, time: plan.time, logger, seed: plan.seed, sensorFailureRate: plan.sensorFailureRate, tls, flash, bootsKnown, settings });
   const running = device;
   // The agent as it was when the run ended: stopping it leaves the state "stopped".
   let ended: Snapshot | undefined;

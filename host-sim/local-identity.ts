@@ -10,14 +10,16 @@ import { join } from "node:path";
 import { tokenProblem } from "../firmware/core/config.js";
 
 export const TOKEN_FILE = "device-token";
+/** The local account's token, for TagoIO's account route that sets device parameters. */
+export const ACCOUNT_TOKEN_FILE = "account-token";
 export const CURL_HEADERS_FILE = "curl-headers.txt";
 
 const PRIVATE = { mode: 0o600 } as const;
 
 /** The local device's token in `dataDir` (made with the directory on first use); throws on a damaged file. */
-export function loadOrCreateToken(dataDir: string): string {
+export function loadOrCreateToken(dataDir: string, name: string = TOKEN_FILE): string {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, TOKEN_FILE);
+  const file = join(dataDir, name);
   if (!existsSync(file)) {
     const token = randomUUID();
     writeFileSync(file, token + "\n", PRIVATE);
@@ -25,7 +27,7 @@ export function loadOrCreateToken(dataDir: string): string {
   }
   const token = readFileSync(file, "utf8").trim();
   if (tokenProblem(token) !== undefined) {
-    throw new Error(`${file}: no valid device token in it; delete the file to make a new device`);
+    throw new Error(`${file}: no valid token in it; delete the file to make a new one`);
   }
   return token;
 }

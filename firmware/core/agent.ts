@@ -1,13 +1,19 @@
 // The agent: a thin front over sampling (`sampler.ts`), the backlog of readings from their sample
 // until they are settled (`backlog.ts`, with the RAM ring and the flash journal), and the uplink
 // that sends them (`uplink.ts`). It checks the configuration against the device, starts and
-// stops the parts, and reports one snapshot of them all.
+// stops the parts, and reports one snapshot of them all. Given the board's settings layers with a
+// store, it also takes TagoIO's device parameters (`remote-params.ts`): the parts share one
+// configuration object, and `retune` puts a live change into it and tells the parts that copied.
 // Invariant, at every step: sampled = delivered + dropped (all reasons) + buffered + filtered.
 
 import type { Ports } from "../ports.js";
 import { Backlog, DROP_REASONS, type DropReason } from "./backlog.js";
 import type { FailureClass } from "./classify.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "./config.js";
+import { changedKeys, isLive } from "./live-config.js";
+import { RemoteParams, type ParamsCounts } from "./remote-params.js";
+import { FLAG_UPTIME } from "./ring.js";
+import type { SettingsLayers } from "./settings-layers.js";
 import { journalProblems, type JournalStats } from "./journal.js";
 import type { LandingCounts } from "./landing-check.js";
 import { planSensors, Sampler } from "./sampler.js";
@@ -50,6 +56,8 @@ export interface Snapshot {
   nextAttemptInMs: number | null;
   /** The flash journal's figures (readings recovered at boot among them); absent without one. */
   journal?: JournalStats;
+  /** TagoIO device parameters polled and taken; absent when the agent does not poll them. */
+  params?: ParamsCounts;
 }
 
 /** Configuration that cannot run, with every problem named. */
@@ -68,16 +76,24 @@ export class Agent {
   private readonly backlog: Backlog;
   private readonly sampler: Sampler;
   private readonly uplink: Uplink;
-  private readonly telemetry: Telemetry;
+  private telemetry: Telemetry;
+  private readonly remote: RemoteParams | undefined;
 
-  /** Checks the configuration against the device (throws ConfigError), then recovers the journal. */
-  constructor(config: AgentConfig, ports: Ports) {
+  /**
+   * Checks the configuration against the device (throws ConfigError), then recovers the journal.
+   * With `layers` that keep a store and `paramsIntervalMs` above 0 it polls TagoIO's parameters.
+   */
+  constructor(config: AgentConfig, ports: Ports, layers?: SettingsLayers) {
     this.config = config;
     this.ports = ports;
     const problems: string[] = [];
     const plans = planSensors(config, ports.sensors, problems);
     // Telemetry's variables follow the configured ones, so the journal's list names them too.
     const variables = [...config.variables, ...telemetryVariables(config)];
+    const remote = layers?.persistent === true && config.paramsIntervalMs > 0;
+    // The parameters' error variable comes last, so the telemetry variables keep their places.
+    const errorVariable = variables.length;
+    if (remote) variables.push({ name: `${config.telemetryPrefix}config_error` });
     const flash = config.journal ? ports.flash : undefined;
     if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, variables));
     if (problems.length > 0) throw new ConfigError(problems);
@@ -85,15 +101,64 @@ export class Agent {
     this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger);
     this.uplink = new Uplink(config, ports, this.backlog, this.timebase);
     this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
-    this.telemetry = new Telemetry(ports, config, config.variables.length, this.backlog, this.timebase, () => this.snapshot());
+    this.telemetry = this.makeTelemetry();
+    if (layers !== undefined && remote) {
+      const uplink = this.uplink;
+      this.remote = new RemoteParams(ports, layers, {
+        config,
+        ceiling: uplink.ceiling,
+        busy: () => uplink.state === "uploading" || uplink.state === "checking",
+        retune: (next) => this.retune(next),
+        report: (text) => this.addConfigError(errorVariable, text),
+      });
+    }
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
-  static create(raw: unknown, ports: Ports): Agent {
+  static create(raw: unknown, ports: Ports, layers?: SettingsLayers): Agent {
     const result = validateConfig(raw);
     for (const warning of result.warnings) ports.logger.log("warn", warning);
     if (!result.ok) throw new ConfigError(result.problems);
-    return new Agent(result.config, ports);
+    return new Agent(result.config, ports, layers);
+  }
+
+  private makeTelemetry(): Telemetry {
+    return new Telemetry(this.ports, this.config, this.config.variables.length, this.backlog, this.timebase, () => this.snapshot());
+  }
+
+  /**
+   * Takes from `next` (a validated configuration) every change that can apply while running
+   * (`live-config.ts`), keeping every reading buffered; returns the changed keys that wait for
+   * the next boot.
+   */
+  retune(next: AgentConfig): string[] {
+    const running = this.uplink.state !== "stopped";
+    const config = this.config;
+    const later: string[] = [];
+    for (const key of changedKeys(config, next)) {
+      if (!isLive(key, config, next)) {
+        later.push(key);
+        continue;
+      }
+      (config as unknown as Record<string, unknown>)[key] = next[key];
+      if (key === "sampleIntervalMs" || key === "variables") this.sampler.retune(running);
+      else if (key === "uploadIntervalMs") this.uplink.flush();
+      else if (key === "maxRequestsPerMinute") this.uplink.ceiling.perMinute = next.maxRequestsPerMinute;
+      else if (key === "paramsIntervalMs") this.remote?.reschedule();
+      else if (key === "telemetryIntervalMs") {
+        this.telemetry.stop();
+        this.telemetry = this.makeTelemetry();
+        if (running) this.telemetry.start();
+      }
+    }
+    return later;
+  }
+
+  /** One reading of the parameters' error variable, stamped as a sample is. */
+  private addConfigError(variable: number, text: string): void {
+    const now = this.ports.clock.monotonicMs();
+    const wall = this.timebase.observe(now);
+    this.backlog.addSample([variable], [text.slice(0, this.config.maxStringLength)], 1, wall >= 0 ? wall : now, wall >= 0 ? 0 : FLAG_UPTIME);
   }
 
   start(): void {
@@ -106,6 +171,7 @@ export class Agent {
     this.sampler.start();
     this.uplink.start();
     this.telemetry.start();
+    this.remote?.start();
   }
 
   /** Stops sampling and uploading; a batch on the wire is abandoned and stays buffered. */
@@ -114,12 +180,14 @@ export class Agent {
     this.sampler.stop();
     this.uplink.stop();
     this.telemetry.stop();
+    this.remote?.stop();
   }
 
   /** Replaces the device token (for example after a 401); uploads resume at once. */
   setToken(token: string): void {
     const problem = tokenProblem(token);
     if (problem !== undefined) throw new ConfigError([problem]);
+    this.config.token = token;
     this.uplink.setToken(token);
   }
 
@@ -158,6 +226,7 @@ export class Agent {
       lastUploadMs: uplink.lastUploadMs,
       nextAttemptInMs: next === null ? null : Math.max(0, next - this.ports.clock.monotonicMs()),
       journal: backlog.journalStats(),
+      ...(this.remote === undefined ? {} : { params: { ...this.remote.counts } }),
     };
   }
 }

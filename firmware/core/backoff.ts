@@ -35,7 +35,8 @@ export function rateLimitWaitMs(
 
 /** This device's own ceiling on requests started per minute. */
 export class RequestCeiling {
-  private readonly perMinute: number;
+  /** Changed live by a new maxRequestsPerMinute. */
+  perMinute: number;
   /** Start times of the requests of the last minute. */
   private readonly recent: number[] = [];
 

@@ -54,6 +54,8 @@ export interface AgentConfig extends TelemetrySettings {
   uploadWithoutTime: boolean;
   /** Journal readings to flash when the host has a partition: they survive reboots and long outages; `whenFull` then applies to it. */
   journal: boolean;
+  /** How often TagoIO's device parameters are read (`remote-params.ts`), with a settings store; 0: never. */
+  paramsIntervalMs: number;
   variables: VariableConfig[];
 }
 
@@ -99,6 +101,7 @@ export const DEFAULTS: Readonly<Settings> = {
   maxRequestsPerMinute: 6,
   uploadWithoutTime: false,
   journal: true,
+  paramsIntervalMs: 600_000,
   ...TELEMETRY_DEFAULTS,
 };
 
@@ -135,7 +138,11 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   checkDeadlineMs: { min: 0, max: 86_400_000 },
   maxRequestsPerMinute: { min: 1, max: 600 },
   telemetryIntervalMs: { min: 0, max: 86_400_000 },
+  paramsIntervalMs: { min: 0, max: 86_400_000 },
 };
+
+/** The shortest params interval that is not 0 (off): the route allows 100 a minute for a whole profile. */
+export const MIN_PARAMS_INTERVAL_MS = 60_000;
 
 const BOOLEAN_FIELDS: readonly BooleanField[] = ["https", "verifyTls", "uploadWithoutTime", "journal"];
 
@@ -251,6 +258,9 @@ export function validateConfig(raw: unknown): ConfigResult {
   const config: AgentConfig = { ...DEFAULTS, ...set, token: String(raw.token), variables };
   problems.push(...reportingProblems(variables, config.sampleIntervalMs));
   applyTelemetry(raw, config, problems);
+  if (config.paramsIntervalMs > 0 && config.paramsIntervalMs < MIN_PARAMS_INTERVAL_MS) {
+    problems.push(`paramsIntervalMs: ${config.paramsIntervalMs} must be 0 (off) or at least ${MIN_PARAMS_INTERVAL_MS}`);
+  }
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

@@ -84,12 +84,12 @@ export class Sampler {
   private readonly timebase: TimeBase;
   private readonly plan: SamplePlan;
   /** The variables' reporting filters; undefined when none has any. */
-  private readonly reporting: Reporting | undefined;
+  private reporting: Reporting | undefined;
   private readonly flags: number;
   /** The sample being taken: its readings' variables and values. */
   private readonly variables: number[] = [];
   private readonly values: ReadingValue[] = [];
-  private readonly periodic: Periodic;
+  private periodic: Periodic;
 
   /** Waiting readings that make an upload worth starting before its interval. */
   private readonly uploadTrigger: number;
@@ -114,6 +114,17 @@ export class Sampler {
     const journaled = this.backlog.journaledValues;
     if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, this.ports.clock.monotonicMs());
     this.periodic.start(0);
+  }
+
+  /**
+   * Takes a new interval or new filters from the configuration: their state starts over (the next
+   * reading of each variable goes on) and, when `running`, the next sample comes one new interval on.
+   */
+  retune(running: boolean): void {
+    this.periodic.stop();
+    this.reporting = Reporting.of(this.config.variables, this.config.sampleIntervalMs);
+    this.periodic = new Periodic(this.ports.clock, this.ports.timers, this.config.sampleIntervalMs, this.take);
+    if (running) this.periodic.start(this.config.sampleIntervalMs);
   }
 
   stop(): void {

@@ -60,7 +60,7 @@ export class Uplink {
   private readonly ports: Ports;
   private readonly backlog: Backlog;
   private readonly timebase: TimeBase;
-  private readonly ceiling: RequestCeiling;
+  readonly ceiling: RequestCeiling;
   private readonly isolation = new Isolation();
   private token: string;
   private timer: TimerHandle | undefined;

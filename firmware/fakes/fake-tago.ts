@@ -3,7 +3,8 @@
 // acknowledgement, or answer something else. What it stored is the ground truth tests compare.
 // It answers the landing check's `GET /data` too, as TagoIO's query semantics say (`variables`,
 // `groups`, `start_date`/`end_date` inclusive, `qty`, `skip`, `ordination`; lists in the SDK's
-// `name[i]=` form), unless `checkRule` answers otherwise.
+// `name[i]=` form), unless `checkRule` answers otherwise. It keeps the device's parameters as
+// TagoIO does: `GET /device/params` lists them all, `PUT /device/params/{id}` `{"sent":true}` marks one.
 
 import type { HttpRequest } from "../ports.js";
 import { ACK, bodyText, reply, ScriptedHttp, type Answer } from "./scripted-http.js";
@@ -37,12 +38,34 @@ export class FakeTago {
   /** The landing checks' GETs, and how each is answered: "answer" from what is stored, or any answer. */
   readonly checks: string[] = [];
   checkRule: (path: string, index: number) => "answer" | Answer = () => "answer";
+  /** The device's parameters; `setParam` adds or changes one (unread). */
+  readonly params: Array<{ id: string; key: string; value: string; sent: boolean }> = [];
+  /** The parameter requests (GET and PUT), by path. */
+  readonly paramRequests: string[] = [];
+  /** Answers a parameter request otherwise than TagoIO would (a 429, a failure); undefined: as TagoIO. */
+  paramRule: (request: string, index: number) => Answer | undefined = () => undefined;
 
   constructor(clock: VirtualClock) {
     this.http = new ScriptedHttp(clock, (request, index) => this.answer(request, index));
   }
 
+  setParam(key: string, value: string): void {
+    const param = this.params.find((p) => p.key === key);
+    if (param === undefined) this.params.push({ id: `p${this.params.length + 1}`, key, value, sent: false });
+    else Object.assign(param, { value, sent: false });
+  }
+
   private answer(request: HttpRequest, index: number): Answer {
+    if (request.path.startsWith("/device/params")) {
+      this.paramRequests.push(`${request.method} ${request.path}`);
+      const other = this.paramRule(`${request.method} ${request.path}`, this.paramRequests.length - 1);
+      if (other !== undefined) return other;
+      if (request.method === "GET") return reply(200, { status: true, result: this.params.map((p) => ({ ...p })) });
+      const param = this.params.find((p) => `/device/params/${p.id}` === request.path);
+      if (param === undefined) return reply(404, { status: false, message: "Param not found" });
+      param.sent = (JSON.parse(bodyText(request)) as { sent: boolean }).sent;
+      return reply(200, { status: true, result: "Params Successfully Updated" });
+    }
     if (request.method === "GET") {
       this.checks.push(request.path);
       const decision = this.checkRule(request.path, this.checks.length - 1);

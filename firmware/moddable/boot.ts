@@ -3,9 +3,13 @@
 // the clock synchronisation and the agent. firmware/main.ts only imports the real modules.
 // Policy when failing: every configuration problem is traced (one line each, never the token)
 // and nothing starts: no sampling, no Wi-Fi retries, no request. Fix the settings and rebuild.
+// Settings are mc/config under those stored on the board (`preference`, core/settings-layers.ts).
+// With no usable token or Wi-Fi there, boot answers `setup: true` and what is missing, so the
+// caller can open the set-up access point instead.
 
 import { Agent, ConfigError } from "../core/agent.js";
-import { validateConfig, type AgentConfig } from "../core/config.js";
+import { tokenProblem, validateConfig, type AgentConfig } from "../core/config.js";
+import { SettingsLayers } from "../core/settings-layers.js";
 import { formatStatus } from "../core/status.js";
 import type { Flash, Logger, Ports, Random } from "../ports.js";
 import { ModdableClock, type TimeModule } from "./clock.js";
@@ -15,7 +19,8 @@ import { ModdableHttpClient, type RequestModule } from "./http.js";
 import { TraceLogger } from "./logger.js";
 import { GatedNetwork } from "./network.js";
 import { buildSensors, type SensorHardware } from "./sensors.js";
-import { readSettings } from "./settings.js";
+import { PreferenceSettings, type PreferenceModule } from "./preference-settings.js";
+import { checkDevice, deviceHostKeys, readSettings, type HostSettings } from "./settings.js";
 import { SntpSync, type SntpModule } from "./sntp.js";
 import { ModdableTimers, type TimerModule } from "./timers.js";
 import { trustSettings, type ResourceModule } from "./trust.js";
@@ -48,15 +53,31 @@ export interface BootModules {
   hardware: Hardware;
   /** Jitter for backoff and reconnection: Math.random on the device, seeded in tests. */
   random: Random;
+  /** The `preference` module: settings stored on the board over mc/config's; without it, mc/config alone. */
+  Preference?: PreferenceModule;
 }
 
-export type BootResult = { ok: true; agent: Agent; config: AgentConfig; ports: Ports } | { ok: false; problems: string[] };
+/** What a board needs before it can run, and lacks: the set-up page asks for it. */
+export type SetupNeed = "token" | "wifi";
+
+export type BootResult =
+  | { ok: true; agent: Agent; config: AgentConfig; ports: Ports }
+  | { ok: false; problems: string[] }
+  /** No usable token or Wi-Fi in the merged settings: nothing started; open the set-up access point. */
+  | { ok: false; setup: true; missing: SetupNeed[]; problems: string[] };
 
 export function boot(modules: BootModules): BootResult {
-  const settings = readSettings(modules.config);
+  const store = modules.Preference === undefined ? undefined : new PreferenceSettings(modules.Preference);
+  const layers = new SettingsLayers(modules.config, store, checkDevice, deviceHostKeys((level) => logger.setLevel(level)));
+  const merged = layers.merged();
+  const settings = readSettings(merged);
   const host = settings.host;
-  const token = typeof modules.config.token === "string" ? modules.config.token : undefined;
+  const token = typeof merged.token === "string" ? merged.token : undefined;
   const logger = new TraceLogger(modules.trace, host.logLevel, token);
+  for (const note of layers.ignored) logger.log("warn", `settings: ${note}`);
+  // Keys only: a stored value may be a secret.
+  const stored = layers.storedKeys();
+  if (stored.length > 0) logger.log("info", `settings: stored on the board: ${stored.join(", ")}`);
 
   const validation = validateConfig(settings.agent);
   for (const warning of validation.warnings) logger.log("warn", `config: ${warning}`);
@@ -68,6 +89,8 @@ export function boot(modules: BootModules): BootResult {
 
   const problems = [...settings.problems, ...(validation.ok ? [] : validation.problems), ...sensors.problems];
   if (!trust.ok) problems.push(trust.problem);
+  const missing = setupNeeds(merged, host);
+  if (missing.length > 0) return setup(logger, missing, problems);
   if (problems.length > 0 || !validation.ok || !trust.ok) return refuse(logger, problems);
   const config = validation.config;
 
@@ -90,7 +113,7 @@ export function boot(modules: BootModules): BootResult {
 
   let agent: Agent;
   try {
-    agent = new Agent(config, ports);
+    agent = new Agent(config, ports, layers);
   } catch (e) {
     if (e instanceof ConfigError) return refuse(logger, e.problems);
     throw e;
@@ -116,6 +139,20 @@ function traceStatus(agent: Agent, ports: Ports, everyMs: number): void {
     ports.timers.set(tick, everyMs);
   };
   ports.timers.set(tick, everyMs);
+}
+
+/** A token that is missing or malformed, Wi-Fi without a network name. */
+function setupNeeds(merged: Readonly<Record<string, unknown>>, host: HostSettings): SetupNeed[] {
+  const missing: SetupNeed[] = [];
+  if (tokenProblem(merged.token) !== undefined) missing.push("token");
+  if (host.network === "wifi" && host.wifi === undefined) missing.push("wifi");
+  return missing;
+}
+
+function setup(logger: Logger, missing: SetupNeed[], problems: string[]): BootResult {
+  for (const problem of problems) logger.log("warn", `config: ${problem}`);
+  logger.log("warn", `agent: not started: no usable ${missing.join(" or ")}; set the board up (set-up access point)`);
+  return { ok: false, setup: true, missing, problems };
 }
 
 function refuse(logger: Logger, problems: string[]): BootResult {

@@ -13,7 +13,7 @@ export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
 
 export class TraceLogger implements Logger {
   private readonly write: (text: string) => void;
-  private readonly threshold: number;
+  private threshold: number;
   private readonly token: string | undefined;
 
   /** `token` is redacted only when long enough to be told apart from ordinary text. */
@@ -21,6 +21,11 @@ export class TraceLogger implements Logger {
     this.write = write;
     this.threshold = RANK[level];
     this.token = token !== undefined && token.length >= 8 ? token : undefined;
+  }
+
+  /** A new level at once (a TagoIO parameter `logLevel`). */
+  setLevel(level: LogLevel): void {
+    this.threshold = RANK[level];
   }
 
   log(level: LogLevel, message: string): void {

@@ -6,7 +6,8 @@
 // `tls` belongs to the SDK (its TLS manifest keeps cipher-suite switches there): a `tls=...` on the
 // command line would replace them, so it is reported, pointing at the agent's own `https`.
 
-import { CONFIG_KEYS } from "../core/config.js";
+import { validateConfig } from "../core/config.js";
+import { agentKeys, type Checked, type HostKey } from "../core/settings-layers.js";
 import type { LogLevel } from "../ports.js";
 import { LOG_LEVELS } from "./logger.js";
 import { defaultVariables, parseSensorList, type SensorSpec } from "./sensors.js";
@@ -114,11 +115,7 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
   }
   const statusIntervalMs = interval(config.statusIntervalMs, HOST_DEFAULTS.statusIntervalMs, problems);
 
-  const agent: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = config[key];
-    if (value !== undefined) agent[key] = value;
-  }
+  const agent = agentKeys(config);
   if (agent.variables === undefined || agent.variables === "") agent.variables = defaultVariables(sensors);
 
   const host: HostSettings = {
@@ -134,4 +131,33 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
   const customCa = text(config.customCa);
   if (customCa !== undefined) host.customCa = customCa;
   return { agent, host, problems };
+}
+
+/** The device's whole check of a merged configuration: its own keys, then validateConfig on the agent's. */
+export function checkDevice(raw: Record<string, unknown>): Checked {
+  const settings = readSettings(raw);
+  const validation = validateConfig(settings.agent);
+  const problems = [...settings.problems, ...(validation.ok ? [] : validation.problems)];
+  return problems.length === 0 && validation.ok ? { problems, config: validation.config } : { problems };
+}
+
+/**
+ * The host's settings a layer may hold: `logLevel` applies at once, the others at the next boot;
+ * the network, the Wi-Fi credentials, the trust anchor, the clock's source and the partition are
+ * set on the board only (the build or the set-up page).
+ */
+export function deviceHostKeys(setLevel: (level: LogLevel) => void): Record<string, HostKey> {
+  const local: HostKey = { localOnly: true };
+  return {
+    logLevel: { apply: (value) => setLevel(value as LogLevel) },
+    statusIntervalMs: {},
+    sntp: {},
+    sensors: {},
+    ssid: local,
+    password: local,
+    customCa: local,
+    network: local,
+    clock: local,
+    flashPartition: local,
+  };
 }

@@ -11,8 +11,11 @@
 
 import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import { validateConfig } from "../../firmware/core/config.js";
+import { agentKeys, checkCore, SettingsLayers, type Checked, type HostKey } from "../../firmware/core/settings-layers.js";
+import type { LogLevel } from "../../firmware/ports.js";
+import { LOG_LEVELS } from "../ports/console-logger.js";
 import type { VariableConfig } from "../../firmware/core/variable-config.js";
-import type { Clock, HttpClient, Logger, Ports, Random, Sensor, Timers } from "../../firmware/ports.js";
+import type { Clock, HttpClient, Logger, Ports, Random, Sensor, SettingsStore, Timers } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { nodeHealth, type ResetReason } from "../ports/health.js";
@@ -55,6 +58,14 @@ export function boardProblems(variables: readonly VariableConfig[]): string[] {
   return problems;
 }
 
+/** The host simulator's check of merged settings: validateConfig, and the log level. */
+function checkHost(raw: Record<string, unknown>): Checked {
+  const checked = checkCore(raw);
+  const level = raw.logLevel;
+  if (level === undefined || (LOG_LEVELS as string[]).includes(level as string)) return checked;
+  return { problems: [...checked.problems, `logLevel: ${JSON.stringify(level)} must be one of ${LOG_LEVELS.join(", ")}`] };
+}
+
 /** The configuration with the simulated board's three variables unless it names its own. */
 export function withDefaultVariables(config: Record<string, unknown>): Record<string, unknown> {
   return config.variables === undefined ? { ...config, variables: BOARD_VARIABLES } : config;
@@ -82,6 +93,11 @@ export interface DeviceOptions {
   tls?: Pick<NodeHttpOptions, "ca" | "caName" | "trustHint">;
   /** The flash the agent journals to (unless the configuration says journal=false); it outlives boots. */
   flash?: NorFlash;
+  /**
+   * The board's stored settings (core/settings-layers.ts: they win over `config`, TagoIO
+   * parameters write them); they outlive boots. Without a store the agent takes no parameters.
+   */
+  settings?: SettingsStore;
   /**
    * False when this device's flash holds an earlier run's boots (a flash file): their number is
    * unknown, so the agent's telemetry reports no boot count. Default true.
@@ -305,14 +321,24 @@ export class SimulatedDevice {
       flash: this.flash,
       health: nodeHealth(this.options.bootsKnown === false ? undefined : this.bootCount, reason),
     };
+    const layers = this.options.settings === undefined ? undefined : new SettingsLayers(this.config, this.options.settings, checkHost, this.hostKeys());
+    for (const note of layers?.ignored ?? []) this.options.logger.log("warn", `settings: ${note}`);
+    const level = layers?.stored("logLevel");
+    if (level !== undefined) this.hostKeys().logLevel.apply?.(level);
     try {
-      boot.agent = Agent.create(this.config, ports);
+      boot.agent = Agent.create(layers === undefined ? this.config : agentKeys(layers.merged()), ports, layers);
     } catch (e) {
       if (!(e instanceof PowerCut) || this.flash?.poweredOff !== true) throw e;
       this.powerCut("recovery");
       return;
     }
     if (this.started && !this.stopped) this.guarded("timer", () => boot.agent?.start());
+  }
+
+  /** The host's own setting: the log level, applied at once when the logger can change it. */
+  private hostKeys(): Record<string, HostKey> & { logLevel: HostKey } {
+    const logger = this.options.logger as Logger & { setLevel?: (level: LogLevel) => void };
+    return { logLevel: logger.setLevel === undefined ? {} : { apply: (value) => logger.setLevel?.(value as LogLevel) } };
   }
 
   private makeBoot(wallStartMs: number, syncAfterMs: number | undefined): Boot {

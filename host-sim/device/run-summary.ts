@@ -6,6 +6,7 @@
 import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent.js";
 import type { FailureClass } from "../../firmware/core/classify.js";
 import type { LandingCounts } from "../../firmware/core/landing-check.js";
+import type { ParamsCounts } from "../../firmware/core/remote-params.js";
 
 export interface RunSummary {
   mode: "virtual" | "real";
@@ -35,6 +36,8 @@ export interface RunSummary {
   storedRecords?: number;
   /** With a flash journal: where it lives and its figures (bytes written and erases: this run). */
   journal?: JournalSummary;
+  /** With a settings file: TagoIO device parameters polled and taken (their requests are not among `requests`). */
+  params?: ParamsCounts;
   /** Real time the run took. */
   wallMs: number;
   invariantHolds: boolean;
@@ -135,6 +138,7 @@ export function summarize(
     sensorErrors: s.sensorErrors,
     ...(run.storedRecords === undefined ? {} : { storedRecords: run.storedRecords }),
     ...(journal === undefined ? {} : { journal }),
+    ...(s.params === undefined ? {} : { params: s.params }),
     ...(why === undefined ? {} : { undelivered: why }),
     wallMs: Math.round(run.wallMs),
     invariantHolds: invariantHolds(s),

@@ -14,7 +14,7 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { redactToken, redactTokens, tokenProblem } from "../../firmware/core/config.js";
-import { CURL_HEADERS_FILE, curlCommand, loadOrCreateToken, TOKEN_FILE } from "../local-identity.js";
+import { ACCOUNT_TOKEN_FILE, CURL_HEADERS_FILE, curlCommand, loadOrCreateToken, TOKEN_FILE } from "../local-identity.js";
 import { DEFAULT_NAMES, LeafNameError, lanNotes, leafNames, parseLeafName } from "./names.js";
 import { PLANS } from "./ratelimit.js";
 import type { RequestLogEntry } from "./server.js";
@@ -191,6 +191,7 @@ try {
     host: listen,
     names: options.name,
     rateLimits: limits,
+    accountToken: loadOrCreateToken(dataDir, ACCOUNT_TOKEN_FILE),
     onRequest: options.quiet ? undefined : (entry) => console.log(logLine(entry)),
   });
   if (endpoint.caNotice !== undefined) console.error(`WARNING: ${endpoint.caNotice}`);
@@ -222,6 +223,7 @@ try {
       ? `mutable, at most ${options.dataLimit} records`
       : `immutable, ${options.retention === undefined ? "no retention window" : `keeping ${options.retention} day${options.retention === 1 ? "" : "s"} back and up to tomorrow`}`;
   console.log(`  device:        ${kind}`);
+  console.log(`  parameters:    npm run tago-local:param -- key=value${options.dataDir === ".tago-local" ? "" : ` --data-dir ${options.dataDir}`} (POST /device/{id}/params with the Account-Token in ${join(dataDir, ACCOUNT_TOKEN_FILE)})`);
   if (options.deactivated) {
     const activate = curlCommand(dataDir, tokens[0], endpoint, { path: "/_local/device", put: '{"active":true}' });
     console.log(`  deactivated:   every request is answered 400 "Device is deactivated"; activate it with ${activate}${which}`);

@@ -6,10 +6,14 @@
 // in an envelope; an unexpected fault answers 500, never a hang. Time stamps, rate windows and
 // the retention window come from the injected wall clock. One route is this endpoint's own,
 // for tests and people: `PUT /_local/device {"active": true|false}` with the device's token
-// switches it on or off, from loopback only. `GET /` and `/_local/dashboard/...` are the
+// switches it on or off, from loopback only. One account-side route, TagoIO's
+// `POST /device/{id}/params` with the Account-Token (`Authorization` header, as TagoIO's SDK sends
+// it), sets parameters while the endpoint runs; while it listens, `<dataDir>/endpoint-url` says
+// where, for the command that sets them (param-cli.ts). `GET /` and `/_local/dashboard/...` are the
 // dashboard's (dashboard.ts), answered before any of this.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -19,7 +23,7 @@ import { Dashboard } from "./dashboard.js";
 import { parseDataQuery } from "./data-query.js";
 import { isLoopback, leafNames } from "./names.js";
 import { CalendarMinuteLimiter, PLANS, type RateLimits, type RateRoute } from "./ratelimit.js";
-import { type DeviceRow, Store } from "./store.js";
+import { type DeviceRow, type ParamRow, Store } from "./store.js";
 import { type NewRecord, validateData } from "./validate.js";
 
 export interface EndpointDevice {
@@ -68,7 +72,12 @@ export interface EndpointOptions {
   maxBodyBytes?: number;
   /** Called once per answered request. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** The Account-Token of `POST /device/{id}/params`; without one that route answers 401. */
+  accountToken?: string;
 }
+
+/** Where a running endpoint writes its URL in its data dir. */
+export const URL_FILE = "endpoint-url";
 
 export interface StoredRecord {
   id: string;
@@ -105,6 +114,10 @@ export interface Endpoint {
   /** What the server answered since start. */
   counts(): { requests: number; byStatus: Record<string, number> };
   setDeviceActive(token: string, active: boolean): void;
+  /** Sets a parameter of the device with this token (unread), as the account route does. */
+  setParam(token: string, key: string, value: string): void;
+  /** The device's parameters, as `GET /device/params` answers them. */
+  params(token: string): ParamRow[];
   /** Stops listening, closes open connections and the database. */
   close(): Promise<void>;
 }
@@ -212,6 +225,7 @@ class Api {
   private readonly maxBodyBytes: number;
   private readonly limiter: CalendarMinuteLimiter;
   private readonly accepted: Map<string, EndpointDevice>;
+  private readonly accountToken: string | undefined;
   private readonly routes: Route[] = [
     {
       pattern: /^\/data$/,
@@ -232,11 +246,14 @@ class Api {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.limiter = limiter;
     this.accepted = new Map(options.devices.map((d) => [d.token, d]));
+    this.accountToken = options.accountToken;
   }
 
   /** Route (404), method (405), token (401), deactivated (400), rate limit (429), then the route's handler. */
   async answer(req: IncomingMessage, url: URL): Promise<Reply> {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+    const account = /^\/device\/([^/]+)\/params$/.exec(path);
+    if (account !== null) return this.setParams(req, account[1]);
     for (const route of this.routes) {
       const match = route.pattern.exec(path);
       if (match === null) continue;
@@ -363,6 +380,33 @@ class Api {
     return ok("Params Successfully Updated");
   }
 
+  /** TagoIO's account route: one `{key, value, sent?}` or a list of them; a new or changed value is unread unless `sent` says otherwise. */
+  private async setParams(req: IncomingMessage, deviceId: string): Promise<Reply> {
+    if (req.method !== "POST") return fail(405, `Method ${req.method} is not allowed here`, { Allow: "POST" });
+    const token = req.headers.authorization ?? req.headers["account-token"];
+    if (this.accountToken === undefined || token !== this.accountToken) return DENIED;
+    const device = this.store.devices().find((d) => d.id === deviceId);
+    if (device === undefined) return fail(404, "Device not found");
+    const parsed = await this.readJson(req);
+    if (!("value" in parsed)) return parsed;
+    const list: unknown[] = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+    const params: Array<{ key: string; value: string; sent?: boolean }> = [];
+    for (const [i, p] of list.entries()) {
+      const { key, value, sent } = (typeof p === "object" && p !== null ? p : {}) as Record<string, unknown>;
+      if (typeof key !== "string" || key === "") return fail(400, `params[${i}].key must be a non-empty string`);
+      if (typeof value !== "string") return fail(400, `params[${i}].value must be a string`);
+      if (sent !== undefined && typeof sent !== "boolean") return fail(400, `params[${i}].sent must be true or false`);
+      params.push(sent === undefined ? { key, value, sent: false } : { key, value, sent });
+    }
+    try {
+      this.store.upsertDevice({ token: device.token, params });
+    } catch (error) {
+      if (error instanceof RangeError) return fail(400, error.message);
+      throw error;
+    }
+    return ok("Params Successfully Updated");
+  }
+
   private async setActive({ req, device }: Context): Promise<Reply> {
     // Beyond loopback (--listen 0.0.0.0) only a device's owner on this machine may switch it.
     if (!isLoopback(req.socket.remoteAddress ?? "")) return fail(403, "PUT /_local/device is answered on loopback only");
@@ -435,6 +479,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   const address = await listen(server, options, store);
   const host = urlHost(address);
   const url = `https://${host}:${address.port}`;
+  const urlFile = join(options.dataDir, URL_FILE);
+  writeFileSync(urlFile, url + "\n");
 
   return {
     url,
@@ -461,6 +507,14 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     setDeviceActive(token: string, active: boolean): void {
       if (!store.setActive(token, active)) throw new Error("setDeviceActive: no device has this token");
     },
+    setParam(token: string, key: string, value: string): void {
+      if (store.device(token) === undefined) throw new Error("setParam: no device has this token");
+      store.upsertDevice({ token, params: [{ key, value, sent: false }] });
+    },
+    params(token: string): ParamRow[] {
+      const device = store.device(token);
+      return device === undefined ? [] : store.params(device.key);
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -468,6 +522,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      rmSync(urlFile, { force: true });
       store.close();
     },
   };

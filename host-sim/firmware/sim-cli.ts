@@ -5,18 +5,24 @@
 // on the wire and checks every reading: sampled = delivered + dropped + buffered on the device,
 // every delivered reading stored exactly once. The device's trace goes to stderr as it comes; the
 // last line on stdout is one JSON object with the counts, exceptions and XS memory figures.
+// With --param key=value the run also shows remote configuration: the parameters are set on the
+// endpoint once the device runs (it polls every minute then), must be marked read by the end, and
+// a second start of the simulator must find them stored on the board (`remote` in the verdict).
+// The simulator keeps `preference` in /tmp/modpreferences.json: its domain of the agent's
+// settings is cleared before and after, so every run starts as a fresh board.
 // Exit codes: 0 all accounted for; 1 a reading lost or doubled, an XS exception, nothing
 // delivered, or the build or the simulator failed; 2 bad options, or no SDK or Xvfb here.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { redactTokens } from "../../firmware/core/config.js";
+import { SETTINGS_DOMAIN } from "../../firmware/moddable/preference-settings.js";
 import { formatDuration } from "../../firmware/core/status.js";
 import { parseDuration } from "../duration.js";
 import { buildDir, findSdk, onPath, REPO, run, tail } from "./sdk.js";
@@ -28,6 +34,12 @@ const STATUS_INTERVAL_MS = 10_000;
 const CLOSING_LIMIT_MS = STATUS_INTERVAL_MS + 30_000 + 10_000;
 /** Settings this command gives the build itself. */
 const OWN_KEYS = ["token", "host", "port", "customCa", "statusIntervalMs"];
+/** Where the SDK's `preference` keeps its values on the Linux simulator (config.file.root + its name). */
+const PREFERENCES = "/tmp/modpreferences.json";
+/** How often the device polls its parameters in a run with --param. */
+const PARAMS_INTERVAL_MS = 60_000;
+/** How long the second start may take to trace its first status line. */
+const RESTART_LIMIT_MS = 60_000;
 
 function duration(text: string): number {
   const ms = parseDuration(text);
@@ -56,14 +68,22 @@ const program = new Command("firmware:sim")
       .argParser((text: string, previous: string[]) => [...previous, text])
       .default([], "none"),
   )
+  .addOption(
+    new Option("--param <key=value>", "a TagoIO device parameter set while the device runs, then checked read and stored across a restart; repeatable")
+      .argParser((text: string, previous: string[]) => [...previous, text])
+      .default([], "none"),
+  )
   .option("-q, --quiet", "do not echo the device's trace")
   // Commander quotes a refused argument: a token given with --set must not be printed whole.
   .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program.parse();
-const options = program.opts<{ duration: number; set: string[]; quiet?: boolean }>();
+const options = program.opts<{ duration: number; set: string[]; param: string[]; quiet?: boolean }>();
 const refused = options.set.map(settingProblem).filter((p) => p !== undefined);
+const params = options.param.map((text) => ({ key: text.slice(0, Math.max(0, text.indexOf("="))), value: text.slice(text.indexOf("=") + 1) }));
+for (const p of params) if (p.key === "") refused.push("--param: must look like key=value");
+if (params.length > 0 && options.duration < 2 * PARAMS_INTERVAL_MS) refused.push("--param: needs a --duration of at least 2m (the device polls every minute)");
 if (refused.length > 0) program.error(`error: ${refused.join("; ")}`);
 
 const lookup = findSdk();
@@ -90,6 +110,7 @@ const children: ChildProcess[] = [];
 
 async function cleanUp(): Promise<void> {
   for (const child of children) child.kill("SIGKILL");
+  clearPreferences();
   await endpoint.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -104,7 +125,21 @@ async function fail(reason: string, output?: string): Promise<never> {
 // ---- build ----
 const out = buildDir("sim");
 mkdirSync(out, { recursive: true });
-const settings = [`token=${token}`, `port=${endpoint.port}`, `statusIntervalMs=${STATUS_INTERVAL_MS}`, ...options.set];
+const pollEvery = params.length > 0 && !options.set.some((s) => s.startsWith("paramsIntervalMs=")) ? [`paramsIntervalMs=${PARAMS_INTERVAL_MS}`] : [];
+const settings = [`token=${token}`, `port=${endpoint.port}`, `statusIntervalMs=${STATUS_INTERVAL_MS}`, ...pollEvery, ...options.set];
+
+/** Forgets the settings an earlier run stored on the simulated board. */
+function clearPreferences(): void {
+  if (!existsSync(PREFERENCES)) return;
+  try {
+    const all = JSON.parse(readFileSync(PREFERENCES, "utf8")) as Record<string, unknown>;
+    delete all[SETTINGS_DOMAIN];
+    writeFileSync(PREFERENCES, JSON.stringify(all));
+  } catch {
+    rmSync(PREFERENCES, { force: true });
+  }
+}
+clearPreferences();
 say(`building manifests/simulator-local with ${join(sdk.bin, "mcconfig")} (a first build takes a few minutes)`);
 const built = Date.now();
 const build = await run("mcconfig", ["-d", "-m", "-p", "lin", "-t", "build", "-o", out, ...settings], {
@@ -145,11 +180,18 @@ function startXvfb(): Promise<string> {
 }
 
 const display = await startXvfb().catch((e: Error) => fail(e.message));
-const sim = spawn(stdbuf, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
-  env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: String(await closedPort()) },
-  stdio: ["ignore", "pipe", "pipe"],
-});
-children.push(sim);
+const xsbugPort = String(await closedPort());
+function startSim(): ChildProcess {
+  const child = spawn(stdbuf as string, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
+    env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: xsbugPort },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+const sim = startSim();
+let paramsSet = false;
+const applied = new Set<string>();
 const started = Date.now();
 say(`running for ${formatDuration(options.duration)} on mcsim (display ${display}) against ${endpoint.url}`);
 
@@ -176,13 +218,19 @@ function onLine(line: string): void {
   if (!options.quiet) console.error(`[${formatDuration(elapsed)}] ${redactTokens(line)}`);
   if (isException(line)) exceptions.push(line);
   if (line.includes("agent: not started")) void finish("the firmware refused its settings (see the error: config: lines)");
+  for (const p of params) if (line.includes(`params: ${p.key} = `) && !line.includes("rejected")) applied.add(p.key);
   const status = parseStatus(line);
   if (status === undefined) return;
   last = status;
+  if (!paramsSet && params.length > 0) {
+    paramsSet = true;
+    for (const p of params) endpoint.setParam(token, p.key, p.value);
+    say(`set ${params.map((p) => p.key).join(", ")} as device parameters`);
+  }
   if (closingSince !== undefined && status.state !== "uploading" && status.onTheWire === 0) void finish();
 }
 
-for (const stream of [sim.stdout, sim.stderr]) createInterface({ input: stream }).on("line", onLine);
+for (const stream of [sim.stdout, sim.stderr]) if (stream !== null) createInterface({ input: stream }).on("line", onLine);
 sim.on("exit", (code, signal) => void finish(`mcsim exited (${signal ?? `code ${code}`}) before the run ended`));
 process.on("SIGINT", () => (closingSince === undefined ? (closingSince = Date.now()) : void finish("interrupted")));
 
@@ -196,10 +244,11 @@ async function finish(problem?: string): Promise<void> {
   memory.finish(elapsed);
   const records = endpoint.records(token);
   const counts = endpoint.counts();
+  const problems = problem === undefined ? [] : [problem];
+  const remote = params.length > 0 && problem === undefined ? await checkRemote(problems) : undefined;
   await cleanUp();
 
-  const problems = problem === undefined ? [] : [problem];
-  const summary: Record<string, unknown> = { durationMs: elapsed, settings: options.set };
+  const summary: Record<string, unknown> = { durationMs: elapsed, settings: options.set, ...(remote === undefined ? {} : { remote }) };
   if (last === undefined) problems.push("the device traced no status line");
   else {
     const v = verdict(last, records);
@@ -217,4 +266,42 @@ async function finish(problem?: string): Promise<void> {
   if (problems.length > 0) say(`FAILED: ${problems.join("; ")}`);
   console.log(JSON.stringify(summary));
   process.exit(problems.length === 0 ? 0 : 1);
+}
+
+/**
+ * The parameters after the run: each marked read and traced as taken; then a second start of the
+ * simulator must trace them as stored on the board (and not take them again).
+ */
+async function checkRemote(problems: string[]): Promise<Record<string, unknown>> {
+  const rows = endpoint.params(token);
+  for (const p of params) {
+    if (!rows.some((r) => r.key === p.key && r.value === p.value && r.sent)) problems.push(`parameter ${p.key} was not marked read`);
+    if (!applied.has(p.key)) problems.push(`parameter ${p.key}: the device traced no "params: ${p.key} = ..."`);
+  }
+  say("starting the simulator again to check what the board stored");
+  const lines: string[] = [];
+  const again = startSim();
+  await new Promise<void>((resolve) => {
+    const timeout = setTimeout(resolve, RESTART_LIMIT_MS);
+    const onRestartLine = (line: string): void => {
+      lines.push(line);
+      if (!options.quiet) console.error(`[restart] ${redactTokens(line)}`);
+      if (parseStatus(line) !== undefined || line.includes("XS abort")) {
+        clearTimeout(timeout);
+        resolve();
+      }
+    };
+    for (const stream of [again.stdout, again.stderr]) if (stream !== null) createInterface({ input: stream }).on("line", onRestartLine);
+  });
+  again.kill("SIGKILL");
+  const thrown = lines.filter(isException).length;
+  if (thrown > 0) problems.push(`${thrown} XS exceptions after the restart`);
+  const storedLine = lines.find((line) => line.includes("settings: stored on the board: ")) ?? "";
+  const storedKeys = storedLine.slice(storedLine.indexOf("settings: stored on the board: ") + 31).split(", ").filter((k) => k !== "");
+  for (const p of params) {
+    if (!storedKeys.includes(p.key)) problems.push(`after a restart the board does not hold ${p.key}`);
+    if (lines.some((line) => line.includes(`params: ${p.key} = `))) problems.push(`after a restart the device took ${p.key} again`);
+  }
+  const agentLine = lines.find((line) => line.includes("agent: ") && line.includes(" ms to ")) ?? null;
+  return { params: rows.map(({ key, value, sent }) => ({ key, value, sent })), applied: [...applied], restart: { storedKeys, agentLine } };
 }

@@ -20,7 +20,7 @@ export interface ConsoleLoggerOptions {
 }
 
 export class ConsoleLogger implements Logger {
-  private readonly level: number;
+  private level: number;
   private readonly now: () => number;
   private readonly write: (line: string) => void;
 
@@ -28,6 +28,11 @@ export class ConsoleLogger implements Logger {
     this.level = RANK[options.level ?? "info"];
     this.now = options.now ?? Date.now;
     this.write = options.write ?? ((line) => process.stderr.write(line + "\n"));
+  }
+
+  /** A new level at once (a TagoIO parameter `logLevel`). */
+  setLevel(level: LogLevel): void {
+    this.level = RANK[level];
   }
 
   log(level: LogLevel, message: string): void {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
-import type { Clock, HttpClient, Sensor } from "../../firmware/ports.js";
+import type { Clock, HttpClient, Sensor, SettingsStore } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { SimulatedDevice } from "../../host-sim/device/device.js";
@@ -47,6 +47,8 @@ export interface RigOptions {
   http?: (client: HttpClient) => HttpClient;
   /** The flash the device journals to; none by default. */
   flash?: NorFlash;
+  /** The board's stored settings; none by default (then it takes no TagoIO parameters). */
+  settings?: SettingsStore;
 }
 
 export interface Rig {
@@ -118,6 +120,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     tls: { ca: endpoint.caPem, caName: endpoint.caPemPath },
     http: options.http,
     flash: options.flash,
+    settings: options.settings,
   });
   return {
     endpoint,

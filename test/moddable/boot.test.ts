@@ -3,6 +3,9 @@ import { boot, type BootModules } from "../../firmware/moddable/boot.js";
 import { ACK } from "../../firmware/fakes/scripted-http.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
+import { storeKey } from "../../firmware/core/settings-layers.js";
+import { NvsPreference } from "../../firmware/fakes/nvs-preference.js";
+import { SETTINGS_DOMAIN } from "../../firmware/moddable/preference-settings.js";
 import {
   FakeNet,
   FakeNorFlash,
@@ -257,5 +260,52 @@ describe("boot: simulator run", () => {
     const options = FakeRequest.made[0].options;
     expect(options.secure).toMatchObject({ verify: true, certificate: { path: "ca.der" } });
     expect(options.headers.slice(0, 2)).toEqual(["Host", "127.0.0.1:8443"]);
+  });
+});
+
+describe("boot: settings stored on the board (preference)", () => {
+  it("puts the stored settings over mc/config and hands the agent the layers, so it takes parameters", () => {
+    const nvs = new NvsPreference();
+    nvs.set(SETTINGS_DOMAIN, storeKey("sampleIntervalMs"), "2000");
+    nvs.set(SETTINGS_DOMAIN, "logLevel", "warn");
+    const result = boot(modules(DEVICE, { Preference: nvs }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.config.sampleIntervalMs).toBe(2000);
+    expect(result.agent.snapshot().params).toEqual({ polls: 0, pollFailures: 0, applied: 0, rejected: 0 });
+    // logLevel=warn from the store: the info lines of the start are not traced.
+    expect(lines.join("")).not.toContain("info: agent:");
+  });
+
+  it("reports a stored value that no longer validates, leaves it out, and starts", () => {
+    const nvs = new NvsPreference();
+    nvs.set(SETTINGS_DOMAIN, "logLevel", "loud");
+    const result = boot(modules(DEVICE, { Preference: nvs }));
+    expect(result.ok).toBe(true);
+    expect(lines).toContain('warn: settings: stored logLevel ignored: logLevel: "loud" must be one of debug, info, warn, error\n');
+  });
+
+  it("answers setup (nothing started) for an image built without token and Wi-Fi, and runs once the set-up page stored them", () => {
+    const { ssid: _s, password: _p, token: _t, ...image } = DEVICE;
+    const nvs = new NvsPreference();
+    const first = boot(modules(image, { Preference: nvs }));
+    expect(first).toEqual({ ok: false, setup: true, missing: ["token", "wifi"], problems: expect.arrayContaining([expect.stringMatching(/^token: missing/)]) });
+    expect(timer.pending).toBe(0);
+    nvs.set(SETTINGS_DOMAIN, "ssid", "lab");
+    nvs.set(SETTINGS_DOMAIN, "password", "pw");
+    nvs.set(SETTINGS_DOMAIN, "token", TOKEN);
+    lines = [];
+    const second = boot(modules(image, { Preference: nvs }));
+    expect(second.ok).toBe(true);
+    expect(lines.join("")).not.toContain(TOKEN);
+    expect(lines.join("")).not.toContain("pw");
+  });
+
+  it("answers setup for a stored token that is not one, naming the token's problem but never the token", () => {
+    const nvs = new NvsPreference();
+    nvs.set(SETTINGS_DOMAIN, "token", "secret-but-wrong");
+    const { token: _t, ...image } = DEVICE;
+    const result = boot(modules(image, { Preference: nvs }));
+    expect(result).toMatchObject({ ok: false, setup: true, missing: ["token"] });
+    expect(lines.join("")).not.toContain("secret-but-wrong");
   });
 });

@@ -218,23 +218,42 @@ describe.each([
   });
 });
 
-describe("invalid-config: a bad token and a bad interval", () => {
-  it("traces every problem, never the token, and constructs no Request, SNTP or Wi-Fi watcher", () => {
+describe("invalid-config: a bad interval and a bad upload interval", () => {
+  it("traces every problem and constructs no Request, SNTP or Wi-Fi watcher", () => {
     const r = runs["invalid-config"].xs;
     expect(r.ok).toBe(false);
+    expect(r.setup).toBeNull();
     expect(r.snapshot).toBeNull();
     expect(r.problems.length).toBe(2);
-    expect(r.problems.some((p) => p.startsWith("token: "))).toBe(true);
     expect(r.problems.some((p) => p.startsWith("sampleIntervalMs: "))).toBe(true);
+    expect(r.problems.some((p) => p.startsWith("uploadIntervalMs: "))).toBe(true);
     expect(r.trace).toEqual([
       ...r.problems.map((p) => `0 error: config: ${p}`),
       "0 error: agent: not started (2 configuration problems); nothing is sampled or uploaded until the settings are fixed and the firmware rebuilt",
+    ]);
+    expect(r.requests).toEqual([]);
+    expect(r.sntp).toEqual([]);
+    expect(r.wifi).toEqual({ monitors: 0, connects: 0 });
+    expect(r.flash).toEqual({ writes: 0, erases: 0 });
+    expect(r.pendingTimers).toBe(0);
+  });
+});
+
+describe("setup: a token that is not one", () => {
+  it("answers set-up, traces every problem but never the token, and starts nothing", () => {
+    const r = runs.setup.xs;
+    expect(r.ok).toBe(false);
+    expect(r.setup).toEqual(["token"]);
+    expect(r.problems.some((p) => p.startsWith("token: "))).toBe(true);
+    expect(r.problems.some((p) => p.startsWith("sampleIntervalMs: "))).toBe(true);
+    expect(r.trace).toEqual([
+      ...r.problems.map((p) => `0 warn: config: ${p}`),
+      "0 warn: agent: not started: no usable token; set the board up (set-up access point)",
     ]);
     expect(r.trace.filter((line) => line.includes(INVALID_TOKEN))).toEqual([]);
     expect(r.requests).toEqual([]);
     expect(r.sntp).toEqual([]);
     expect(r.wifi).toEqual({ monitors: 0, connects: 0 });
-    expect(r.flash).toEqual({ writes: 0, erases: 0 });
     expect(r.pendingTimers).toBe(0);
   });
 });

@@ -113,6 +113,8 @@ function serve(request: FakeRequest, index: number): void {
 export interface ModdableRun {
   ok: boolean;
   problems: string[];
+  /** What a board in set-up lacks (no usable token or Wi-Fi); null when boot did not answer set-up. */
+  setup: string[] | null;
   /** "uptimeMs line", the line as trace got it (without its newline). */
   trace: string[];
   requests: SeenRequest[];
@@ -144,10 +146,16 @@ export const MODDABLE_SCENARIOS: Readonly<Record<string, ModdableSpec>> = {
     config: {
       ssid: "lab",
       sensors: "simulated",
-      token: INVALID_TOKEN,
+      token: TOKEN,
       sampleIntervalMs: "fast",
-      uploadIntervalMs: "5000",
+      uploadIntervalMs: "soon",
     },
+    durationMs: 60_000,
+    room: ESP32_ROOM,
+  },
+  /** A token that is not one: boot answers set-up (the access point's cue) and starts nothing. */
+  setup: {
+    config: { ssid: "lab", sensors: "simulated", token: INVALID_TOKEN, sampleIntervalMs: "fast" },
     durationMs: 60_000,
     room: ESP32_ROOM,
   },
@@ -187,6 +195,7 @@ export async function runModdableScenario(spec: ModdableSpec): Promise<ModdableR
   return {
     ok: result.ok,
     problems: result.ok ? [] : result.problems,
+    setup: "setup" in result ? result.missing : null,
     trace,
     requests: FakeRequest.made.map((request) => request.seen()),
     snapshot: result.ok ? result.agent.snapshot() : null,

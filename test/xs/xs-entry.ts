@@ -8,6 +8,7 @@ import { MODDABLE_SCENARIOS, runModdableScenario } from "./moddable-scenario.js"
 import { REPORTING_CASES, runCase } from "./reporting-cases.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
+import { runSettingsScenario, SETTINGS_SCENARIOS } from "./settings-scenario.js";
 
 /** Globals a portable program might reach for; the device's host provides only the first two. */
 const HOST_GLOBALS = ["TextEncoder", "TextDecoder", "console", "setTimeout", "queueMicrotask", "structuredClone"];
@@ -32,6 +33,11 @@ serveCommands({
     const c = REPORTING_CASES[name as string];
     if (c === undefined) throw new Error(`no reporting case named ${String(name)}`);
     return runCase(c);
+  },
+  settings: (name) => {
+    const spec = SETTINGS_SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no settings scenario named ${String(name)}`);
+    return runSettingsScenario(spec);
   },
   globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
 });
