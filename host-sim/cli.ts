@@ -38,11 +38,16 @@ import { summarize } from "./device/run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";
 import { StatusLine } from "./status-line.js";
 import { errorMessage } from "../firmware/core/text.js";
+import { JsonSettings } from "./setup/json-settings.js";
+import { runSetup } from "./setup/run.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 const EXIT_UNDELIVERED = 3;
+
+/** In the data folder: the settings --setup stores. */
+const SETTINGS_FILE = "settings.json";
 
 /** In the data folder while a run holds it. */
 const DATA_DIR_LOCK = "lock";
@@ -90,6 +95,9 @@ function program(): Command {
     .option("--sensor-failure-rate <p>", "probability (0 to 1) that a sensor read fails")
     .option("--status-every <time>", "status line period when stderr is not a terminal", "10s")
     .option("--log-level <level>", `least severe log level shown: ${LOG_LEVELS.join(", ")}`, "info")
+    .option("--setup", "serve the phone set-up page (Wi-Fi, Device-Token, region) on localhost instead of running the device")
+    .option("--setup-port <n>", "--setup: port of the page (0: any free one)", "8080")
+    .option("--settings <file>", `--setup: where the settings go (default <data-dir>/${SETTINGS_FILE})`)
     .addHelpText(
       "after",
       `
@@ -99,6 +107,7 @@ Examples:
   npm start -- --virtual --duration 2h --flash run.bin  run again: delivers what run.bin holds
   npm start -- --token <uuid> --region eu-w1            the real TagoIO
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
+  npm start -- --setup                                  the phone set-up page at http://127.0.0.1:8080/
 
 Exit codes: 0 done (sampled = delivered + dropped + buffered + filtered), 1 that invariant broke or the run
 failed, 2 bad options or configuration, or the data folder or flash file in use by another run,
@@ -255,6 +264,16 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw e;
+  }
+  const setup = cli.opts<{ setup?: boolean; setupPort: string; settings?: string; dataDir?: string }>();
+  if (setup.setup === true) {
+    const port = Number(setup.setupPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      process.stderr.write(`error: --setup-port: ${JSON.stringify(setup.setupPort)} is not a port number (0 to 65535)\n`);
+      return EXIT_USAGE;
+    }
+    const file = setup.settings ?? join(setup.dataDir ?? DEFAULT_DATA_DIR, SETTINGS_FILE);
+    return runSetup({ store: new JsonSettings(file), storeName: file, port });
   }
   const planned = makePlan({ ...cli.opts<CliOptions>(), flashAndNoFlash: given.size === 2 }, process.env);
   if (!planned.ok) {

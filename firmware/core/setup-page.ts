@@ -119,6 +119,7 @@ export function renderSetupPage(view: SetupView): string {
   return page(
     "Set up the TagoIO device",
     "<h1>Set up the TagoIO device</h1>" +
+      '<p class="hint">Connects this board to your Wi-Fi network and to TagoIO; it restarts once the settings are saved.</p>' +
       summary +
       '<form method="post" action="/" autocomplete="off">' +
       networkField(view) +
