@@ -22,11 +22,15 @@ import { trustSettings, type ResourceModule } from "./trust.js";
 import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
 import { errorMessage } from "../core/text.js";
 
-/** What a build offers beyond the common modules: sensor drivers and, on devices, flash and the reset reason. */
+/** What a build offers beyond the common modules: sensor drivers and, on devices, flash, the reset reason, the BOOT button and a restart. */
 export interface Hardware {
   sensors: SensorHardware;
   Flash?: FlashModule;
   resetReason?: () => string;
+  /** True while the button that asks for a factory reset is held (ESP32: BOOT, GPIO 0). */
+  bootButtonHeld?: () => boolean;
+  /** Restarts the board, ending set-up (ESP32: System.restart). */
+  restart?: () => void;
 }
 
 export interface BootModules {
