@@ -27,7 +27,7 @@ export interface Hardware {
   sensors: SensorHardware;
   Flash?: FlashModule;
   resetReason?: () => string;
-  /** True while the button that asks for a factory reset is held (ESP32: BOOT, GPIO 0). */
+  /** True while the factory-reset button is held (ESP32: BOOT, GPIO 0; see factory-reset.ts). */
   bootButtonHeld?: () => boolean;
   /** Restarts the board, ending set-up (ESP32: System.restart). */
   restart?: () => void;

@@ -1,8 +1,8 @@
 /// <reference path="../moddable.d.ts" />
 // The hardware of an ESP32 board build: the ECMA-419 sensor drivers of the catalogue, the
 // board's default I2C bus and IO classes (embedded:provider/builtin), the flash module and the
-// reason for the last reset (ESP32's resetReason module), the BOOT button (GPIO 0: held at boot,
-// a factory reset) and the restart that ends set-up.
+// reason for the last reset (ESP32's resetReason module), the BOOT button (GPIO 0: held just
+// after boot, a factory reset) and the restart that ends set-up.
 // The Linux simulator's manifest maps this module to hardware-sim.ts instead, because these
 // modules do not exist there. Policy when failing: a bare target without a default I2C bus
 // leaves `i2c` undefined, and the catalogue reports any I2C sensor as a configuration problem.

@@ -190,10 +190,3 @@ function restartSoon(modules: SetupModules, options: SetupOptions): void {
   options.logger.log("info", "setup: settings stored; restarting");
   options.timers.set(restart, RESTART_DELAY_MS);
 }
-
-/** A factory reset: every stored setting removed, so the next start opens set-up. */
-export function factoryReset(store: SettingsStore, logger: Logger): void {
-  const keys = store.keys();
-  for (const key of keys) store.remove(key);
-  logger.log("warn", `setup: factory reset, ${keys.length} stored setting${keys.length === 1 ? "" : "s"} removed`);
-}

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { tokenProblem } from "../../firmware/core/config.js";
 import { MemoryLogger } from "../../firmware/fakes/memory-logger.js";
 import { MemorySettings } from "../../firmware/fakes/memory-settings.js";
-import { accessPointName, factoryReset, startSetup, type SetupModules } from "../../firmware/moddable/setup.js";
+import { accessPointName, startSetup, type SetupModules } from "../../firmware/moddable/setup.js";
 import { ModdableTimers } from "../../firmware/moddable/timers.js";
 import { TOKEN } from "../support/fixtures.js";
 import { FakeDnsServer, FakeHttpServer, FakeScanWiFi } from "./fake-setup.js";
@@ -181,16 +181,9 @@ describe("startSetup on the Linux simulator", () => {
   });
 });
 
-describe("the access point's name and the factory reset", () => {
-  it("names the access point after the MAC's last four hex digits, or plainly without one", () => {
+describe("the access point's name", () => {
+  it("is named after the MAC's last four hex digits, or plainly without one", () => {
     expect(accessPointName("24:6f:28:a1:b2:c3")).toBe("TagoIO-Setup-B2C3");
     expect(accessPointName(undefined)).toBe("TagoIO-Setup");
-  });
-
-  it("removes every stored setting", () => {
-    const full = new MemorySettings({ ssid: "greenhouse", token: TOKEN, sampleIntervalMs: "5000" });
-    factoryReset(full, logger);
-    expect(full.keys()).toEqual([]);
-    expect(logger.text()).toContain("warn setup: factory reset, 3 stored settings removed");
   });
 });
