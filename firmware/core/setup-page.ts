@@ -140,6 +140,6 @@ export function renderSavedPage(ssid: string): string {
     "<h1>Saved</h1>" +
       `<p>The device restarts now and joins <b>${escapeHtml(ssid)}</b>. This set-up network goes away; ` +
       "the device's readings appear in TagoIO once it is online.</p>" +
-      "<p class=\"hint\">If it cannot join, hold the BOOT button while it starts to open set-up again.</p>",
+      "<p class=\"hint\">If it cannot join: press its reset button, then hold BOOT for 3 seconds to open set-up again.</p>",
   );
 }

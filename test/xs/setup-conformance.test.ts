@@ -5,22 +5,15 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../tools/xs/bundle.js";
-import { command, replyValue } from "../../tools/xs/command-host.js";
-import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
+import { runCasesOnBoth } from "../../tools/xs/engines.js";
 import { tokenProblem, validateConfig } from "../../firmware/core/config.js";
 import { escapeHtml } from "../../firmware/core/setup-page.js";
 import { SETUP_CASES, SETUP_OTHER_TOKEN, SETUP_TOKEN, type SetupStep } from "./setup-cases.js";
 
-const NAMES = Object.keys(SETUP_CASES);
-const runs: Record<string, { xs: SetupStep[]; node: SetupStep[] }> = {};
+let runs: Record<string, { xs: SetupStep[]; node: SetupStep[] }> = {};
 
 beforeAll(async () => {
-  const code = await bundle("test/xs/xs-entry.ts");
-  const commands = NAMES.map((name) => command("setup", name));
-  const [xs, node] = await Promise.all([runOnXs(code, [commands.map((c) => ({ command: c }))]), runOnNode(code, commands)]);
-  NAMES.forEach((name, i) => {
-    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
-  });
+  runs = await runCasesOnBoth<SetupStep[]>(await bundle("test/xs/xs-entry.ts"), "setup", Object.keys(SETUP_CASES));
 }, 120_000);
 
 /** The core's message for a raw configuration's field, as validateConfig words it. */
