@@ -2,7 +2,7 @@
 // on Node's http server (no access point, no DNS: a browser opens the printed URL), offering a
 // simulated list of nearby networks. `saved` resolves once good settings are stored and the
 // confirmation has been sent: where a board would restart.
-// Policy when failing: a body over MAX_FORM_BYTES is answered 413 and not read further.
+// Policy when failing: a body over MAX_FORM_BYTES is answered 413 at once; the rest is read and dropped.
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,28 +54,24 @@ export async function serveSetup(store: SettingsStore, options: SetupServerOptio
   };
 
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? "GET";
-    const target = req.url ?? "/";
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (!site.accepts(declared)) {
-      res.setHeader("Connection", "close");
-      send(res, site.tooLarge());
-      req.destroy();
-      return;
-    }
     const chunks: Buffer[] = [];
     let bytes = 0;
+    let refused = false;
+    // Answered at once and the rest of the body read and dropped: nothing of it is kept.
+    const refuse = (): void => {
+      refused = true;
+      res.setHeader("Connection", "close");
+      send(res, site.tooLarge());
+    };
+    if (!site.accepts(Number(req.headers["content-length"] ?? 0))) refuse();
     req.on("data", (chunk: Buffer) => {
+      if (refused) return;
       bytes += chunk.length;
-      if (!site.accepts(bytes)) {
-        if (!res.headersSent) send(res, site.tooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (site.accepts(bytes)) chunks.push(chunk);
+      else refuse();
     });
     req.on("end", () => {
-      if (!res.headersSent) send(res, site.respond(method, target, Buffer.concat(chunks).toString("utf8")));
+      if (!refused) send(res, site.respond(req.method ?? "GET", req.url ?? "/", Buffer.concat(chunks).toString("utf8")));
     });
   });
   return {
