@@ -142,7 +142,12 @@ export function applySetup(body: string, store: SettingsStore): SetupOutcome {
   const host = field("host").trim();
   const entry: SetupEntry = { ssid, region, host };
 
-  const messages = unreadable.map((name) => `${name}: could not be read (broken form encoding); type it again`);
+  const messages: string[] = [];
+  for (const name of unreadable) {
+    // The typed network name is shown beside the network; fields the form does not have are ignored.
+    const shown = name === "ssid_typed" ? "ssid" : name;
+    if ((SETUP_FIELDS as readonly string[]).includes(shown)) messages.push(`${shown}: could not be read (broken form encoding); type it again`);
+  }
   wifiProblems(ssid, password, messages);
   const token = typedToken !== "" ? typedToken : (store.get("token") ?? "");
   const checked = validateConfig({ token, region, host });

@@ -69,7 +69,10 @@ export const SETUP_CASES: Record<string, SetupCase> = {
   },
   "region and host disagree, broken encoding": {
     initial: {},
-    requests: [{ method: "POST", path: "/", body: `ssid=greenhouse&password=%E0%A4%A&token=${SETUP_TOKEN}&region=eu-w1&host=api.tago.io` }],
+    requests: [
+      { method: "POST", path: "/", body: `ssid=greenhouse&password=%E0%A4%A&token=${SETUP_TOKEN}&region=eu-w1&host=api.tago.io` },
+      { method: "POST", path: "/", body: `ssid=greenhouse&ssid_typed=%ZZ&password=&token=${SETUP_TOKEN}&other=%ZZ` },
+    ],
   },
   "captive-portal probes and other routes": {
     initial: {},

@@ -87,10 +87,14 @@ describe("the set-up site on XS and on Node", () => {
   });
 
   it("reports a field it could not decode and a region that disagrees with the host", () => {
-    const [step] = steps("region and host disagree, broken encoding");
+    const [step, typed] = steps("region and host disagree, broken encoding");
     expect(step).toMatchObject({ status: 400, stored: {}, writes: 0 });
     expect(shownBeside(step.body, "password")).toBe("password: could not be read (broken form encoding); type it again");
     expect(shownBeside(step.body, "region")).toBe(escapeHtml(coreProblem({ region: "eu-w1", host: "api.tago.io" }, "region")));
+    // A broken typed network name is reported beside the network; a field the form lacks is ignored.
+    expect(typed).toMatchObject({ status: 400, stored: {}, writes: 0 });
+    expect(shownBeside(typed.body, "ssid")).toBe("ssid: could not be read (broken form encoding); type it again");
+    expect(typed.body).toContain("One field needs fixing; nothing was saved.");
   });
 
   it("sends captive-portal probes to the form and refuses other routes", () => {
