@@ -23,8 +23,8 @@ export interface ScanItem {
 export interface SetupWiFiModule {
   mode: number;
   readonly Mode: { readonly station: number };
-  /** Calls back once per network found, then once with nothing. */
-  scan(options: object, callback: (item?: ScanItem) => void): void;
+  /** Calls back once per network found, then once with nothing (typed null; undefined in the SDK's sources). */
+  scan(options: object, callback: (item: ScanItem | null) => void): void;
   accessPoint(options: { ssid: string; station?: boolean }): void;
 }
 
@@ -34,7 +34,7 @@ export type ServerRequest = object;
 /** The SDK's `http` Server: one callback for every request, called with the request as `this`. */
 export interface HttpServerModule {
   new (options: { port: number }): {
-    callback: (this: ServerRequest, message: number, value?: unknown, etc?: unknown) => unknown;
+    callback(this: ServerRequest, message: number, value?: unknown, etc?: unknown): unknown;
     close(): void;
   };
 }

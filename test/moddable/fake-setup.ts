@@ -102,7 +102,7 @@ export class FakeScanWiFi {
   static accessPoints: Array<{ ssid: string; station?: boolean }> = [];
   static failAccessPoint: string | undefined;
   static failScan: string | undefined;
-  private static scanCallback: ((item?: ScanItem) => void) | undefined;
+  private static scanCallback: ((item: ScanItem | null) => void) | undefined;
 
   static reset(): void {
     FakeScanWiFi.mode = 0;
@@ -112,7 +112,7 @@ export class FakeScanWiFi {
     FakeScanWiFi.scanCallback = undefined;
   }
 
-  static scan(_options: object, callback: (item?: ScanItem) => void): void {
+  static scan(_options: object, callback: (item: ScanItem | null) => void): void {
     if (FakeScanWiFi.mode === 0) throw new Error("Wi-Fi is disabled");
     if (FakeScanWiFi.failScan !== undefined) throw new Error(FakeScanWiFi.failScan);
     if (FakeScanWiFi.scanCallback !== undefined) throw new Error("already scanning");
@@ -125,7 +125,8 @@ export class FakeScanWiFi {
     if (callback === undefined) throw new Error("no scan running");
     FakeScanWiFi.scanCallback = undefined;
     for (const item of items) callback({ ...item });
-    callback();
+    // The SDK's sources call back with no argument; its typings say null.
+    (callback as (item?: ScanItem | null) => void)();
   }
 
   static accessPoint(options: { ssid: string; station?: boolean }): void {
