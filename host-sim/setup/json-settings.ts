@@ -4,7 +4,16 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { errorMessage } from "../../firmware/core/text.js";
 import type { SettingsStore } from "../../firmware/ports.js";
+
+function read(path: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
+  } catch (e) {
+    throw new Error(`${path}: not a settings file (${errorMessage(e)})`);
+  }
+}
 
 export class JsonSettings implements SettingsStore {
   readonly path: string;
@@ -12,7 +21,7 @@ export class JsonSettings implements SettingsStore {
 
   constructor(path: string) {
     this.path = path;
-    this.values = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, string>) : {};
+    this.values = existsSync(path) ? read(path) : {};
   }
 
   get(key: string): string | undefined {
