@@ -6,7 +6,8 @@
 // declarations reach every module through the manifest's TypeScript `types` (manifests/agent.json).
 
 import config from "mc/config";
-import { Request } from "http";
+import DNSServer from "dns/server";
+import { Request, Server } from "http";
 import Instrumentation from "instrumentation";
 import Net from "net";
 import Preference from "preference";
@@ -41,4 +42,5 @@ boot({
   hardware,
   random: { next: () => Math.random() },
   Preference,
+  setup: { WiFi, Net, Server, DNSServer, restart: hardware.restart },
 });

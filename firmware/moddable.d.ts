@@ -1,7 +1,8 @@
 // What @moddable/typings 5.6.0 lacks and this firmware uses: the ECMA-419 sensor drivers it
-// imports (the typings declare no `embedded:sensor/*` module) and ESP32's `resetReason`. Everything else the ports touch
-// is typed structurally where it is injected (firmware/moddable/*), including the two gaps of
-// `typings/http.d.ts`: the `Socket`/`secure` request options and the error message -2.
+// imports (the typings declare no `embedded:sensor/*` module), ESP32's `resetReason` and the DNS
+// server set-up uses. Everything else the ports touch is typed structurally where it is injected
+// (firmware/moddable/*), including the two gaps of `typings/http.d.ts`: the `Socket`/`secure`
+// request options and the error message -2.
 
 /** Options of an ECMA-419 sensor driver: its bus (I2C or SMBus options plus `io`) and an error hook. */
 interface ModdableSensorOptions {

@@ -40,6 +40,7 @@ import { summarize } from "./device/run-summary.js";
 import { formatStatus } from "../firmware/core/status.js";
 import { StatusLine } from "./status-line.js";
 import { errorMessage } from "../firmware/core/text.js";
+import { runSetup } from "./setup/run.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -82,8 +83,8 @@ function program(): Command {
     .option("--no-flash", "no flash journal: readings wait in the RAM ring only")
     .option(
       "--settings <file>",
-      `the board's stored settings, which win over these options and which TagoIO parameters write (default: <data-dir>/${DEFAULT_SETTINGS_FILE} ` +
-        "for the local endpoint in real time; otherwise none, and parameters are not taken)",
+      `the board's stored settings, which win over these options, which TagoIO parameters and --setup write (default: <data-dir>/${DEFAULT_SETTINGS_FILE} ` +
+        "for the local endpoint in real time and for --setup; otherwise none, and parameters are not taken)",
     )
     .option("--flash-size <bytes>", "size of a new flash, e.g. 256k, 1m (default 256k; an existing file keeps its own)")
     .option("--flash-sector <bytes>", "erase sector of a new flash (default 4k)")
@@ -97,6 +98,8 @@ function program(): Command {
     .option("--sensor-failure-rate <p>", "probability (0 to 1) that a sensor read fails")
     .option("--status-every <time>", "status line period when stderr is not a terminal", "10s")
     .option("--log-level <level>", `least severe log level shown: ${LOG_LEVELS.join(", ")}`, "info")
+    .option("--setup", "serve the phone set-up page (Wi-Fi, Device-Token, region) on localhost instead of running the device")
+    .option("--setup-port <n>", "--setup: port of the page (0: any free one)", "8080")
     .addHelpText(
       "after",
       `
@@ -106,6 +109,7 @@ Examples:
   npm start -- --virtual --duration 2h --flash run.bin  run again: delivers what run.bin holds
   npm start -- --token <uuid> --region eu-w1            the real TagoIO
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
+  npm start -- --setup                                  the phone set-up page at http://127.0.0.1:8080/
 
 Exit codes: 0 done (sampled = delivered + dropped + buffered + filtered), 1 that invariant broke or the run
 failed, 2 bad options or configuration, or the data folder or flash file in use by another run,
@@ -269,6 +273,16 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw e;
+  }
+  const setup = cli.opts<{ setup?: boolean; setupPort: string; settings?: string; dataDir?: string }>();
+  if (setup.setup === true) {
+    const port = Number(setup.setupPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      process.stderr.write(`error: --setup-port: ${JSON.stringify(setup.setupPort)} is not a port number (0 to 65535)\n`);
+      return EXIT_USAGE;
+    }
+    const file = setup.settings ?? join(setup.dataDir ?? DEFAULT_DATA_DIR, DEFAULT_SETTINGS_FILE);
+    return runSetup({ store: new SettingsFile(file), storeName: file, port });
   }
   const planned = makePlan({ ...cli.opts<CliOptions>(), flashAndNoFlash: given.size === 2 }, process.env);
   if (!planned.ok) {

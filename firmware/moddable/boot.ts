@@ -4,8 +4,9 @@
 // Policy when failing: every configuration problem is traced (one line each, never the token)
 // and nothing starts: no sampling, no Wi-Fi retries, no request. Fix the settings and rebuild.
 // Settings are mc/config under those stored on the board (`preference`, core/settings-layers.ts).
-// With no usable token or Wi-Fi there, boot answers `setup: true` and what is missing, so the
-// caller can open the set-up access point instead.
+// With no usable token or Wi-Fi there, boot opens the set-up page (`setup.ts`: an access point on
+// a board, a local port on the simulator) and answers `setup: true` with what is missing. On a
+// board, holding BOOT in the seconds after boot clears the stored settings (`factory-reset.ts`).
 
 import { Agent, ConfigError } from "../core/agent.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "../core/config.js";
@@ -16,22 +17,28 @@ import { ModdableClock, type TimeModule } from "./clock.js";
 import { ModdableFlash, type FlashModule } from "./flash.js";
 import { ModdableHealth, type InstrumentationModule } from "./health.js";
 import { ModdableHttpClient, type RequestModule } from "./http.js";
+import { watchFactoryReset } from "./factory-reset.js";
 import { TraceLogger } from "./logger.js";
 import { GatedNetwork } from "./network.js";
 import { buildSensors, type SensorHardware } from "./sensors.js";
 import { PreferenceSettings, type PreferenceModule } from "./preference-settings.js";
 import { checkDevice, deviceHostKeys, readSettings, type HostSettings } from "./settings.js";
+import { startSetup, type SetupModules } from "./setup.js";
 import { SntpSync, type SntpModule } from "./sntp.js";
 import { ModdableTimers, type TimerModule } from "./timers.js";
 import { trustSettings, type ResourceModule } from "./trust.js";
 import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
 import { errorMessage } from "../core/text.js";
 
-/** What a build offers beyond the common modules: sensor drivers and, on devices, flash and the reset reason. */
+/** What a build offers beyond the common modules: sensor drivers and, on devices, flash, the reset reason, the BOOT button and a restart. */
 export interface Hardware {
   sensors: SensorHardware;
   Flash?: FlashModule;
   resetReason?: () => string;
+  /** True while the factory-reset button is held (ESP32: BOOT, GPIO 0; see factory-reset.ts). */
+  bootButtonHeld?: () => boolean;
+  /** Restarts the board, ending set-up (ESP32: System.restart). */
+  restart?: () => void;
 }
 
 export interface BootModules {
@@ -55,7 +62,12 @@ export interface BootModules {
   random: Random;
   /** The `preference` module: settings stored on the board over mc/config's; without it, mc/config alone. */
   Preference?: PreferenceModule;
+  /** What the set-up page needs (`setup.ts`); without it, a board that needs set-up only says so. */
+  setup?: SetupModules;
 }
+
+/** Where the simulator (host network, no access point) serves the set-up page. */
+export const SIMULATOR_SETUP_PORT = 8080;
 
 /** What a board needs before it can run, and lacks: the set-up page asks for it. */
 export type SetupNeed = "token" | "wifi";
@@ -89,8 +101,22 @@ export function boot(modules: BootModules): BootResult {
 
   const problems = [...settings.problems, ...(validation.ok ? [] : validation.problems), ...sensors.problems];
   if (!trust.ok) problems.push(trust.problem);
+  const hardware = modules.hardware;
+  if (store !== undefined && hardware.bootButtonHeld !== undefined && hardware.restart !== undefined) {
+    watchFactoryReset(hardware.bootButtonHeld, store, hardware.restart, timers, logger);
+  }
   const missing = setupNeeds(merged, host);
-  if (missing.length > 0) return setup(logger, missing, problems);
+  if (missing.length > 0) {
+    for (const problem of problems) logger.log("warn", `config: ${problem}`);
+    const setupModules = modules.setup;
+    const can = setupModules !== undefined && store !== undefined;
+    const then = can ? "the board opens its set-up page" : "this build has no set-up page or settings store: give them to mcconfig";
+    logger.log("warn", `agent: not started: no usable ${missing.join(" or ")}; ${then}`);
+    if (can) {
+      startSetup(setupModules, store, { network: host.network, port: host.network === "wifi" ? 80 : SIMULATOR_SETUP_PORT, logger, timers });
+    }
+    return { ok: false, setup: true, missing, problems };
+  }
   if (problems.length > 0 || !validation.ok || !trust.ok) return refuse(logger, problems);
   const config = validation.config;
 
@@ -147,12 +173,6 @@ function setupNeeds(merged: Readonly<Record<string, unknown>>, host: HostSetting
   if (tokenProblem(merged.token) !== undefined) missing.push("token");
   if (host.network === "wifi" && host.wifi === undefined) missing.push("wifi");
   return missing;
-}
-
-function setup(logger: Logger, missing: SetupNeed[], problems: string[]): BootResult {
-  for (const problem of problems) logger.log("warn", `config: ${problem}`);
-  logger.log("warn", `agent: not started: no usable ${missing.join(" or ")}; set the board up (set-up access point)`);
-  return { ok: false, setup: true, missing, problems };
 }
 
 function refuse(logger: Logger, problems: string[]): BootResult {

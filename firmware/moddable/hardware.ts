@@ -1,7 +1,8 @@
 /// <reference path="../moddable.d.ts" />
 // The hardware of an ESP32 board build: the ECMA-419 sensor drivers of the catalogue, the
 // board's default I2C bus and IO classes (embedded:provider/builtin), the flash module and the
-// reason for the last reset (ESP32's resetReason module).
+// reason for the last reset (ESP32's resetReason module), the BOOT button (GPIO 0: held just
+// after boot, a factory reset) and the restart that ends set-up.
 // The Linux simulator's manifest maps this module to hardware-sim.ts instead, because these
 // modules do not exist there. Policy when failing: a bare target without a default I2C bus
 // leaves `i2c` undefined, and the catalogue reports any I2C sensor as a configuration problem.
@@ -14,6 +15,26 @@ import Flash from "flash";
 import getResetReason from "resetReason";
 import type { Hardware } from "./boot.js";
 
+/** The ESP32 dev boards' BOOT button: GPIO 0, pulled up, low while held. */
+const BOOT_BUTTON_PIN = 0;
+
+function bootButtonHeld(): boolean {
+  const Digital = device.io.Digital;
+  const button = new Digital({ pin: BOOT_BUTTON_PIN, mode: Digital.InputPullUp });
+  try {
+    return button.read() === 0;
+  } finally {
+    button.close();
+  }
+}
+
+/** System.restart (esp_restart), from the global that modules/io's preloaded system.js installs. */
+function restart(): void {
+  const system = (globalThis as { System?: { restart(): void } }).System;
+  if (system === undefined) throw new Error("no System global: modules/io is not in this build");
+  system.restart();
+}
+
 const hardware: Hardware = {
   sensors: {
     i2c: device.I2C?.default,
@@ -24,6 +45,8 @@ const hardware: Hardware = {
   },
   Flash,
   resetReason: () => getResetReason().string,
+  bootButtonHeld,
+  restart,
 };
 
 export default hardware;

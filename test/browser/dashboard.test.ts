@@ -6,35 +6,17 @@
 // carry the token in the page or in a URL it requests. Screenshots go to test-artifacts/.
 
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { connect } from "node:tls";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredRecord } from "../../host-sim/endpoint/server.js";
 import { PERIODS } from "../../host-sim/endpoint/view.js";
 import { HOUR, MINUTE, startRig, TOKEN, type Rig } from "../e2e/harness.js";
+import { chromiumPath } from "../support/chromium.js";
 
 const ARTIFACTS = "test-artifacts";
-const INSTALL_HINT =
-  "The dashboard's browser test needs Chromium: none at CHROMIUM_PATH, or no `chromium` on PATH. Install it with " +
-  "`apt-get install chromium` on Debian (CI's .ci/run does this itself), or set CHROMIUM_PATH to a Chromium or Chrome binary.";
-
-/** Chromium's path: CHROMIUM_PATH, else `chromium` on PATH; a missing browser fails the test, never skips it. */
-function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "chromium"));
-  for (const path of candidates) {
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error(INSTALL_HINT);
-}
 
 /**
  * The SHA-256 of the server's public key, read over a TLS connection verified against the

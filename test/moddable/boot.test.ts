@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { boot, type BootModules } from "../../firmware/moddable/boot.js";
+import { FakeDnsServer, FakeHttpServer, FakeScanWiFi } from "./fake-setup.js";
 import { ACK } from "../../firmware/fakes/scripted-http.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
@@ -45,6 +46,9 @@ function modules(config: Record<string, unknown>, extra: Partial<BootModules> = 
     ...extra,
   };
 }
+
+/** The board's addresses as the set-up access point sees them. */
+const SETUP_NET = { get: (what: "IP" | "MAC", nif?: "ap") => (what === "MAC" ? "24:6f:28:a1:b2:c3" : nif === "ap" ? "192.168.4.1" : "0.0.0.0") };
 
 /** What an ESP32 build's command line gives: every value a string. */
 const DEVICE = {
@@ -298,6 +302,27 @@ describe("boot: settings stored on the board (preference)", () => {
     expect(second.ok).toBe(true);
     expect(lines.join("")).not.toContain(TOKEN);
     expect(lines.join("")).not.toContain("pw");
+  });
+
+  it("opens the set-up page when it needs set-up: the board's access point on port 80, whose form stores what runs the next boot", () => {
+    const { ssid: _s, password: _p, token: _t, ...image } = DEVICE;
+    const nvs = new NvsPreference();
+    FakeScanWiFi.reset();
+    FakeHttpServer.instances = [];
+    let restarts = 0;
+    const setup = { WiFi: FakeScanWiFi, Net: SETUP_NET, Server: FakeHttpServer, DNSServer: FakeDnsServer, restart: () => restarts++ };
+    expect(boot(modules(image, { Preference: nvs, setup }))).toMatchObject({ ok: false, setup: true });
+    expect(lines.join("")).toContain("agent: not started: no usable token or wifi; the board opens its set-up page");
+    FakeScanWiFi.finishScan([{ ssid: "lab", rssi: -50, authentication: "wpa2_psk" }]);
+    const [server] = FakeHttpServer.instances;
+    expect(server.port).toBe(80);
+    const body = new URLSearchParams({ ssid: "lab", ssid_typed: "", password: "password1", token: TOKEN, region: "", host: "" }).toString();
+    const answer = server.request("POST", "/", { headers: [["Content-Type", "application/x-www-form-urlencoded"], ["Content-Length", String(body.length)]], body });
+    expect(answer.status).toBe(200);
+    timer.advance(5_000);
+    expect(restarts).toBe(1);
+    lines = [];
+    expect(boot(modules(image, { Preference: nvs, setup })).ok).toBe(true);
   });
 
   it("answers setup for a stored token that is not one, naming the token's problem but never the token", () => {

@@ -76,7 +76,11 @@ export function readBuild(manifest: string, platform: Platform, edit: (m: Manife
     const folder = dirname(path);
     // Our manifests name platforms exactly, with "..." for the rest.
     for (const part of [m, m.platforms?.[platform] ?? m.platforms?.["..."] ?? {}]) {
-      for (const [name, source] of Object.entries(part.modules ?? {})) build.modules.set(name, resolve(folder, source) + ".ts");
+      for (const [name, source] of Object.entries(part.modules ?? {})) {
+        // A module the project maps from the SDK's sources (no SDK manifest brings it).
+        if (source.startsWith("$(")) build.sdkModules.add(name);
+        else build.modules.set(name, resolve(folder, source) + ".ts");
+      }
       mergeOptions(build.compilerOptions, part.typescript?.tsconfig?.compilerOptions ?? {}, (type) => resolve(folder, type));
       for (const include of part.include ?? []) visit(include, folder);
     }

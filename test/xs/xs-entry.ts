@@ -1,4 +1,4 @@
-// Entry of the conformance bundle: the scenarios and the reporting filters' cases behind the
+// Entry of the conformance bundle: the scenarios, the reporting filters' and the set-up site's cases behind the
 // command protocol, for xsnap and Node, and a look at which host globals the engine offers.
 
 import { serveCommands } from "../../tools/xs/command-host.js";
@@ -9,6 +9,7 @@ import { REPORTING_CASES, runCase } from "./reporting-cases.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 import { runSettingsScenario, SETTINGS_SCENARIOS } from "./settings-scenario.js";
+import { runSetupCase, SETUP_CASES } from "./setup-cases.js";
 
 /** Globals a portable program might reach for; the device's host provides only the first two. */
 const HOST_GLOBALS = ["TextEncoder", "TextDecoder", "console", "setTimeout", "queueMicrotask", "structuredClone"];
@@ -38,6 +39,11 @@ serveCommands({
     const spec = SETTINGS_SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no settings scenario named ${String(name)}`);
     return runSettingsScenario(spec);
+  },
+  setup: (name) => {
+    const c = SETUP_CASES[name as string];
+    if (c === undefined) throw new Error(`no set-up case named ${String(name)}`);
+    return runSetupCase(c);
   },
   globals: () => HOST_GLOBALS.map((name) => [name, typeof (globalThis as Record<string, unknown>)[name]]),
 });

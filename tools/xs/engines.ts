@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as vm from "node:vm";
-import type { CommandGlobals } from "./command-host.js";
+import { command, replyValue, type CommandGlobals } from "./command-host.js";
 import type { XsRequest, XsStep, XsStepResult } from "./xs-jobs.js";
 
 const HOST = fileURLToPath(new URL("./xsnap-host.ts", import.meta.url));
@@ -36,4 +36,15 @@ export async function runOnNode(bundle: string, commands: readonly string[]): Pr
   const replies: string[] = [];
   for (const text of commands) replies.push(await globals.runCommand(text));
   return replies;
+}
+
+/** The named cases of one command, in order on XS (one worker) and on Node: each case's two values. */
+export async function runCasesOnBoth<T>(bundle: string, name: string, cases: readonly string[]): Promise<Record<string, { xs: T; node: T }>> {
+  const commands = cases.map((c) => command(name, c));
+  const [xs, node] = await Promise.all([runOnXs(bundle, [commands.map((c) => ({ command: c }))]), runOnNode(bundle, commands)]);
+  const out: Record<string, { xs: T; node: T }> = {};
+  cases.forEach((c, i) => {
+    out[c] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
+  });
+  return out;
 }
