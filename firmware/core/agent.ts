@@ -8,12 +8,17 @@ import type { Ports } from "../ports.js";
 import { Backlog, DROP_REASONS, type DropReason } from "./backlog.js";
 import type { FailureClass } from "./classify.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "./config.js";
-import { journalProblems, type JournalStats } from "./journal.js";
+import { FlashRegion } from "./flash-region.js";
+import { journalProblems, MIN_SECTORS, type JournalStats } from "./journal.js";
 import type { LandingCounts } from "./landing-check.js";
 import { planSensors, Sampler } from "./sampler.js";
+import { STATE_SECTORS } from "./sleep-settings.js";
+import { StateArea } from "./state-area.js";
 import { Telemetry, telemetryVariables } from "./telemetry.js";
 import { TimeBase } from "./timebase.js";
 import { Uplink, type UplinkState } from "./uplink.js";
+import { WakeCycle, WakeUplink } from "./wake.js";
+import { readWakeState } from "./wake-state.js";
 
 export { DROP_REASONS, type DropReason } from "./backlog.js";
 export type AgentState = UplinkState;
@@ -69,6 +74,8 @@ export class Agent {
   private readonly sampler: Sampler;
   private readonly uplink: Uplink;
   private readonly telemetry: Telemetry;
+  /** Sleep mode's cycle; undefined always-on. */
+  readonly wake: WakeCycle | undefined;
 
   /** Checks the configuration against the device (throws ConfigError), then recovers the journal. */
   constructor(config: AgentConfig, ports: Ports) {
@@ -78,14 +85,25 @@ export class Agent {
     const plans = planSensors(config, ports.sensors, problems);
     // Telemetry's variables follow the configured ones, so the journal's list names them too.
     const variables = [...config.variables, ...telemetryVariables(config)];
-    const flash = config.journal ? ports.flash : undefined;
-    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, variables));
+    const sleeping = config.mode === "sleep";
+    if (sleeping) problems.push(...sleepProblems(ports));
+    // Sleep mode keeps its state in the partition's last sectors; the journal has the rest.
+    const partition = config.journal ? ports.flash : undefined;
+    const flash = sleeping && partition !== undefined ? new FlashRegion(partition, 0, partition.sectorCount - STATE_SECTORS) : partition;
+    if (flash !== undefined && problems.length === 0) problems.push(...journalProblems(flash, config.maxStringLength, variables));
     if (problems.length > 0) throw new ConfigError(problems);
     this.timebase = new TimeBase(ports.clock);
-    this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger);
-    this.uplink = new Uplink(config, ports, this.backlog, this.timebase);
+    const area = sleeping && partition !== undefined ? new StateArea(new FlashRegion(partition, partition.sectorCount - STATE_SECTORS, STATE_SECTORS)) : undefined;
+    const saved = area === undefined ? undefined : readWakeState(area, ports.logger);
+    this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger, saved?.journal);
+    this.uplink = sleeping ? new WakeUplink(config, ports, this.backlog, this.timebase) : new Uplink(config, ports, this.backlog, this.timebase);
     this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
     this.telemetry = new Telemetry(ports, config, config.variables.length, this.backlog, this.timebase, () => this.snapshot());
+    const { backlog, sampler, uplink, telemetry, timebase } = this;
+    this.wake =
+      area !== undefined && uplink instanceof WakeUplink
+        ? new WakeCycle({ config, ports, timebase, backlog, sampler, uplink, telemetry, area, saved, snapshot: () => this.snapshot() })
+        : undefined;
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
@@ -103,6 +121,7 @@ export class Agent {
       "info",
       `agent: ${variables.length} variable${variables.length === 1 ? "" : "s"} every ${sampleIntervalMs} ms to ${https ? "https" : "http"}://${host}:${port} as ${this.uplink.tokenShown}`,
     );
+    if (this.wake !== undefined) return this.wake.run();
     this.sampler.start();
     this.uplink.start();
     this.telemetry.start();
@@ -110,6 +129,7 @@ export class Agent {
 
   /** Stops sampling and uploading; a batch on the wire is abandoned and stays buffered. */
   stop(): void {
+    this.wake?.stop();
     if (this.uplink.state === "stopped") return;
     this.sampler.stop();
     this.uplink.stop();
@@ -139,7 +159,7 @@ export class Agent {
     let droppedTotal = 0;
     for (const reason of DROP_REASONS) droppedTotal += backlog.dropped[reason];
     const next = uplink.nextAttemptAt;
-    return {
+    const s: Snapshot = {
       state: uplink.state,
       clockTrusted: this.timebase.trusted,
       sampled: backlog.sampled,
@@ -159,5 +179,18 @@ export class Agent {
       nextAttemptInMs: next === null ? null : Math.max(0, next - this.ports.clock.monotonicMs()),
       journal: backlog.journalStats(),
     };
+    this.wake?.addCarried(s);
+    return s;
   }
+}
+
+/** What keeps this host from running the sleep mode. */
+function sleepProblems(ports: Ports): string[] {
+  const problems: string[] = [];
+  if (ports.sleep === undefined) problems.push("mode: sleep needs a host that can sleep deeply (the Sleep port); this one cannot");
+  const sectors = ports.flash?.sectorCount ?? 0;
+  if (sectors < MIN_SECTORS + STATE_SECTORS) {
+    problems.push(`mode: sleep needs a flash partition of at least ${MIN_SECTORS + STATE_SECTORS} sectors (the journal and ${STATE_SECTORS} for the state it keeps between wakes); this one has ${sectors}`);
+  }
+  return problems;
 }

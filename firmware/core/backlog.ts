@@ -11,6 +11,7 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
+import type { JournalSnapshot } from "./journal-resume.js";
 import type { Landing } from "./landing-check.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
@@ -73,7 +74,7 @@ export class Backlog {
    * Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer).
    * `variables`: what this boot's readings index (the configured ones, then telemetry's).
    */
-  constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger) {
+  constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger, resume?: JournalSnapshot) {
     this.config = config;
     this.timebase = timebase;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
@@ -81,6 +82,7 @@ export class Backlog {
     this.encoder = new Encoder(this.variables);
     if (flash === undefined) return;
     const journal = new Journal(flash, {
+      resume,
       whenFull: config.whenFull,
       variables,
       onDrop: (loaded, unloaded, corrupt) => {
@@ -135,6 +137,11 @@ export class Backlog {
 
   journalStats(): JournalStats | undefined {
     return this.journal?.stats();
+  }
+
+  /** Sleep mode: what the next wake resumes the journal from (journal-resume.ts). */
+  journalSnapshot(newest: ReadonlyArray<ReadingValue | undefined>): JournalSnapshot | undefined {
+    return this.journal?.snapshot(newest);
   }
 
   /** With a journal, each configured variable's newest value found on flash at boot. */

@@ -4,13 +4,14 @@
 // field; no message ever contains the token.
 
 import { reportingProblems } from "./reporting.js";
+import { applySleep, SLEEP_DEFAULTS, type SleepSettings } from "./sleep-settings.js";
 import { applyTelemetry, TELEMETRY_DEFAULTS, type TelemetrySettings } from "./telemetry.js";
 import { describe, isRecord } from "./text.js";
 import { validateVariables, type VariableConfig } from "./variable-config.js";
 
 export type WhenFull = "drop-oldest" | "drop-newest";
 
-export interface AgentConfig extends TelemetrySettings {
+export interface AgentConfig extends TelemetrySettings, SleepSettings {
   /** Device-Token: a 36-character UUID. */
   token: string;
   host: string;
@@ -100,6 +101,7 @@ export const DEFAULTS: Readonly<Settings> = {
   uploadWithoutTime: false,
   journal: true,
   ...TELEMETRY_DEFAULTS,
+  ...SLEEP_DEFAULTS,
 };
 
 export type ConfigResult =
@@ -135,6 +137,8 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   checkDeadlineMs: { min: 0, max: 86_400_000 },
   maxRequestsPerMinute: { min: 1, max: 600 },
   telemetryIntervalMs: { min: 0, max: 86_400_000 },
+  uploadEvery: { min: 1, max: 100_000 },
+  uploadFillPercent: { min: 1, max: 100 },
 };
 
 const BOOLEAN_FIELDS: readonly BooleanField[] = ["https", "verifyTls", "uploadWithoutTime", "journal"];
@@ -251,6 +255,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const config: AgentConfig = { ...DEFAULTS, ...set, token: String(raw.token), variables };
   problems.push(...reportingProblems(variables, config.sampleIntervalMs));
   applyTelemetry(raw, config, problems);
+  applySleep(raw, config, problems);
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

@@ -237,7 +237,9 @@ export class Landings {
     this.clock = clock;
     this.logger = logger;
     this.deadlineMs = deadlineMs;
-    this.atBoot = (backlog.journalStats()?.recovered ?? 0) > 0;
+    // A journal resumed from a sleep's snapshot had no batch on the wire when it went to sleep.
+    const stats = backlog.journalStats();
+    this.atBoot = stats !== undefined && stats.recovered > 0 && !stats.resumed;
   }
 
   /**

@@ -88,6 +88,20 @@ export class SectorLog<F extends { length: number }> {
     return this.ends[s];
   }
 
+  /** Sets where sector `s`'s frames end, as a snapshot of the log says (journal-resume.ts). */
+  setEnd(s: number, end: number): void {
+    this.ends[s] = end;
+  }
+
+  generationOf(s: number): number {
+    return this.generation[s];
+  }
+
+  /** True when `length` bytes of sector `s` from `offset` are erased. */
+  erasedAt(s: number, offset: number, length: number): boolean {
+    return isErased(this.flash.read(s * this.size + offset, length), 0, length);
+  }
+
   /** True when opening a sector would retire the oldest: the one after the spare is in the log. */
   get full(): boolean {
     return this.state[(this.head + 2) % this.sectors] === OPEN;
@@ -219,6 +233,8 @@ export class SectorLog<F extends { length: number }> {
   mount(): SectorHeader[] {
     const headers: SectorHeader[] = [];
     let mostErases = 0;
+    this.head = -1;
+    this.tail = -1;
     for (let s = 0; s < this.sectors; s++) {
       const h = parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
       headers.push(h);

@@ -1,16 +1,24 @@
 // The network port for the host: online unless a test or the command line switches it off, to play
-// Wi-Fi dropping out.
+// Wi-Fi dropping out. It counts the times the radio came up (joins), for the energy model: the
+// first start, each return after an outage and, in sleep mode, each upload wake's `up`.
 
 import type { Network } from "../../firmware/ports.js";
 
 export class SwitchableNetwork implements Network {
-  private up = true;
+  /** Times the radio came up and joined. */
+  joins = 0;
+  private connected = true;
 
   online(): boolean {
-    return this.up;
+    return this.connected;
+  }
+
+  /** The radio comes up: a join, whether or not the network is there to join. */
+  up(): void {
+    this.joins++;
   }
 
   set(online: boolean): void {
-    this.up = online;
+    this.connected = online;
   }
 }

@@ -1,0 +1,115 @@
+// The journal's cheap recovery at a wake: instead of reading every sector (recovery.ts), the
+// journal resumes from the snapshot it left in the sleep mode's state area before the deep sleep,
+// after checking that the flash is as the snapshot describes it: every sector header readable,
+// the log where it was with the spare after it, and nothing appended after the head's end. Any
+// other finding (a power cut struck the last wake, a header rotted, the variables changed) means
+// the full recovery. A wake reads the headers, a few bytes at the head's end and, later, only the
+// unreleased readings the ring takes.
+
+import { HEADER_BYTES } from "./frame.js";
+import type { Frame } from "./reading-frame.js";
+import { missingIn, type Recovered } from "./recovery.js";
+import type { ReadingValue } from "./ring.js";
+import type { LogCursor, SectorLog } from "./sector-log.js";
+import type { Variable } from "./variables.js";
+
+/** Bytes past the head's end that must still be erased: any append since would have cleared some. */
+const END_CHECK_BYTES = 32;
+
+/** The journal as a sleep left it, kept in the wake state (wake-state.ts). */
+export interface JournalSnapshot {
+  /** Its variable list's id: a boot with another list recovers in full. */
+  schema: number;
+  head: number;
+  tail: number;
+  headGeneration: number;
+  headEnd: number;
+  nextSeq: number;
+  /** The greatest floor on flash. */
+  floor: number;
+  /** Each sector holding unreleased readings: [sector, readings, one past its last seq, where its frames end]. */
+  sectors: Array<[number, number, number, number]>;
+  /** Seq ranges found missing (recovery.ts), still counted. */
+  gaps: number[];
+  /** This list's variables' newest values that went on (null: none), for the reporting filters. */
+  newest: Array<ReadingValue | null>;
+}
+
+/** The Recovered state `snapshot` describes, or undefined when the flash is not as it says (then: `recover`). */
+export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variables: readonly Variable[], schema: number, snapshot: JournalSnapshot): Recovered | undefined {
+  const n = log.sectors;
+  if (snapshot.schema !== schema || snapshot.newest.length !== variables.length || snapshot.head >= n || snapshot.tail >= n) return undefined;
+  const headers = log.mount();
+  const spare = (snapshot.head + 1) % n;
+  if (headers.some((h) => h.state === "dirty") || log.head !== snapshot.head || headers[log.head].generation !== snapshot.headGeneration) return undefined;
+  if (headers[spare].state !== "spare" || log.findLog(new Uint8Array(n)) < 1 || log.tail !== snapshot.tail) return undefined;
+  const end = snapshot.headEnd;
+  if (end < HEADER_BYTES || end > log.size) return undefined;
+  if (!log.erasedAt(log.head, end, Math.min(END_CHECK_BYTES, log.size - end))) return undefined;
+
+  const r: Recovered = {
+    lists: [variables],
+    listOf: new Int32Array(n),
+    count: new Uint32Array(n),
+    last: new Float64Array(n),
+    nextSeq: snapshot.nextSeq,
+    floor: snapshot.floor,
+    durableFloor: snapshot.floor,
+    gaps: snapshot.gaps.slice(),
+    unloaded: snapshot.nextSeq - snapshot.floor - missingIn(snapshot.gaps, snapshot.floor, snapshot.nextSeq),
+    dropped: 0,
+    corruptLost: 0,
+    corruptSkipped: 0,
+    damagedHeaders: 0,
+    foreign: 0,
+    newest: snapshot.newest.map((v) => (v === null ? undefined : v)),
+  };
+  // Closed log sectors hold no unreleased reading unless the snapshot lists them: none is read.
+  for (let i = 0, s = log.tail; i < n && s !== log.head; i++, s = (s + 1) % n) log.setEnd(s, log.size);
+  for (const [s, count, last, sectorEnd] of snapshot.sectors) {
+    if (s >= n || !log.isOpen(s)) return undefined;
+    r.count[s] = count;
+    r.last[s] = last;
+    log.setEnd(s, sectorEnd);
+  }
+  log.setEnd(log.head, end);
+  cursor.sector = log.head;
+  cursor.offset = end;
+  for (let i = 0, s = log.tail; i < n; i++, s = (s + 1) % n) {
+    if (r.last[s] > r.floor) {
+      cursor.moveTo(s);
+      break;
+    }
+    if (s === log.head) break;
+  }
+  return r;
+}
+
+/** What `resume` needs of a journal, from its state; undefined when a sector to resume names another list. */
+export function snapshotOf(
+  log: SectorLog<Frame>,
+  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[] },
+  newest: ReadonlyArray<ReadingValue | undefined>,
+): JournalSnapshot | undefined {
+  if (log.head < 0) return undefined;
+  const sectors: JournalSnapshot["sectors"] = [];
+  for (let i = 0, s = log.tail; i < log.sectors; i++, s = (s + 1) % log.sectors) {
+    if (j.last[s] > j.floor) {
+      if (j.listOf[s] !== 0) return undefined;
+      sectors.push([s, j.count[s], j.last[s], log.end(s)]);
+    }
+    if (s === log.head) break;
+  }
+  return {
+    schema: j.schema,
+    head: log.head,
+    tail: log.tail,
+    headGeneration: log.generationOf(log.head),
+    headEnd: log.end(log.head),
+    nextSeq: j.nextSeq,
+    floor: j.floor,
+    sectors,
+    gaps: j.gaps.slice(),
+    newest: newest.map((v) => (v === undefined ? null : v)),
+  };
+}
