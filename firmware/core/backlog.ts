@@ -11,6 +11,7 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
+import { fillFromJournal } from "./journal-window.js";
 import type { JournalSnapshot } from "./journal-resume.js";
 import type { Landing } from "./landing-check.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
@@ -69,6 +70,8 @@ export class Backlog {
   /** The readings of a sample the journal takes as one frame. */
   private readonly sampleVariables: number[] = [];
   private readonly sampleValues: ReadingValue[] = [];
+  /** Sleep mode: journaled readings stay on flash until an upload `load`s them. */
+  private holding: boolean;
 
   /**
    * Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer).
@@ -76,6 +79,7 @@ export class Backlog {
    */
   constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger, resume?: JournalSnapshot) {
     this.config = config;
+    this.holding = config.mode === "sleep";
     this.timebase = timebase;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
     this.variables = new VariableTable(variables);
@@ -323,25 +327,14 @@ export class Backlog {
     return covered;
   }
 
-  /** Moves journaled readings into the ring while it has room, oldest first. */
+  /** Moves journaled readings into the ring while it has room (journal-window.ts), unless sleep mode holds them. */
   private fill(): void {
-    const journal = this.journal;
-    if (journal === undefined) return;
-    for (let r = journal.peek(); r !== undefined && this.ring.accepts(r.value); r = journal.peek()) {
-      let variable = r.variable;
-      if (r.list !== 0) {
-        // Taken under an earlier variable list: sent under the name and unit it was taken with.
-        const taken = journal.variablesOf(r.list)[r.variable];
-        variable = this.variables.indexOf(taken);
-        if (variable < 0) {
-          // Every index is taken: the added ones are free once the ring holds no reading.
-          if (this.ring.count > 0) return;
-          this.variables.reset();
-          variable = this.variables.indexOf(taken);
-        }
-      }
-      this.ring.push(variable, r.value, r.time, r.flags);
-      journal.take();
-    }
+    if (this.journal !== undefined && !this.holding) fillFromJournal(this.journal, this.ring, this.variables);
+  }
+
+  /** Sleep mode, before an upload: the ring takes the journaled readings from now on. */
+  load(): void {
+    this.holding = false;
+    this.fill();
   }
 }

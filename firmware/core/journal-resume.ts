@@ -1,10 +1,11 @@
 // The journal's cheap recovery at a wake: instead of reading every sector (recovery.ts), the
 // journal resumes from the snapshot it left in the sleep mode's state area before the deep sleep,
-// after checking that the flash is as the snapshot describes it: every sector header readable,
-// the log where it was with the spare after it, and nothing appended after the head's end. Any
-// other finding (a power cut struck the last wake, a header rotted, the variables changed) means
-// the full recovery. A wake reads the headers, a few bytes at the head's end and, later, only the
-// unreleased readings the ring takes.
+// after checking that the flash is as the snapshot describes it: the head's header and
+// generation, the spare's header (opening it is the only way the log moves on), and nothing
+// appended after the head's end (every append and release goes there). Any other finding (a
+// power cut struck the last wake, a header rotted, the variables changed) means the full
+// recovery. A wake reads two headers and a few bytes at the head's end and, for an upload only,
+// the unreleased readings the ring takes.
 
 import { HEADER_BYTES } from "./frame.js";
 import type { Frame } from "./reading-frame.js";
@@ -23,6 +24,8 @@ export interface JournalSnapshot {
   head: number;
   tail: number;
   headGeneration: number;
+  /** Every sector's erase count. */
+  erases: number[];
   headEnd: number;
   nextSeq: number;
   /** The greatest floor on flash. */
@@ -38,11 +41,15 @@ export interface JournalSnapshot {
 /** The Recovered state `snapshot` describes, or undefined when the flash is not as it says (then: `recover`). */
 export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variables: readonly Variable[], schema: number, snapshot: JournalSnapshot): Recovered | undefined {
   const n = log.sectors;
-  if (snapshot.schema !== schema || snapshot.newest.length !== variables.length || snapshot.head >= n || snapshot.tail >= n) return undefined;
-  const headers = log.mount();
-  const spare = (snapshot.head + 1) % n;
-  if (headers.some((h) => h.state === "dirty") || log.head !== snapshot.head || headers[log.head].generation !== snapshot.headGeneration) return undefined;
-  if (headers[spare].state !== "spare" || log.findLog(new Uint8Array(n)) < 1 || log.tail !== snapshot.tail) return undefined;
+  const { head, tail, headGeneration, erases } = snapshot;
+  if (snapshot.schema !== schema || snapshot.newest.length !== variables.length || head >= n || tail >= n || erases.length !== n) return undefined;
+  if ((head - tail + n) % n >= n - 1) return undefined;
+  const spare = (head + 1) % n;
+  const atHead = log.header(head);
+  if (atHead.state !== "open" || atHead.generation !== headGeneration) return undefined;
+  const atSpare = log.header(spare);
+  if (atSpare.state !== "spare" || atSpare.erases !== erases[spare]) return undefined;
+  log.adopt(tail, head, headGeneration, erases);
   const end = snapshot.headEnd;
   if (end < HEADER_BYTES || end > log.size) return undefined;
   if (!log.erasedAt(log.head, end, Math.min(END_CHECK_BYTES, log.size - end))) return undefined;
@@ -105,6 +112,7 @@ export function snapshotOf(
     head: log.head,
     tail: log.tail,
     headGeneration: log.generationOf(log.head),
+    erases: log.eraseCounts(),
     headEnd: log.end(log.head),
     nextSeq: j.nextSeq,
     floor: j.floor,

@@ -249,6 +249,35 @@ export class SectorLog<F extends { length: number }> {
     return headers;
   }
 
+  /**
+   * Takes the log as a snapshot describes it instead of reading every header (journal-resume.ts):
+   * the sectors from `tail` to `head` open, generations consecutive up to `headGeneration`, the
+   * one after the head the spare, the others to be erased before use; each sector's erase count.
+   */
+  adopt(tail: number, head: number, headGeneration: number, erases: readonly number[]): void {
+    const n = this.sectors;
+    for (let s = 0; s < n; s++) {
+      const back = (head - s + n) % n;
+      const inLog = back <= (head - tail + n) % n;
+      this.state[s] = inLog ? OPEN : s === (head + 1) % n ? SPARE : DIRTY;
+      this.generation[s] = inLog ? headGeneration - back : -1;
+      this.erases[s] = erases[s];
+      this.ends[s] = HEADER_BYTES;
+    }
+    this.head = head;
+    this.tail = tail;
+  }
+
+  /** Sector `s`'s header as it is on flash. */
+  header(s: number): SectorHeader {
+    return parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
+  }
+
+  /** The erase count of every sector (their headers' as of `mount`, and erases since). */
+  eraseCounts(): number[] {
+    return Array.from(this.erases);
+  }
+
   /** Makes sector `s`, whose header rotted after it was opened, the head: a generation past the last. */
   adoptHead(s: number): void {
     this.state[s] = OPEN;

@@ -11,18 +11,18 @@
 
 import type { Flash } from "../ports.js";
 import { crc32 } from "./crc.js";
-import { getU32, isErased, putU32 } from "./frame.js";
+import { getU32, putU32 } from "./frame.js";
 
 const SLOT = 64;
 const HEAD = 12;
 const MAGIC0 = 0x00;
 const MAGIC1 = 0xa5;
 
-export interface StateRecord {
+interface StateRecord {
   seq: number;
-  /** Where it lies: its sector, and the first slot after it. */
+  /** Its sector, and the sector's first erased slot: where the next record goes. */
   sector: number;
-  end: number;
+  free: number;
   payload: Uint8Array;
 }
 
@@ -59,9 +59,10 @@ export class StateArea {
     const last = this.last;
     const seq = last === undefined ? 1 : last.seq + 1;
     let sector = last === undefined ? 0 : last.sector;
-    let at = last === undefined ? this.slots : last.end;
-    // Past the newest record the slots must be erased; a torn write or erase may have left them not.
-    if (at + slots > this.slots || !isErased(this.flash.read(this.offset(sector, at), slots * SLOT), 0, slots * SLOT)) {
+    // After a torn record, not after the newest valid one: its slots are not erased.
+    let at = last === undefined ? this.slots : last.free;
+    // With no valid record anywhere, what the sectors hold is unknown: erase before writing.
+    if (at + slots > this.slots) {
       sector = last === undefined ? 0 : (sector + 1) % this.flash.sectorCount;
       this.flash.erase(sector);
       at = 0;
@@ -75,7 +76,7 @@ export class StateArea {
     b.set(payload, HEAD);
     putU32(b, 8, crc32(withoutCrc(b), 0, b.length - 4));
     this.flash.write(this.offset(sector, at), b);
-    this.last = { seq, sector, end: at + slots, payload };
+    this.last = { seq, sector, free: at + slots, payload };
   }
 
   private offset(sector: number, slot: number): number {
@@ -90,7 +91,8 @@ export class StateArea {
 
   /** The newest valid record of sector `s`, looking back from its first erased slot. */
   private newestIn(s: number): StateRecord | undefined {
-    // Bisection for the first erased slot: slots before it are used, those after erased.
+    // Bisection for the first erased slot: slots before it are used, those after erased (a torn
+    // record too was written from its first slot on, so its slots start with a written byte).
     let lo = 0;
     let hi = this.slots;
     while (lo < hi) {
@@ -106,7 +108,7 @@ export class StateArea {
       if (slot + slots > this.slots) continue;
       const b = this.flash.read(this.offset(s, slot), HEAD + length);
       if (getU32(b, 8) !== crc32(withoutCrc(b), 0, b.length - 4)) continue;
-      return { seq: getU32(b, 4), sector: s, end: slot + slots, payload: b.slice(HEAD) };
+      return { seq: getU32(b, 4), sector: s, free: lo, payload: b.slice(HEAD) };
     }
     return undefined;
   }

@@ -66,7 +66,7 @@ function problemOf(s: Record<string, unknown>): string | undefined {
   const j = s.journal as Record<string, unknown> | undefined;
   if (j === undefined) return undefined;
   for (const key of ["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"]) if (!isCount(j[key])) return `journal.${key}`;
-  if (!isCountList(j.gaps) || !Array.isArray(j.newest) || !Array.isArray(j.sectors)) return "journal";
+  if (!isCountList(j.gaps) || !isCountList(j.erases) || !Array.isArray(j.newest) || !Array.isArray(j.sectors)) return "journal";
   if (!(j.sectors as unknown[]).every((x) => isCountList(x) && (x as unknown[]).length === 4)) return "journal.sectors";
   return undefined;
 }

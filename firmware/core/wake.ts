@@ -151,6 +151,7 @@ export class WakeCycle {
     // Deferred: the uplink is mid-answer when it says it is done.
     uplink.onEnd = (ok, waitMs) => void ports.timers.set(() => this.end(ok, waitMs), 0);
     this.deadline = ports.timers.set(() => this.end(false, 0), 2 * config.requestTimeoutMs);
+    this.parts.backlog.load();
     uplink.start();
   }
 

@@ -6,6 +6,7 @@
 import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent.js";
 import type { FailureClass } from "../../firmware/core/classify.js";
 import type { LandingCounts } from "../../firmware/core/landing-check.js";
+import type { SleepFigures } from "./phases.js";
 
 export interface RunSummary {
   mode: "virtual" | "real";
@@ -35,6 +36,8 @@ export interface RunSummary {
   storedRecords?: number;
   /** With a flash journal: where it lives and its figures (bytes written and erases: this run). */
   journal?: JournalSummary;
+  /** Sleep mode: wakes, upload (radio) wakes, flash bytes read and time awake per wake. */
+  sleep?: SleepFigures;
   /** Real time the run took. */
   wallMs: number;
   invariantHolds: boolean;
@@ -97,6 +100,7 @@ export function summarize(
     storedRecords?: number;
     /** The flash the journal is on, if any: its file (null: in memory) and size. */
     flash?: { file: string | null; bytes: number };
+    sleep?: SleepFigures;
   },
 ): RunSummary {
   const why = undelivered(s);
@@ -135,6 +139,7 @@ export function summarize(
     sensorErrors: s.sensorErrors,
     ...(run.storedRecords === undefined ? {} : { storedRecords: run.storedRecords }),
     ...(journal === undefined ? {} : { journal }),
+    ...(run.sleep === undefined ? {} : { sleep: run.sleep }),
     ...(why === undefined ? {} : { undelivered: why }),
     wallMs: Math.round(run.wallMs),
     invariantHolds: invariantHolds(s),

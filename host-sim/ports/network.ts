@@ -1,6 +1,6 @@
 // The network port for the host: online unless a test or the command line switches it off, to play
 // Wi-Fi dropping out. It counts the times the radio came up (joins), for the energy model: the
-// first start, each return after an outage and, in sleep mode, each upload wake's `up`.
+// returns after an outage and, in sleep mode, each upload wake's `up` (the first start is the host's to add).
 
 import type { Network } from "../../firmware/ports.js";
 
@@ -18,7 +18,9 @@ export class SwitchableNetwork implements Network {
     this.joins++;
   }
 
+  /** Back after an outage counts as a join. */
   set(online: boolean): void {
+    if (online && !this.connected) this.joins++;
     this.connected = online;
   }
 }
