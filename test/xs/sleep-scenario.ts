@@ -28,6 +28,8 @@ export interface SleepScenarioSpec {
   offline?: (boot: number) => boolean;
   /** The power stays off this long after a cut. */
   offMs?: number;
+  /** From this boot on, every wake uploads (uploadEvery 1): what is left goes out. */
+  drainFrom?: number;
 }
 
 /** The longest a boot may stay awake here: a wake that does not sleep by then is a failure. */
@@ -100,7 +102,8 @@ export async function runSleepScenario(spec: SleepScenarioSpec): Promise<SleepSc
     let agent: Agent | undefined;
     const thisReason = reason;
     try {
-      agent = Agent.create(spec.config, {
+      const drain = spec.drainFrom !== undefined && boot >= spec.drainFrom;
+      agent = Agent.create(drain ? { ...spec.config, uploadEvery: 1 } : spec.config, {
         clock,
         timers: clock,
         http: tago.http,
