@@ -117,8 +117,9 @@ export class Agent {
   start(): void {
     if (this.uplink.state !== "stopped") return;
     const { variables, sampleIntervalMs, https, host, port } = this.config;
+    // A sleep-mode wake from its timer is one of many: said at boots of another kind only.
     this.ports.logger.log(
-      "info",
+      this.ports.sleep?.wakeReason() === "timer" && this.wake !== undefined ? "debug" : "info",
       `agent: ${variables.length} variable${variables.length === 1 ? "" : "s"} every ${sampleIntervalMs} ms to ${https ? "https" : "http"}://${host}:${port} as ${this.uplink.tokenShown}`,
     );
     if (this.wake !== undefined) return this.wake.run();

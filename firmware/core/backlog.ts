@@ -95,11 +95,12 @@ export class Backlog {
       },
     });
     this.journal = journal;
-    const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign } = journal.stats();
+    const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign, resumed } = journal.stats();
     this.sampled = recovered;
     if (recovered + corruptSkipped + damagedHeaders > 0) {
       logger.log(
-        corruptLost + damagedHeaders > 0 ? "warn" : "info",
+        // Resumed at a sleep-mode wake: what the last sleep left, nothing to tell.
+        corruptLost + damagedHeaders > 0 ? "warn" : resumed ? "debug" : "info",
         `journal: ${recovered} readings recovered from flash` +
           (foreign > 0 ? ` (${foreign} taken under another variable list, sent under their own names)` : "") +
           `, ${corruptSkipped} torn or corrupt frames skipped` +

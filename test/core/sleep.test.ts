@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { validateConfig } from "../../firmware/core/config.js";
 import { reply } from "../../firmware/fakes/scripted-http.js";
-import { runSleepScenario, type SleepScenarioResult, type SleepScenarioSpec } from "../xs/sleep-scenario.js";
+import { runSleepScenario, type SleepScenarioSpec } from "../xs/sleep-scenario.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
+import { expectNothingLost } from "../support/sleep-checks.js";
 
 const MINUTE = 60_000;
 /** What a boot read of a 256 KB journal before the sleep mode: every sector, whole. */
@@ -24,23 +25,6 @@ function spec(more: Partial<SleepScenarioSpec> & { config?: Record<string, unkno
     ...more,
     config: { token: TOKEN, variables: BOARD_VARIABLES, mode: "sleep", sampleIntervalMs: MINUTE, telemetryIntervalMs: 0, ...more.config },
   };
-}
-
-const key = (r: { variable: string; time?: string }): string => `${r.variable}@${Date.parse(r.time ?? "")}`;
-
-/** Every wake kept the invariant; nothing taken outside a cut boot was lost; nothing stored twice or invented. */
-function expectNothingLost(r: SleepScenarioResult): void {
-  // A cut ends a wake mid-operation: the invariant is checked where wakes end by sleeping.
-  for (const w of r.wakes.filter((x) => x.endedBy === "sleep")) expect(w.sampled, JSON.stringify(w)).toBe(w.delivered + w.dropped + w.buffered + w.filtered);
-  expect(r.wakes.filter((w) => w.endedBy === "stuck")).toEqual([]);
-  const last = r.wakes[r.wakes.length - 1];
-  expect(last.buffered).toBe(0);
-  expect(last.dropped).toBe(0);
-  const stored = new Set(r.stored.map(key));
-  expect(r.taken.filter((k) => !stored.has(k))).toEqual([]);
-  const taken = new Set([...r.taken, ...r.takenAtCut]);
-  expect(r.stored.map(key).filter((k) => !taken.has(k))).toEqual([]);
-  expect(r.duplicates).toBe(0);
 }
 
 describe("sleep mode", () => {

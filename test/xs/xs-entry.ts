@@ -1,4 +1,4 @@
-// Entry of the conformance bundle: the scenarios and the reporting filters' cases behind the
+// Entry of the conformance bundle: the scenarios (the sleep mode's among them) and the reporting filters' cases behind the
 // command protocol, for xsnap and Node, and a look at which host globals the engine offers.
 
 import { serveCommands } from "../../tools/xs/command-host.js";
@@ -8,6 +8,8 @@ import { MODDABLE_SCENARIOS, runModdableScenario } from "./moddable-scenario.js"
 import { REPORTING_CASES, runCase } from "./reporting-cases.js";
 import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
+import { runSleepScenario } from "./sleep-scenario.js";
+import { SLEEP_SCENARIOS } from "./sleep-scenarios.js";
 
 /** Globals a portable program might reach for; the device's host provides only the first two. */
 const HOST_GLOBALS = ["TextEncoder", "TextDecoder", "console", "setTimeout", "queueMicrotask", "structuredClone"];
@@ -22,6 +24,11 @@ serveCommands({
     const spec = JOURNAL_SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no journal scenario named ${String(name)}`);
     return runJournalScenario(spec);
+  },
+  sleep: (name) => {
+    const spec = SLEEP_SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no sleep scenario named ${String(name)}`);
+    return runSleepScenario(spec);
   },
   moddable: (name) => {
     const spec = MODDABLE_SCENARIOS[name as string];
