@@ -258,6 +258,11 @@ export class Landings {
     return true;
   }
 
+  /** True while the first batch after a boot that recovered readings is still to be checked. */
+  get dueAtBoot(): boolean {
+    return this.atBoot;
+  }
+
   /** The first batch after a boot that recovered readings is checked before it is sent. */
   beginAtBoot(full: boolean, times: Pick<TimeBase, "wallOf">): boolean {
     if (!this.atBoot) return false;

@@ -41,15 +41,19 @@ export class StateArea {
   read(): Uint8Array | undefined {
     const order: number[] = [];
     for (let s = 0; s < this.flash.sectorCount; s++) order.push(s);
-    // Newest sector first: the one whose first record has the greatest seq.
+    // Newest sector first: the one whose first record has the greatest seq. That seq is read
+    // unchecked (rot may have raised it), so an older sector is looked into too unless the newest
+    // record found already passes its first.
     const firsts = order.map((s) => this.firstSeq(s));
     order.sort((a, b) => firsts[b] - firsts[a]);
+    let best: StateRecord | undefined;
     for (const s of order) {
-      if (firsts[s] < 0) continue;
-      this.last = this.newestIn(s);
-      if (this.last !== undefined) return this.last.payload;
+      if (firsts[s] < 0 || (best !== undefined && best.seq >= firsts[s])) continue;
+      const found = this.newestIn(s);
+      if (found !== undefined && (best === undefined || found.seq > best.seq)) best = found;
     }
-    return undefined;
+    this.last = best;
+    return best?.payload;
   }
 
   /** Appends a record after the newest (call `read` first); throws what the flash throws. */

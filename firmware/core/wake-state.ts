@@ -34,6 +34,11 @@ export interface WakeState {
   lastUpload: number;
   nextSample: number;
   lastTelemetry: number;
+  /**
+   * A batch went unanswered, or its landing check did not finish: the server may hold it. Until an
+   * upload settles it, every boot recovers the journal in full, so the next upload checks first.
+   */
+  landingUnknown: boolean;
   totals: Totals;
   /** Absent when the next boot must recover the journal in full. */
   journal?: JournalSnapshot;
@@ -41,7 +46,7 @@ export interface WakeState {
 
 export function freshWakeState(): WakeState {
   const totals: Totals = { sampled: 0, delivered: 0, dropped: zeroCounts(DROP_REASONS), filtered: 0, buffered: 0, requests: 0, acknowledged: 0, sensorErrors: 0 };
-  return { wakes: 0, sinceUpload: 0, failedUploads: 0, uploadNotBefore: 0, lastUpload: 0, nextSample: 0, lastTelemetry: 0, totals };
+  return { wakes: 0, sinceUpload: 0, failedUploads: 0, uploadNotBefore: 0, lastUpload: 0, nextSample: 0, lastTelemetry: 0, landingUnknown: false, totals };
 }
 
 const COUNT_FIELDS = ["wakes", "sinceUpload", "failedUploads", "uploadNotBefore", "lastUpload", "nextSample", "lastTelemetry"] as const;
@@ -58,6 +63,7 @@ function isCountList(v: unknown): boolean {
 /** What is wrong with a parsed record, or undefined when it is a WakeState. */
 function problemOf(s: Record<string, unknown>): string | undefined {
   for (const key of COUNT_FIELDS) if (!isCount(s[key])) return key;
+  if (typeof s.landingUnknown !== "boolean") return "landingUnknown";
   const t = s.totals as Record<string, unknown> | undefined;
   if (typeof t !== "object" || t === null) return "totals";
   for (const key of TOTAL_FIELDS) if (!isCount(t[key])) return `totals.${key}`;

@@ -127,8 +127,9 @@ export class WakeCycle {
     if (alarm) ports.logger.log("info", "sleep: a reading crossed its alarm threshold; uploading now");
     const due = this.fresh || ports.sleep?.wakeReason() !== "timer" || wall < 0 || s.sinceUpload >= config.uploadEvery || backlog.journalFill() >= config.uploadFillPercent || alarm;
     const allowed = alarm || wall < 0 || wall >= s.uploadNotBefore;
-    if (due && allowed && backlog.buffered > 0) this.upload(wall);
-    else this.sleep(true);
+    if (due && allowed && backlog.buffered > 0) return this.upload(wall);
+    s.landingUnknown = this.unsure();
+    this.sleep();
   }
 
   /** Ends the wake where it stands (a batch on the wire stays journaled), without sleeping. */
@@ -159,10 +160,9 @@ export class WakeCycle {
     if (this.ended) return;
     const { config, ports, uplink, timebase } = this.parts;
     ports.timers.clear(this.deadline);
-    // Abandoned on the wire: the server may hold it, so the next boot recovers in full and checks.
-    const onWire = uplink.state === "uploading" || uplink.state === "checking";
-    uplink.stop();
     const s = this.state;
+    s.landingUnknown = this.unsure();
+    uplink.stop();
     const wall = timebase.observe();
     if (ok) {
       s.sinceUpload = 0;
@@ -175,11 +175,20 @@ export class WakeCycle {
       s.uploadNotBefore = wall >= 0 ? wall + backoff : 0;
       ports.logger.log("info", `sleep: upload failed (${uplink.lastError ?? "not finished in time"}); no upload before ${backoff} ms from now`);
     }
-    this.sleep(!onWire);
+    this.sleep();
   }
 
-  /** Saves the state (the journal's snapshot only when `resumable`) and sleeps until the next sample. */
-  private sleep(resumable: boolean): void {
+  /**
+   * Whether the server may hold readings the journal still has: a batch abandoned on the wire, a
+   * landing check unfinished, or the check this boot owed (it recovered in full) not yet made.
+   */
+  private unsure(): boolean {
+    const uplink = this.parts.uplink;
+    return uplink.state === "uploading" || uplink.landings.pending !== undefined || uplink.landings.dueAtBoot;
+  }
+
+  /** Saves the state (the journal's snapshot unless a landing is unknown) and sleeps until the next sample. */
+  private sleep(): void {
     const { config, ports, backlog, sampler, area, timebase } = this.parts;
     this.ended = true;
     const s = this.state;
@@ -210,7 +219,7 @@ export class WakeCycle {
     };
     const newest: Array<ReadingValue | undefined> = (backlog.journaledValues ?? []).slice();
     for (let i = 0; i < sampler.variables.length; i++) newest[sampler.variables[i]] = sampler.values[i];
-    const journal = resumable ? backlog.journalSnapshot(newest) : undefined;
+    const journal = s.landingUnknown ? undefined : backlog.journalSnapshot(newest);
     if (journal === undefined) delete s.journal;
     else s.journal = journal;
     writeWakeState(area, s);

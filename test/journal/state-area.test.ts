@@ -79,6 +79,23 @@ describe("state area", () => {
     }
   });
 
+  it("finds the newest record when rot raises the older sector's first seq", () => {
+    const { flash, area } = setup();
+    let n = 0;
+    for (; flash.eraseCounts[3] === 0; n++) {
+      const a = area();
+      a.read();
+      a.write(record(n));
+    }
+    // The first record of the older sector (region sector 0): a high bit of its seq flips.
+    flash.bytes[2 * 4096 + 7] ^= 0x40;
+    for (let more = 0; more < 3; more++, n++) {
+      const a = area();
+      expect(JSON.parse(text(a.read()) as string).n).toBe(n - 1);
+      a.write(record(n));
+    }
+  });
+
   it("finds nothing in garbage, and starts afresh over it", () => {
     const { flash, area } = setup();
     for (let i = 2 * 4096; i < 4 * 4096; i++) flash.bytes[i] = (i * 7919) & 0xff;
