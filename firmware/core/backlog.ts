@@ -121,6 +121,11 @@ export class Backlog {
     return this.ring.unsettled + this.bufferedInFlash;
   }
 
+  /** Readings held that a landing check found stored: only this boot's RAM knows not to send them. */
+  get foundStored(): number {
+    return this.ring.storedHeld;
+  }
+
   /** Readings waiting in the journal beyond the ring (0 without one). */
   get bufferedInFlash(): number {
     return this.journal?.waiting ?? 0;

@@ -180,11 +180,12 @@ export class WakeCycle {
 
   /**
    * Whether the server may hold readings the journal still has: a batch abandoned on the wire, a
-   * landing check unfinished, or the check this boot owed (it recovered in full) not yet made.
+   * landing check unfinished, the check this boot owed (it recovered in full) not yet made, or
+   * readings a check found stored, which only RAM marks.
    */
   private unsure(): boolean {
-    const uplink = this.parts.uplink;
-    return uplink.state === "uploading" || uplink.landings.pending !== undefined || uplink.landings.dueAtBoot;
+    const { uplink, backlog } = this.parts;
+    return uplink.state === "uploading" || uplink.landings.pending !== undefined || uplink.landings.dueAtBoot || backlog.foundStored > 0;
   }
 
   /** Saves the state (the journal's snapshot unless a landing is unknown) and sleeps until the next sample. */

@@ -12,8 +12,10 @@ export interface SleepFigures {
   radioWakes: number;
   /** Flash bytes read from boot to sleep, per boot: mean and most. */
   flashReadPerWake: { mean: number; max: number };
-  /** Device time from boot to sleep, per boot, ms: mean and most. */
+  /** Device time from boot to sleep, per boot, ms: mean and most (virtual time stands still on the wire). */
   awakeMsPerWake: { mean: number; max: number };
+  /** Real time the host took from boot to sleep, per boot, ms: the agent's own work, measured. */
+  hostMsPerWake: { mean: number; max: number };
 }
 
 function meanAndMax(values: readonly number[]): { mean: number; max: number } {
@@ -33,6 +35,8 @@ export class PhaseMeter {
   sleepMs = 0;
   readonly awakeMs: number[] = [];
   readonly flashBytesRead: number[] = [];
+  private readonly hostMs: number[] = [];
+  private hostAtBoot = 0;
   /** The boot under way: its flash reads so far when it began, and its sensors' sample calls. */
   private readAtBoot = 0;
   private open = false;
@@ -43,6 +47,7 @@ export class PhaseMeter {
     this.boots++;
     if (timerWake) this.wakes++;
     this.readAtBoot = flashRead;
+    this.hostAtBoot = performance.now();
     this.calls.clear();
     this.open = true;
   }
@@ -58,6 +63,7 @@ export class PhaseMeter {
     this.open = false;
     this.awakeMs.push(awakeMs);
     this.flashBytesRead.push(flashRead - this.readAtBoot);
+    this.hostMs.push(performance.now() - this.hostAtBoot);
     // A sample reads every sensor once: the most-read sensor counts them.
     let most = 0;
     for (const n of this.calls.values()) most = Math.max(most, n);
@@ -65,7 +71,14 @@ export class PhaseMeter {
   }
 
   sleepFigures(radioWakes: number): SleepFigures {
-    return { wakes: this.wakes, radioWakes, flashReadPerWake: meanAndMax(this.flashBytesRead), awakeMsPerWake: meanAndMax(this.awakeMs) };
+    const host = meanAndMax(this.hostMs);
+    return {
+      wakes: this.wakes,
+      radioWakes,
+      flashReadPerWake: meanAndMax(this.flashBytesRead),
+      awakeMsPerWake: meanAndMax(this.awakeMs),
+      hostMsPerWake: { mean: host.mean, max: Math.round(host.max * 10) / 10 },
+    };
   }
 
   counts(run: {
