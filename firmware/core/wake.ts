@@ -92,6 +92,15 @@ export class WakeCycle {
     this.state = parts.saved ?? freshWakeState();
     const t = this.state.totals;
     this.carried = { ...t, dropped: { ...t.dropped }, sampled: t.sampled - t.buffered, buffered: 0 };
+    // After a clean sleep the journal holds what the last wake left buffered: fewer means flash
+    // lost them (rot the recovery could not see), and they are counted dropped as corrupt.
+    const recovered = parts.backlog.journalStats()?.recovered ?? 0;
+    const gone = t.buffered - recovered;
+    if (parts.saved !== undefined && parts.ports.sleep?.wakeReason() === "timer" && gone > 0) {
+      this.carried.sampled += gone;
+      this.carried.dropped.corrupt += gone;
+      parts.ports.logger.log("warn", `sleep: ${gone} readings the last wake left on flash are gone (counted dropped, corrupt)`);
+    }
   }
 
   /** Adds the boots before this one to `s`, this boot's snapshot: the invariant then counts across boots. */

@@ -119,6 +119,8 @@ export function planRun(seed: number, hours: number): RunPlan {
     const offset = sector * 4096 + rotRandom.below(header ? HEADER_BYTES : 4096);
     rot.push({ at: rotRandom.below(durationMs), offset, bit: rotRandom.below(8), header });
   }
+  // In the order drawn before sleep mode was added, so an always-on run's plan stays what it was.
+  const bufferCapacity = pick(random, [64, 256, 1024]);
   const sampleIntervalMs = pick(random, [5_000, 10_000]);
   return {
     seed,
@@ -126,7 +128,7 @@ export function planRun(seed: number, hours: number): RunPlan {
     uploadEvery: pick(sleepRandom, [1, 4, 15]),
     durationMs,
     sectors,
-    bufferCapacity: pick(random, [64, 256, 1024]),
+    bufferCapacity,
     // Sleep mode wakes less often: each wake is a boot.
     sampleIntervalMs: mode === "sleep" ? pick(sleepRandom, [30_000, 60_000]) : sampleIntervalMs,
     periods,
