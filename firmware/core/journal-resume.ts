@@ -24,8 +24,8 @@ export interface JournalSnapshot {
   head: number;
   tail: number;
   headGeneration: number;
-  /** Every sector's erase count. */
-  erases: number[];
+  /** Every sector's erase count, in runs of [sectors, erases] (wear is even, so a few runs). */
+  erases: Array<[number, number]>;
   headEnd: number;
   nextSeq: number;
   /** The greatest floor on flash. */
@@ -34,15 +34,34 @@ export interface JournalSnapshot {
   sectors: Array<[number, number, number, number]>;
   /** Seq ranges found missing (recovery.ts), still counted. */
   gaps: number[];
-  /** This list's variables' newest values that went on (null: none), for the reporting filters. */
+  /** This list's variables' newest values that went on (null: none; trailing ones left out), for the reporting filters. */
   newest: Array<ReadingValue | null>;
+}
+
+/** `counts` as runs of equal values: [how many, value]... */
+function runsOf(counts: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const c of counts) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === c) last[0]++;
+    else runs.push([1, c]);
+  }
+  return runs;
+}
+
+/** The counts `runs` stand for. */
+function countsOf(runs: ReadonlyArray<readonly [number, number]>): number[] {
+  const counts: number[] = [];
+  for (const [n, c] of runs) for (let i = 0; i < n && counts.length <= 65_536; i++) counts.push(c);
+  return counts;
 }
 
 /** The Recovered state `snapshot` describes, or undefined when the flash is not as it says (then: `recover`). */
 export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variables: readonly Variable[], schema: number, snapshot: JournalSnapshot): Recovered | undefined {
   const n = log.sectors;
-  const { head, tail, headGeneration, erases } = snapshot;
-  if (snapshot.schema !== schema || snapshot.newest.length !== variables.length || head >= n || tail >= n || erases.length !== n) return undefined;
+  const { head, tail, headGeneration } = snapshot;
+  const erases = countsOf(snapshot.erases);
+  if (snapshot.schema !== schema || snapshot.newest.length > variables.length || head >= n || tail >= n || erases.length !== n) return undefined;
   if ((head - tail + n) % n >= n - 1) return undefined;
   const spare = (head + 1) % n;
   const atHead = log.header(head);
@@ -69,7 +88,7 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
     corruptSkipped: 0,
     damagedHeaders: 0,
     foreign: 0,
-    newest: snapshot.newest.map((v) => (v === null ? undefined : v)),
+    newest: variables.map((_, i) => snapshot.newest[i] ?? undefined),
   };
   // Closed log sectors hold no unreleased reading unless the snapshot lists them: none is read.
   for (let i = 0, s = log.tail; i < n && s !== log.head; i++, s = (s + 1) % n) log.setEnd(s, log.size);
@@ -112,12 +131,19 @@ export function snapshotOf(
     head: log.head,
     tail: log.tail,
     headGeneration: log.generationOf(log.head),
-    erases: log.eraseCounts(),
+    erases: runsOf(log.eraseCounts()),
     headEnd: log.end(log.head),
     nextSeq: j.nextSeq,
     floor: j.floor,
     sectors,
     gaps: j.gaps.slice(),
-    newest: newest.map((v) => (v === undefined ? null : v)),
+    newest: trimmed(newest),
   };
+}
+
+/** `values` with undefined as null, and none at the end. */
+function trimmed(values: ReadonlyArray<ReadingValue | undefined>): Array<ReadingValue | null> {
+  let end = values.length;
+  while (end > 0 && values[end - 1] === undefined) end--;
+  return values.slice(0, end).map((v) => (v === undefined ? null : v));
 }

@@ -17,7 +17,7 @@ export interface SleepSettings {
 export const SLEEP_DEFAULTS: Readonly<SleepSettings> = { mode: "always-on", uploadEvery: 60, uploadFillPercent: 50 };
 
 /** Flash sectors the sleep mode takes from the end of the partition for its state (state-area.ts). */
-export const STATE_SECTORS = 2;
+export const STATE_SECTORS = 3;
 
 /**
  * Checks the sleep settings of a configuration being validated (the numbers' ranges are

@@ -13,7 +13,7 @@ import type { Flash } from "../ports.js";
 import { crc32 } from "./crc.js";
 import { getU32, putU32 } from "./frame.js";
 
-const SLOT = 64;
+const SLOT = 32;
 const HEAD = 12;
 const MAGIC0 = 0x00;
 const MAGIC1 = 0xa5;

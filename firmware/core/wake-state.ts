@@ -5,7 +5,7 @@
 // the journal in full, which loses no reading.
 
 import type { Logger } from "../ports.js";
-import { DROP_REASONS, zeroCounts, type DropReason } from "./backlog.js";
+import { DROP_REASONS } from "./backlog.js";
 import type { JournalSnapshot } from "./journal-resume.js";
 import type { StateArea } from "./state-area.js";
 
@@ -13,7 +13,8 @@ import type { StateArea } from "./state-area.js";
 export interface Totals {
   sampled: number;
   delivered: number;
-  dropped: Record<DropReason, number>;
+  /** By reason, in DROP_REASONS order (a list keeps the record short: it is written at every wake). */
+  dropped: number[];
   filtered: number;
   /** Readings still buffered then: the next boot recovers them, counting them sampled again. */
   buffered: number;
@@ -45,7 +46,7 @@ export interface WakeState {
 }
 
 export function freshWakeState(): WakeState {
-  const totals: Totals = { sampled: 0, delivered: 0, dropped: zeroCounts(DROP_REASONS), filtered: 0, buffered: 0, requests: 0, acknowledged: 0, sensorErrors: 0 };
+  const totals: Totals = { sampled: 0, delivered: 0, dropped: DROP_REASONS.map(() => 0), filtered: 0, buffered: 0, requests: 0, acknowledged: 0, sensorErrors: 0 };
   return { wakes: 0, sinceUpload: 0, failedUploads: 0, uploadNotBefore: 0, lastUpload: 0, nextSample: 0, lastTelemetry: 0, landingUnknown: false, totals };
 }
 
@@ -60,6 +61,11 @@ function isCountList(v: unknown): boolean {
   return Array.isArray(v) && v.every(isCount);
 }
 
+/** A list of lists of `n` counts each. */
+function isTupleList(v: unknown, n: number): boolean {
+  return Array.isArray(v) && v.every((x) => isCountList(x) && (x as unknown[]).length === n);
+}
+
 /** What is wrong with a parsed record, or undefined when it is a WakeState. */
 function problemOf(s: Record<string, unknown>): string | undefined {
   for (const key of COUNT_FIELDS) if (!isCount(s[key])) return key;
@@ -67,13 +73,13 @@ function problemOf(s: Record<string, unknown>): string | undefined {
   const t = s.totals as Record<string, unknown> | undefined;
   if (typeof t !== "object" || t === null) return "totals";
   for (const key of TOTAL_FIELDS) if (!isCount(t[key])) return `totals.${key}`;
-  const dropped = t.dropped as Record<string, unknown> | undefined;
-  if (typeof dropped !== "object" || dropped === null || !DROP_REASONS.every((r) => isCount(dropped[r]))) return "totals.dropped";
+  if (!isCountList(t.dropped) || (t.dropped as unknown[]).length !== DROP_REASONS.length) return "totals.dropped";
   const j = s.journal as Record<string, unknown> | undefined;
   if (j === undefined) return undefined;
   for (const key of ["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"]) if (!isCount(j[key])) return `journal.${key}`;
-  if (!isCountList(j.gaps) || !isCountList(j.erases) || !Array.isArray(j.newest) || !Array.isArray(j.sectors)) return "journal";
-  if (!(j.sectors as unknown[]).every((x) => isCountList(x) && (x as unknown[]).length === 4)) return "journal.sectors";
+  if (!isCountList(j.gaps) || !Array.isArray(j.newest)) return "journal";
+  if (!isTupleList(j.sectors, 4)) return "journal.sectors";
+  if (!isTupleList(j.erases, 2)) return "journal.erases";
   return undefined;
 }
 

@@ -91,14 +91,14 @@ export class WakeCycle {
     this.fresh = parts.saved === undefined;
     this.state = parts.saved ?? freshWakeState();
     const t = this.state.totals;
-    this.carried = { ...t, dropped: { ...t.dropped }, sampled: t.sampled - t.buffered, buffered: 0 };
+    this.carried = { ...t, dropped: t.dropped.slice(), sampled: t.sampled - t.buffered, buffered: 0 };
     // After a clean sleep the journal holds what the last wake left buffered: fewer means flash
     // lost them (rot the recovery could not see), and they are counted dropped as corrupt.
     const recovered = parts.backlog.journalStats()?.recovered ?? 0;
     const gone = t.buffered - recovered;
     if (parts.saved !== undefined && parts.ports.sleep?.wakeReason() === "timer" && gone > 0) {
       this.carried.sampled += gone;
-      this.carried.dropped.corrupt += gone;
+      this.carried.dropped[DROP_REASONS.indexOf("corrupt")] += gone;
       parts.ports.logger.log("warn", `sleep: ${gone} readings the last wake left on flash are gone (counted dropped, corrupt)`);
     }
   }
@@ -112,10 +112,10 @@ export class WakeCycle {
     s.requests += c.requests;
     s.acknowledged += c.acknowledged;
     s.sensorErrors += c.sensorErrors;
-    for (const r of DROP_REASONS) {
-      s.dropped[r] += c.dropped[r];
-      s.droppedTotal += c.dropped[r];
-    }
+    DROP_REASONS.forEach((r, i) => {
+      s.dropped[r] += c.dropped[i];
+      s.droppedTotal += c.dropped[i];
+    });
   }
 
   /** The wake: sample, upload if due, else sleep at once. */
@@ -220,7 +220,7 @@ export class WakeCycle {
     s.totals = {
       sampled: snap.sampled,
       delivered: snap.delivered,
-      dropped: { ...snap.dropped },
+      dropped: DROP_REASONS.map((r) => snap.dropped[r]),
       filtered: snap.filtered,
       buffered: snap.buffered,
       requests: snap.requests,

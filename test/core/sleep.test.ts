@@ -102,7 +102,7 @@ describe("sleep mode", () => {
   });
 
   it("uploads when the journal fills to uploadFillPercent, whatever uploadEvery says", async () => {
-    // 8 sectors: 6 for the journal (5 to fill, one spare), 2 for the state.
+    // 8 sectors: 5 for the journal (4 to fill, one spare), 3 for the state.
     const r = await runSleepScenario(spec({ boots: 600, drainFrom: 599, flash: { sectorCount: 8, sectorSize: 1024, seed: 2 }, config: { uploadEvery: 100_000, uploadFillPercent: 40, maxStringLength: 100 } }));
     expectNothingLost(r);
     expect(r.wakes.slice(1, 599).filter((w) => w.radio).length).toBeGreaterThan(5);
