@@ -28,6 +28,8 @@ import { freshWakeState, writeWakeState, type Totals, type WakeState } from "./w
 
 /** How often an upload wake looks again while the network comes up or the clock is set. */
 const POLL_MS = 250;
+/** The snapshot's counts the state carries from boot to boot (beside drops and what is buffered). */
+const CARRIED = ["sampled", "delivered", "filtered", "requests", "acknowledged", "sensorErrors"] as const;
 
 /**
  * The uplink of an upload wake: it sends until nothing waits, then the wake ends; a failure
@@ -106,12 +108,7 @@ export class WakeCycle {
   /** Adds the boots before this one to `s`, this boot's snapshot: the invariant then counts across boots. */
   addCarried(s: Snapshot): void {
     const c = this.carried;
-    s.sampled += c.sampled;
-    s.delivered += c.delivered;
-    s.filtered += c.filtered;
-    s.requests += c.requests;
-    s.acknowledged += c.acknowledged;
-    s.sensorErrors += c.sensorErrors;
+    for (const key of CARRIED) s[key] += c[key];
     DROP_REASONS.forEach((r, i) => {
       s.dropped[r] += c.dropped[i];
       s.droppedTotal += c.dropped[i];
@@ -217,16 +214,8 @@ export class WakeCycle {
       sleepMs = Math.max(1, interval - awake);
     }
     const snap = this.parts.snapshot();
-    s.totals = {
-      sampled: snap.sampled,
-      delivered: snap.delivered,
-      dropped: DROP_REASONS.map((r) => snap.dropped[r]),
-      filtered: snap.filtered,
-      buffered: snap.buffered,
-      requests: snap.requests,
-      acknowledged: snap.acknowledged,
-      sensorErrors: snap.sensorErrors,
-    };
+    s.totals = { ...s.totals, dropped: DROP_REASONS.map((r) => snap.dropped[r]), buffered: snap.buffered };
+    for (const key of CARRIED) s.totals[key] = snap[key];
     const newest: Array<ReadingValue | undefined> = (backlog.journaledValues ?? []).slice();
     for (let i = 0; i < sampler.variables.length; i++) newest[sampler.variables[i]] = sampler.values[i];
     const journal = s.landingUnknown ? undefined : backlog.journalSnapshot(newest);
