@@ -337,6 +337,18 @@ export class SimulatedDevice {
     return true;
   }
 
+  /**
+   * The agent asked for a deep sleep. Virtual time: the driver ends the boot once the agent's work
+   * in hand returns (`guarded`); real time: right after it, as nothing else drives the timers.
+   */
+  private sleepAsked(boot: Boot, ms: number): void {
+    boot.sleepMs = Math.max(0, ms);
+    if (boot.virtualClock !== undefined) return;
+    setImmediate(() => {
+      if (this.current === boot && boot.sleepMs !== undefined && !this.stopped) this.deepSleep();
+    });
+  }
+
   /** The boot's agent asked for a deep sleep: its RAM and connections go, a new boot comes at the sleep's end. */
   private deepSleep(): void {
     const boot = this.current;
@@ -392,7 +404,7 @@ export class SimulatedDevice {
       random: this.options.random?.(this.bootCount) ?? hostRandom(virtual ? seed + 2 : undefined),
       flash: this.flash,
       health: nodeHealth(this.options.bootsKnown === false ? undefined : this.bootCount, reason),
-      sleep: { wakeReason: () => WAKE_REASONS[reason], sleep: (ms) => (boot.sleepMs = Math.max(0, ms)) },
+      sleep: { wakeReason: () => WAKE_REASONS[reason], sleep: (ms) => this.sleepAsked(boot, ms) },
     };
     try {
       boot.agent = Agent.create(this.config, ports);
