@@ -238,6 +238,14 @@ async function run(plan: Plan): Promise<number> {
   await endpoint?.close();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  const w = summary.sleep;
+  if (w !== undefined) {
+    process.stderr.write(
+      `sleep: ${w.wakes} wakes, ${w.radioWakes} with the radio up, ${summary.acknowledged} uploads acknowledged; flash read per wake ` +
+        `${w.flashReadPerWake.mean} B mean, ${w.flashReadPerWake.max} B most; awake per wake ${w.awakeMsPerWake.mean} ms device time ` +
+        `(${w.hostMsPerWake.mean} ms of host time); sampled = delivered + dropped + buffered + filtered: ${summary.invariantHolds ? "holds" : "BROKEN"}\n`,
+    );
+  }
   process.stdout.write(JSON.stringify(summary) + "\n");
   if (!summary.invariantHolds) {
     process.stderr.write("error: sampled != delivered + dropped + buffered\n");
