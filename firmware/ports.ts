@@ -107,6 +107,12 @@ export interface Sensor {
 export interface Network {
   /** True while the device has a route to the internet (Wi-Fi associated and an address). */
   online(): boolean;
+  /**
+   * Sleep mode: brings the radio up (Wi-Fi join, DHCP) because an upload is due; `online()` says
+   * when it is. The agent asks only on wakes that upload, so the others never power the radio.
+   * A host whose network is always up omits it.
+   */
+  up?(): void;
 }
 
 /**

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, validateConfig } from "../firmware/core/config.js";
 import { journalProblems, MIN_SECTOR_BYTES, MIN_SECTORS } from "../firmware/core/journal.js";
+import { STATE_SECTORS } from "../firmware/core/sleep-settings.js";
 import type { LogLevel } from "../firmware/ports.js";
 import { LOG_LEVELS } from "./ports/console-logger.js";
 import { boardProblems, withDefaultVariables, type DeviceTime } from "./device/device.js";
@@ -49,6 +50,9 @@ export interface CliOptions {
   syncAfter?: string;
   sampleInterval?: string;
   uploadInterval?: string;
+  mode?: string;
+  /** Write the run's phase counts (PhaseCounts, for the energy model) to this file as JSON. */
+  phases?: string;
   buffer?: string;
   /** A file, false for --no-flash, undefined for the default. */
   flash?: string | false;
@@ -94,6 +98,7 @@ export interface Plan {
   statusEveryMs: number;
   logLevel: LogLevel;
   printData: boolean;
+  phasesFile: string | undefined;
 }
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: string[] };
@@ -252,6 +257,7 @@ function settingsOf(o: CliOptions, config: Record<string, unknown>, problems: Pr
     sampleIntervalMs: durationOf("--sample-interval", o.sampleInterval, problems),
     uploadIntervalMs: durationOf("--upload-interval", o.uploadInterval, problems),
     bufferCapacity: o.buffer,
+    mode: o.mode,
   };
   for (const [key, value] of Object.entries(handy)) if (value !== undefined) config[key] = value;
   for (const entry of o.set ?? []) {
@@ -279,9 +285,17 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
   const known = problems.length;
   const flash = flashOf(o, target, time, !checked.ok || checked.config.journal, problems);
   // The journal's own check, once the flash's shape is settled (else it would repeat a problem said).
-  if (checked.ok && flash.kind !== "none" && problems.length === known) {
-    problems.push(...journalProblems(flash, checked.config.maxStringLength, checked.config.variables));
+  const sleeping = checked.ok && checked.config.mode === "sleep";
+  if (sleeping && flash.kind === "none") problems.push("--no-flash: sleep mode keeps its readings and state on flash");
+  if (sleeping && flash.kind !== "none" && flash.sectorCount < MIN_SECTORS + STATE_SECTORS) {
+    problems.push(`--flash-size: sleep mode needs at least ${MIN_SECTORS + STATE_SECTORS} sectors (the journal, and ${STATE_SECTORS} for its state)`);
   }
+  if (checked.ok && flash.kind !== "none" && problems.length === known) {
+    // Sleep mode keeps its state in the partition's last sectors; the journal has the rest.
+    const sectorCount = flash.sectorCount - (sleeping ? STATE_SECTORS : 0);
+    problems.push(...journalProblems({ sectorCount, sectorSize: flash.sectorSize }, checked.config.maxStringLength, checked.config.variables));
+  }
+  if (o.phases !== undefined && time.mode !== "virtual") problems.push("--phases: the phase counts come from a virtual run (--virtual)");
 
   const seed = wholeNumber(o.seed, 0, 2 ** 32 - 1);
   if (seed === undefined) problems.push(`--seed: ${JSON.stringify(o.seed)} is not a whole number`);
@@ -310,6 +324,7 @@ export function makePlan(o: CliOptions, env: Readonly<Record<string, string | un
       statusEveryMs,
       logLevel: o.logLevel as LogLevel,
       printData: o.printData === true,
+      phasesFile: o.phases,
     },
   };
 }

@@ -12,7 +12,7 @@
 // readings waited (the summary's `undelivered` and stderr say why).
 
 import { Command, CommanderError } from "commander";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Snapshot } from "../firmware/core/agent.js";
 import { redactTokens, REGIONS } from "../firmware/core/config.js";
@@ -75,6 +75,8 @@ function program(): Command {
     .option("--sample-interval <time>", "sampleIntervalMs as a duration, e.g. 1s")
     .option("--upload-interval <time>", "uploadIntervalMs as a duration, e.g. 60s")
     .option("--buffer <records>", "bufferCapacity: readings the RAM ring holds")
+    .option("--mode <mode>", "always-on (default) or sleep: deep sleep between samples, uploading every uploadEvery wakes")
+    .option("--phases <file>", "virtual: write the run's phase counts (boots, awake time, joins, handshakes, bytes) as JSON for npm run energy")
     .option(
       "--flash <file>",
       `journal to a flash kept in this file, written through at every write (default: <data-dir>/${DEFAULT_FLASH_FILE} ` +
@@ -107,6 +109,7 @@ Examples:
   npm start                                             local endpoint in ${DEFAULT_DATA_DIR}, real time
   npm start -- --virtual --duration 24h --sample-interval 1s
   npm start -- --virtual --duration 2h --flash run.bin  run again: delivers what run.bin holds
+  npm start -- --mode sleep --virtual --duration 30d --sample-interval 60s   a month of wakes
   npm start -- --token <uuid> --region eu-w1            the real TagoIO
   npm start -- --endpoint https://127.0.0.1:8443 --token <uuid> --ca ca.pem
   npm start -- --setup                                  the phone set-up page at http://127.0.0.1:8080/
@@ -243,14 +246,24 @@ async function run(plan: Plan): Promise<number> {
   const summary = summarize(ended as Snapshot, {
     mode: plan.time.mode,
     // The device's run only, not the printing after it.
-    deviceMs: running.stoppedAtMs as number,
+    deviceMs: running.coveredDeviceMs as number,
     wallMs: performance.now() - started,
     storedRecords: endpoint?.count(token as string),
     flash: flash === undefined ? undefined : { file: flash instanceof FileFlash ? flash.path : null, bytes: flash.byteLength },
+    sleep: running.mode === "sleep" ? running.sleepFigures() : undefined,
   });
+  if (plan.phasesFile !== undefined) writeFileSync(plan.phasesFile, JSON.stringify(running.phaseCounts()) + "\n");
   await endpoint?.close();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  const w = summary.sleep;
+  if (w !== undefined) {
+    process.stderr.write(
+      `sleep: ${w.wakes} wakes, ${w.radioWakes} with the radio up, ${summary.acknowledged} uploads acknowledged; flash read per wake ` +
+        `${w.flashReadPerWake.mean} B mean, ${w.flashReadPerWake.max} B most; awake per wake ${w.awakeMsPerWake.mean} ms device time ` +
+        `(${w.hostMsPerWake.mean} ms of host time); sampled = delivered + dropped + buffered + filtered: ${summary.invariantHolds ? "holds" : "BROKEN"}\n`,
+    );
+  }
   process.stdout.write(JSON.stringify(summary) + "\n");
   if (!summary.invariantHolds) {
     process.stderr.write("error: sampled != delivered + dropped + buffered\n");

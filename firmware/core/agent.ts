@@ -10,16 +10,21 @@ import type { Ports } from "../ports.js";
 import { Backlog, DROP_REASONS, type DropReason } from "./backlog.js";
 import type { FailureClass } from "./classify.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "./config.js";
+import { FlashRegion } from "./flash-region.js";
+import { journalProblems, MIN_SECTORS, type JournalStats } from "./journal.js";
 import { changedKeys, isLive } from "./live-config.js";
 import { RemoteParams, type ParamsCounts } from "./remote-params.js";
 import { FLAG_UPTIME } from "./ring.js";
 import type { SettingsLayers } from "./settings-layers.js";
-import { journalProblems, type JournalStats } from "./journal.js";
 import type { LandingCounts } from "./landing-check.js";
 import { planSensors, Sampler } from "./sampler.js";
+import { STATE_SECTORS } from "./sleep-settings.js";
+import { StateArea } from "./state-area.js";
 import { Telemetry, telemetryVariables } from "./telemetry.js";
 import { TimeBase } from "./timebase.js";
 import { Uplink, type UplinkState } from "./uplink.js";
+import { WakeCycle, WakeUplink } from "./wake.js";
+import { readWakeState } from "./wake-state.js";
 
 export { DROP_REASONS, type DropReason } from "./backlog.js";
 export type AgentState = UplinkState;
@@ -78,6 +83,8 @@ export class Agent {
   private readonly uplink: Uplink;
   private telemetry: Telemetry;
   private readonly remote: RemoteParams | undefined;
+  /** Sleep mode's cycle; undefined always-on. */
+  readonly wake: WakeCycle | undefined;
 
   /**
    * Checks the configuration against the device (throws ConfigError), then recovers the journal.
@@ -90,16 +97,23 @@ export class Agent {
     const plans = planSensors(config, ports.sensors, problems);
     // Telemetry's variables follow the configured ones, so the journal's list names them too.
     const variables = [...config.variables, ...telemetryVariables(config)];
-    const remote = layers?.persistent === true && config.paramsIntervalMs > 0;
+    const sleeping = config.mode === "sleep";
+    if (sleeping) problems.push(...sleepProblems(ports));
+    // Parameters are polled on a timer, which a sleeping device does not keep.
+    const remote = layers?.persistent === true && config.paramsIntervalMs > 0 && !sleeping;
     // The parameters' error variable comes last, so the telemetry variables keep their places.
     const errorVariable = variables.length;
     if (remote) variables.push({ name: `${config.telemetryPrefix}config_error` });
-    const flash = config.journal ? ports.flash : undefined;
-    if (flash !== undefined) problems.push(...journalProblems(flash, config.maxStringLength, variables));
+    // Sleep mode keeps its state in the partition's last sectors; the journal has the rest.
+    const partition = config.journal ? ports.flash : undefined;
+    const flash = sleeping && partition !== undefined ? new FlashRegion(partition, 0, partition.sectorCount - STATE_SECTORS) : partition;
+    if (flash !== undefined && problems.length === 0) problems.push(...journalProblems(flash, config.maxStringLength, variables));
     if (problems.length > 0) throw new ConfigError(problems);
     this.timebase = new TimeBase(ports.clock);
-    this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger);
-    this.uplink = new Uplink(config, ports, this.backlog, this.timebase);
+    const area = sleeping && partition !== undefined ? new StateArea(new FlashRegion(partition, partition.sectorCount - STATE_SECTORS, STATE_SECTORS)) : undefined;
+    const saved = area === undefined ? undefined : readWakeState(area, ports.logger);
+    this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger, saved?.journal);
+    this.uplink = sleeping ? new WakeUplink(config, ports, this.backlog, this.timebase) : new Uplink(config, ports, this.backlog, this.timebase);
     this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
     this.telemetry = this.makeTelemetry();
     if (layers !== undefined && remote) {
@@ -112,6 +126,11 @@ export class Agent {
         report: (text) => this.addConfigError(errorVariable, text),
       });
     }
+    const { backlog, sampler, uplink, telemetry, timebase } = this;
+    this.wake =
+      area !== undefined && uplink instanceof WakeUplink
+        ? new WakeCycle({ config, ports, timebase, backlog, sampler, uplink, telemetry, area, saved, snapshot: () => this.snapshot() })
+        : undefined;
   }
 
   /** Validates a raw configuration and builds the agent, or throws ConfigError listing every problem. */
@@ -164,10 +183,12 @@ export class Agent {
   start(): void {
     if (this.uplink.state !== "stopped") return;
     const { variables, sampleIntervalMs, https, host, port } = this.config;
+    // A sleep-mode wake from its timer is one of many: said at boots of another kind only.
     this.ports.logger.log(
-      "info",
+      this.ports.sleep?.wakeReason() === "timer" && this.wake !== undefined ? "debug" : "info",
       `agent: ${variables.length} variable${variables.length === 1 ? "" : "s"} every ${sampleIntervalMs} ms to ${https ? "https" : "http"}://${host}:${port} as ${this.uplink.tokenShown}`,
     );
+    if (this.wake !== undefined) return this.wake.run();
     this.sampler.start();
     this.uplink.start();
     this.telemetry.start();
@@ -176,6 +197,7 @@ export class Agent {
 
   /** Stops sampling and uploading; a batch on the wire is abandoned and stays buffered. */
   stop(): void {
+    this.wake?.stop();
     if (this.uplink.state === "stopped") return;
     this.sampler.stop();
     this.uplink.stop();
@@ -207,7 +229,7 @@ export class Agent {
     let droppedTotal = 0;
     for (const reason of DROP_REASONS) droppedTotal += backlog.dropped[reason];
     const next = uplink.nextAttemptAt;
-    return {
+    const s: Snapshot = {
       state: uplink.state,
       clockTrusted: this.timebase.trusted,
       sampled: backlog.sampled,
@@ -228,5 +250,18 @@ export class Agent {
       journal: backlog.journalStats(),
       ...(this.remote === undefined ? {} : { params: { ...this.remote.counts } }),
     };
+    this.wake?.addCarried(s);
+    return s;
   }
+}
+
+/** What keeps this host from running the sleep mode. */
+function sleepProblems(ports: Ports): string[] {
+  const problems: string[] = [];
+  if (ports.sleep === undefined) problems.push("mode: sleep needs a host that can sleep deeply (the Sleep port); this one cannot");
+  const sectors = ports.flash?.sectorCount ?? 0;
+  if (sectors < MIN_SECTORS + STATE_SECTORS) {
+    problems.push(`mode: sleep needs a flash partition of at least ${MIN_SECTORS + STATE_SECTORS} sectors (the journal and ${STATE_SECTORS} for the state it keeps between wakes); this one has ${sectors}`);
+  }
+  return problems;
 }

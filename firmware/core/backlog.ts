@@ -11,6 +11,8 @@ import type { Flash, Logger } from "../ports.js";
 import type { AgentConfig } from "./config.js";
 import { Encoder, type Batch } from "./encoder.js";
 import { Journal, type JournalStats } from "./journal.js";
+import { fillFromJournal } from "./journal-window.js";
+import type { JournalSnapshot } from "./journal-resume.js";
 import type { Landing } from "./landing-check.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
@@ -68,19 +70,23 @@ export class Backlog {
   /** The readings of a sample the journal takes as one frame. */
   private readonly sampleVariables: number[] = [];
   private readonly sampleValues: ReadingValue[] = [];
+  /** Sleep mode: journaled readings stay on flash until an upload `load`s them. */
+  private holding: boolean;
 
   /**
    * Recovers what a journal on `flash` holds (see `journalProblems` for what the flash must offer).
    * `variables`: what this boot's readings index (the configured ones, then telemetry's).
    */
-  constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger) {
+  constructor(config: AgentConfig, variables: readonly Variable[], timebase: TimeBase, flash: Flash | undefined, logger: Logger, resume?: JournalSnapshot) {
     this.config = config;
+    this.holding = config.mode === "sleep";
     this.timebase = timebase;
     this.ring = new Ring(config.bufferCapacity, config.whenFull, config.stringBudget);
     this.variables = new VariableTable(variables);
     this.encoder = new Encoder(this.variables);
     if (flash === undefined) return;
     const journal = new Journal(flash, {
+      resume,
       whenFull: config.whenFull,
       variables,
       onDrop: (loaded, unloaded, corrupt) => {
@@ -89,11 +95,12 @@ export class Backlog {
       },
     });
     this.journal = journal;
-    const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign } = journal.stats();
+    const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign, resumed } = journal.stats();
     this.sampled = recovered;
     if (recovered + corruptSkipped + damagedHeaders > 0) {
       logger.log(
-        corruptLost + damagedHeaders > 0 ? "warn" : "info",
+        // Resumed at a sleep-mode wake: what the last sleep left, nothing to tell.
+        corruptLost + damagedHeaders > 0 ? "warn" : resumed ? "debug" : "info",
         `journal: ${recovered} readings recovered from flash` +
           (foreign > 0 ? ` (${foreign} taken under another variable list, sent under their own names)` : "") +
           `, ${corruptSkipped} torn or corrupt frames skipped` +
@@ -112,6 +119,11 @@ export class Backlog {
   /** Readings not yet delivered or dropped: in the ring, on the wire, or waiting in the journal. */
   get buffered(): number {
     return this.ring.unsettled + this.bufferedInFlash;
+  }
+
+  /** Readings held that a landing check found stored: only this boot's RAM knows not to send them. */
+  get foundStored(): number {
+    return this.ring.storedHeld;
   }
 
   /** Readings waiting in the journal beyond the ring (0 without one). */
@@ -135,6 +147,11 @@ export class Backlog {
 
   journalStats(): JournalStats | undefined {
     return this.journal?.stats();
+  }
+
+  /** Sleep mode: what the next wake resumes the journal from (journal-resume.ts). */
+  journalSnapshot(newest: ReadonlyArray<ReadingValue | undefined>): JournalSnapshot | undefined {
+    return this.journal?.snapshot(newest);
   }
 
   /** With a journal, each configured variable's newest value found on flash at boot. */
@@ -316,25 +333,14 @@ export class Backlog {
     return covered;
   }
 
-  /** Moves journaled readings into the ring while it has room, oldest first. */
+  /** Moves journaled readings into the ring while it has room (journal-window.ts), unless sleep mode holds them. */
   private fill(): void {
-    const journal = this.journal;
-    if (journal === undefined) return;
-    for (let r = journal.peek(); r !== undefined && this.ring.accepts(r.value); r = journal.peek()) {
-      let variable = r.variable;
-      if (r.list !== 0) {
-        // Taken under an earlier variable list: sent under the name and unit it was taken with.
-        const taken = journal.variablesOf(r.list)[r.variable];
-        variable = this.variables.indexOf(taken);
-        if (variable < 0) {
-          // Every index is taken: the added ones are free once the ring holds no reading.
-          if (this.ring.count > 0) return;
-          this.variables.reset();
-          variable = this.variables.indexOf(taken);
-        }
-      }
-      this.ring.push(variable, r.value, r.time, r.flags);
-      journal.take();
-    }
+    if (this.journal !== undefined && !this.holding) fillFromJournal(this.journal, this.ring, this.variables);
+  }
+
+  /** Sleep mode, before an upload: the ring takes the journaled readings from now on. */
+  load(): void {
+    this.holding = false;
+    this.fill();
   }
 }

@@ -4,13 +4,14 @@
 // field; no message ever contains the token.
 
 import { reportingProblems } from "./reporting.js";
+import { applySleep, SLEEP_DEFAULTS, type SleepSettings } from "./sleep-settings.js";
 import { applyTelemetry, TELEMETRY_DEFAULTS, type TelemetrySettings } from "./telemetry.js";
 import { describe, isRecord } from "./text.js";
 import { validateVariables, type VariableConfig } from "./variable-config.js";
 
 export type WhenFull = "drop-oldest" | "drop-newest";
 
-export interface AgentConfig extends TelemetrySettings {
+export interface AgentConfig extends TelemetrySettings, SleepSettings {
   /** Device-Token: a 36-character UUID. */
   token: string;
   host: string;
@@ -103,6 +104,7 @@ export const DEFAULTS: Readonly<Settings> = {
   journal: true,
   paramsIntervalMs: 600_000,
   ...TELEMETRY_DEFAULTS,
+  ...SLEEP_DEFAULTS,
 };
 
 export type ConfigResult =
@@ -139,6 +141,8 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   maxRequestsPerMinute: { min: 1, max: 600 },
   telemetryIntervalMs: { min: 0, max: 86_400_000 },
   paramsIntervalMs: { min: 0, max: 86_400_000 },
+  uploadEvery: { min: 1, max: 100_000 },
+  uploadFillPercent: { min: 1, max: 100 },
 };
 
 /** The shortest params interval that is not 0 (off): the route allows 100 a minute for a whole profile. */
@@ -261,6 +265,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   if (config.paramsIntervalMs > 0 && config.paramsIntervalMs < MIN_PARAMS_INTERVAL_MS) {
     problems.push(`paramsIntervalMs: ${config.paramsIntervalMs} must be 0 (off) or at least ${MIN_PARAMS_INTERVAL_MS}`);
   }
+  applySleep(raw, config, problems);
   if (config.backoffCapMs < config.backoffBaseMs) {
     problems.push(`backoffCapMs: ${config.backoffCapMs} is below backoffBaseMs (${config.backoffBaseMs})`);
   }

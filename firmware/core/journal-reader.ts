@@ -26,7 +26,7 @@ export class JournalReader {
   /** Each sector's variable list, -1 when lost. */
   private readonly listOf: Int32Array;
   /** Seq ranges found missing at boot, and counted then: from, to, from, to... */
-  private readonly gaps: readonly number[];
+  readonly gaps: readonly number[];
   /** Readings before this seq were journaled by an earlier boot. */
   private readonly bootSeq: number;
   /** The index, in the cursor's frame, of the reading `peek` looks at. */

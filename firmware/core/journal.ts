@@ -15,6 +15,7 @@ import { maxFrameBytes } from "./frame.js";
 import { HandedOut } from "./handed-out.js";
 import { JournalReader } from "./journal-reader.js";
 import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD } from "./reading-frame.js";
+import { resume, snapshotOf, type JournalSnapshot } from "./journal-resume.js";
 import { recover } from "./recovery.js";
 import type { ReadingValue } from "./ring.js";
 import { LogCursor, SectorLog } from "./sector-log.js";
@@ -43,6 +44,8 @@ export interface JournalOptions {
    * rotted on flash: `loaded` of them were the oldest handed out by `take`, `unloaded` had not been.
    */
   onDrop(loaded: number, unloaded: number, corrupt: boolean): void;
+  /** Sleep mode: the snapshot the last sleep left, to resume from when the flash is as it says. */
+  resume?: JournalSnapshot;
 }
 
 export interface JournalStats {
@@ -64,6 +67,8 @@ export interface JournalStats {
   /** Flash bytes written and sectors erased in this boot. */
   bytesWritten: number;
   erases: number;
+  /** True when this boot resumed from a sleep's snapshot instead of reading the whole log. */
+  resumed: boolean;
 }
 
 /** What keeps `flash` from holding a journal, naming the setting to change; empty when it can. */
@@ -130,6 +135,7 @@ export class Journal {
   /** This boot's variables' newest values found on flash at boot (see Recovered.newest). */
   readonly newestAtBoot: ReadonlyArray<ReadingValue | undefined>;
   private dropping = 0;
+  private readonly resumed: boolean;
 
   /** Recovers the journal on `flash` (see `journalProblems` for what it must offer). */
   constructor(flash: Flash, options: JournalOptions) {
@@ -139,7 +145,9 @@ export class Journal {
     this.schema = listId(this.listFrame);
     this.maxFrame = dataRoom(flash.sectorSize, this.listFrame.length);
     const cursor = new LogCursor<Frame>();
-    const r = recover(this.log, cursor, options.variables, this.schema);
+    const fast = options.resume === undefined ? undefined : resume(this.log, cursor, options.variables, this.schema, options.resume);
+    this.resumed = fast !== undefined;
+    const r = fast ?? recover(this.log, cursor, options.variables, this.schema);
     this.reader = new JournalReader(this.log, cursor, r, options);
     this.lists = r.lists;
     this.listOf = r.listOf;
@@ -184,7 +192,14 @@ export class Journal {
       dropping: this.dropping,
       bytesWritten: this.log.bytesWritten,
       erases: this.log.erased,
+      resumed: this.resumed,
     };
+  }
+
+  /** What the next wake resumes from (journal-resume.ts), with `newest` values for the filters; undefined when it must recover in full. */
+  snapshot(newest: ReadonlyArray<ReadingValue | undefined>): JournalSnapshot | undefined {
+    const { schema, listOf, count, last, nextSeq, durableFloor: floor } = this;
+    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps }, newest);
   }
 
   /**

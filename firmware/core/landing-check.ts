@@ -251,7 +251,9 @@ export class Landings {
     this.logger = logger;
     this.deadlineMs = deadlineMs;
     this.pageBytes = pageBytes;
-    this.atBoot = (backlog.journalStats()?.recovered ?? 0) > 0;
+    // A journal resumed from a sleep's snapshot had no batch on the wire when it went to sleep.
+    const stats = backlog.journalStats();
+    this.atBoot = stats !== undefined && stats.recovered > 0 && !stats.resumed;
   }
 
   /**
@@ -268,6 +270,11 @@ export class Landings {
     this.backlog.keepBatch();
     this.pending = check;
     return true;
+  }
+
+  /** True while the first batch after a boot that recovered readings is still to be checked. */
+  get dueAtBoot(): boolean {
+    return this.atBoot;
   }
 
   /** The first batch after a boot that recovered readings is checked before it is sent. */

@@ -86,9 +86,9 @@ export class Sampler {
   /** The variables' reporting filters; undefined when none has any. */
   private reporting: Reporting | undefined;
   private readonly flags: number;
-  /** The sample being taken: its readings' variables and values. */
-  private readonly variables: number[] = [];
-  private readonly values: ReadingValue[] = [];
+  /** The sample being taken, then the last one taken: its readings' variables and values (those the filters kept). */
+  readonly variables: number[] = [];
+  readonly values: ReadingValue[] = [];
   private periodic: Periodic;
 
   /** Waiting readings that make an upload worth starting before its interval. */
@@ -109,11 +109,16 @@ export class Sampler {
     this.periodic = new Periodic(ports.clock, ports.timers, config.sampleIntervalMs, this.take);
   }
 
-  /** Takes the first sample at once, then one every interval; the filters resume from what the journal holds. */
+  /** Takes the first sample at once, then one every interval. */
   start(): void {
+    this.resume();
+    this.periodic.start(0);
+  }
+
+  /** The filters resume from what the journal holds. */
+  resume(): void {
     const journaled = this.backlog.journaledValues;
     if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, this.ports.clock.monotonicMs());
-    this.periodic.start(0);
   }
 
   /**

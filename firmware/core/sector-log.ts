@@ -88,6 +88,20 @@ export class SectorLog<F extends { length: number }> {
     return this.ends[s];
   }
 
+  /** Sets where sector `s`'s frames end, as a snapshot of the log says (journal-resume.ts). */
+  setEnd(s: number, end: number): void {
+    this.ends[s] = end;
+  }
+
+  generationOf(s: number): number {
+    return this.generation[s];
+  }
+
+  /** True when `length` bytes of sector `s` from `offset` are erased. */
+  erasedAt(s: number, offset: number, length: number): boolean {
+    return isErased(this.flash.read(s * this.size + offset, length), 0, length);
+  }
+
   /** True when opening a sector would retire the oldest: the one after the spare is in the log. */
   get full(): boolean {
     return this.state[(this.head + 2) % this.sectors] === OPEN;
@@ -219,6 +233,8 @@ export class SectorLog<F extends { length: number }> {
   mount(): SectorHeader[] {
     const headers: SectorHeader[] = [];
     let mostErases = 0;
+    this.head = -1;
+    this.tail = -1;
     for (let s = 0; s < this.sectors; s++) {
       const h = parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
       headers.push(h);
@@ -231,6 +247,35 @@ export class SectorLog<F extends { length: number }> {
     }
     for (let s = 0; s < this.sectors; s++) if (this.erases[s] < 0) this.erases[s] = mostErases;
     return headers;
+  }
+
+  /**
+   * Takes the log as a snapshot describes it instead of reading every header (journal-resume.ts):
+   * the sectors from `tail` to `head` open, generations consecutive up to `headGeneration`, the
+   * one after the head the spare, the others to be erased before use; each sector's erase count.
+   */
+  adopt(tail: number, head: number, headGeneration: number, erases: readonly number[]): void {
+    const n = this.sectors;
+    for (let s = 0; s < n; s++) {
+      const back = (head - s + n) % n;
+      const inLog = back <= (head - tail + n) % n;
+      this.state[s] = inLog ? OPEN : s === (head + 1) % n ? SPARE : DIRTY;
+      this.generation[s] = inLog ? headGeneration - back : -1;
+      this.erases[s] = erases[s];
+      this.ends[s] = HEADER_BYTES;
+    }
+    this.head = head;
+    this.tail = tail;
+  }
+
+  /** Sector `s`'s header as it is on flash. */
+  header(s: number): SectorHeader {
+    return parseHeader(this.flash.read(s * this.size, HEADER_BYTES));
+  }
+
+  /** The erase count of every sector (their headers' as of `mount`, and erases since). */
+  eraseCounts(): number[] {
+    return Array.from(this.erases);
   }
 
   /** Makes sector `s`, whose header rotted after it was opened, the head: a generation past the last. */

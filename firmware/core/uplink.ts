@@ -57,8 +57,8 @@ export class Uplink {
   /** Monotonic time of the next attempt, or null when none is scheduled. */
   nextAttemptAt: number | null = null;
   private readonly config: AgentConfig;
-  private readonly ports: Ports;
-  private readonly backlog: Backlog;
+  protected readonly ports: Ports;
+  protected readonly backlog: Backlog;
   private readonly timebase: TimeBase;
   readonly ceiling: RequestCeiling;
   private readonly isolation = new Isolation();
@@ -127,7 +127,7 @@ export class Uplink {
     this.timer = undefined;
   }
 
-  private schedule(delayMs: number): void {
+  protected schedule(delayMs: number): void {
     this.clearTimer();
     const delay = Math.max(0, Math.ceil(delayMs));
     this.nextAttemptAt = this.ports.clock.monotonicMs() + delay;

@@ -15,11 +15,15 @@ export interface VariableConfig {
   field: string;
   /** Which readings are worth a record (`reporting.ts`); absent: every one. */
   reporting?: ReportingRules;
+  /** Sleep mode: a reading above or below these is urgent, uploaded at once (`wake.ts`). */
+  alarmAbove?: number;
+  alarmBelow?: number;
 }
 
 const VARIABLE = /^[a-z0-9_]+$/;
 const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
-const VARIABLE_KEYS: readonly string[] = ["name", "unit", "sensor", "field", ...REPORTING_KEYS];
+const ALARM_KEYS = ["alarmAbove", "alarmBelow"] as const;
+const VARIABLE_KEYS: readonly string[] = ["name", "unit", "sensor", "field", ...ALARM_KEYS, ...REPORTING_KEYS];
 
 export function validateVariables(raw: unknown, problems: string[], warnings: string[]): VariableConfig[] {
   const list: VariableConfig[] = [];
@@ -67,12 +71,26 @@ export function validateVariables(raw: unknown, problems: string[], warnings: st
       ok = false;
     }
     const reporting = validateReporting(entry, at, problems);
+    const alarms: Partial<Record<(typeof ALARM_KEYS)[number], number>> = {};
+    for (const key of ALARM_KEYS) {
+      const raw = entry[key];
+      if (raw === undefined) continue;
+      const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+      if (typeof n === "number" && Number.isFinite(n)) alarms[key] = n;
+      else {
+        problems.push(`${at}.${key}: ${describe(raw)} is not a finite number`);
+        ok = false;
+      }
+    }
+    if (alarms.alarmAbove !== undefined && alarms.alarmBelow !== undefined && alarms.alarmBelow >= alarms.alarmAbove) {
+      problems.push(`${at}.alarmBelow: ${alarms.alarmBelow} must be below alarmAbove (${alarms.alarmAbove})`);
+    }
     if (!ok) return;
     seen.add(name as string);
     const variable: VariableConfig = { name: name as string, sensor: sensor as string, field: field as string };
     if (typeof unit === "string" && unit !== "") variable.unit = unit;
     if (Object.keys(reporting).length > 0) variable.reporting = reporting;
-    list.push(variable);
+    list.push({ ...variable, ...alarms });
   });
   return list;
 }

@@ -8,6 +8,9 @@
 // flash striking the agent's work) ends the boot: a new clock (uptime from 0), a new agent on the
 // same flash, network and HTTPS client, after time off that true (wall) time runs on through.
 // Power cuts are caught by the virtual-time driver only: in real time, arm none.
+// Deep sleep (the agent's sleep mode) is a real power cycle: the boot's agent is dropped with all
+// its RAM, the radio's connections close, and a new boot starts from the flash when the sleep's
+// time is up ("deep-sleep", the Sleep port's "timer" wake), on the virtual clock at once.
 
 import { Agent, type Snapshot } from "../../firmware/core/agent.js";
 import { validateConfig } from "../../firmware/core/config.js";
@@ -15,7 +18,7 @@ import { agentKeys, checkCore, SettingsLayers, type Checked, type HostKey } from
 import type { LogLevel } from "../../firmware/ports.js";
 import { LOG_LEVELS } from "../ports/console-logger.js";
 import type { VariableConfig } from "../../firmware/core/variable-config.js";
-import type { Clock, HttpClient, Logger, Ports, Random, Sensor, SettingsStore, Timers } from "../../firmware/ports.js";
+import type { Clock, HttpClient, Logger, Ports, Random, Sensor, SettingsStore, Timers, WakeReason } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { nodeHealth, type ResetReason } from "../ports/health.js";
@@ -26,11 +29,16 @@ import { hostRandom } from "../ports/random.js";
 import { RealClock, RealTimers } from "../ports/real-time.js";
 import { TrackingHttp } from "../ports/tracking-http.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
+import type { PhaseCounts } from "./phase-counts.js";
+import { PhaseMeter, type SleepFigures } from "./phases.js";
 
 /** Timer callbacks run between two yields to the event loop when no exchange is on the wire. */
 const TIMERS_PER_YIELD = 10_000;
 /** Sets each boot's sensor and jitter seeds apart from the previous boot's. */
 const BOOT_SEED_STRIDE = 7919;
+
+/** What the Sleep port says of each way a simulated device boots. */
+const WAKE_REASONS: Record<ResetReason, WakeReason> = { "power-on": "power-on", reboot: "reset", "power-cut": "power-on", "deep-sleep": "timer" };
 
 /** Every dotted path to a value in a sensor's sample, e.g. "thermometer.temperature". */
 function fieldsOf(sample: unknown, prefix = ""): string[] {
@@ -145,6 +153,8 @@ interface Boot {
   /** True wall time at uptime 0. */
   wallStartMs: number;
   agent: Agent | undefined;
+  /** Set when the agent asked for a deep sleep of this many ms: the boot ends there. */
+  sleepMs: number | undefined;
 }
 
 export class SimulatedDevice {
@@ -155,7 +165,15 @@ export class SimulatedDevice {
   private readonly seed: number;
   private readonly http: TrackingHttp;
   private readonly transport: NodeHttpClient;
+  readonly mode: PhaseCounts["mode"];
+  private readonly meter = new PhaseMeter();
   private current!: Boot;
+  /** Virtual time: asleep until this true wall time; undefined while awake. */
+  private asleepUntil: number | undefined;
+  /** Real time: the timer that ends the deep sleep. */
+  private realWake: ReturnType<typeof setTimeout> | undefined;
+  private firstWallMs = 0;
+  private coveredMs: number | undefined;
   private bootCount = 0;
   private started = false;
   private stopped = false;
@@ -171,9 +189,11 @@ export class SimulatedDevice {
     this.config = withDefaultVariables(options.config);
     // Parsed here only to hand verifyTls to the transport; Agent.create reports the problems.
     const checked = validateConfig(this.config);
+    this.mode = checked.ok ? checked.config.mode : "always-on";
     this.transport = new NodeHttpClient({ logger: options.logger, verifyTls: !checked.ok || checked.config.verifyTls, ...options.tls });
     this.http = new TrackingHttp(options.http === undefined ? this.transport : options.http(this.transport));
     const time = options.time;
+    this.firstWallMs = time.mode === "virtual" ? time.startWallMs : Date.now();
     try {
       this.powerOn(time.mode === "virtual" ? time.startWallMs : Date.now(), { syncAfterMs: time.mode === "virtual" ? time.syncAfterMs : undefined }, "power-on");
     } catch (e) {
@@ -220,6 +240,7 @@ export class SimulatedDevice {
   reboot(options: BootOptions = {}): void {
     if (this.stopped) return;
     this.agent.stop();
+    this.bootEnded();
     this.powerOn(this.trueWallMs() + this.offMs(options), options, "reboot");
   }
 
@@ -243,6 +264,11 @@ export class SimulatedDevice {
     if (this.virtualClock === undefined) throw new Error("runUntil: only in virtual time");
     let sinceYield = 0;
     while (!this.stopped) {
+      if (this.asleepUntil !== undefined) {
+        if (this.asleepUntil > wallMs) break;
+        this.powerOn(this.asleepUntil, {}, "deep-sleep");
+        continue;
+      }
       if (this.http.inFlight > 0 || sinceYield >= TIMERS_PER_YIELD) {
         await this.http.settled();
         // One macrotask turn: the agent's handling of the answer (promise reactions) runs first.
@@ -265,11 +291,42 @@ export class SimulatedDevice {
     return this.stoppedAt;
   }
 
+  /** Device time from the first boot to the stop, through every boot and sleep; undefined before. */
+  get coveredDeviceMs(): number | undefined {
+    return this.coveredMs;
+  }
+
+  /** What the run did, phase by phase, for the energy model (call after `stop`). */
+  phaseCounts(): PhaseCounts {
+    const joins = this.network.joins + (this.mode === "always-on" ? 1 : 0);
+    const variables = validateConfig(this.config);
+    return this.meter.counts({
+      mode: this.mode,
+      deviceMs: this.coveredMs ?? this.trueWallMs() - this.firstWallMs,
+      variables: variables.ok ? variables.config.variables.length : 0,
+      wifiJoins: joins,
+      tlsHandshakes: this.transport.connections,
+      requests: this.http.requests,
+      bytesSent: this.http.bytesSent,
+      bytesReceived: this.http.bytesReceived,
+    });
+  }
+
+  /** Sleep mode's per-wake figures so far. */
+  sleepFigures(): SleepFigures {
+    return this.meter.sleepFigures(this.network.joins);
+  }
+
   /** Stops the agent (a batch on the wire stays buffered), ends a running `runFor`, closes sockets. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.stoppedAt = this.clock.monotonicMs();
+    this.coveredMs = this.trueWallMs() - this.firstWallMs;
+    clearTimeout(this.realWake);
+    // Asleep past the end: the sleep counted covers only the run.
+    if (this.asleepUntil !== undefined) this.meter.sleepMs -= this.asleepUntil - this.trueWallMs();
+    this.bootEnded();
     this.agent.stop();
     this.signalStop();
     this.transport.close();
@@ -279,7 +336,7 @@ export class SimulatedDevice {
     return this.current.virtualClock === undefined ? 0 : Math.max(0, options.offMs ?? 0);
   }
 
-  /** Runs the agent's work; a power cut in it (the flash is off) ends the boot there. True when one did. */
+  /** Runs the agent's work; a power cut or a deep sleep in it ends the boot there. True when one did. */
   private guarded(during: "timer", work: () => void): boolean {
     try {
       work();
@@ -287,15 +344,56 @@ export class SimulatedDevice {
       if (!(e instanceof PowerCut) || this.flash?.poweredOff !== true) throw e;
     }
     // Thrown, or caught by the agent (which would go on against a dead flash): the boot ends here.
-    if (this.flash?.poweredOff !== true) return false;
-    this.powerCut(during);
+    if (this.flash?.poweredOff === true) {
+      this.powerCut(during);
+      return true;
+    }
+    if (this.current.sleepMs === undefined) return false;
+    this.deepSleep();
     return true;
+  }
+
+  /**
+   * The agent asked for a deep sleep. Virtual time: the driver ends the boot once the agent's work
+   * in hand returns (`guarded`); real time: right after it, as nothing else drives the timers.
+   */
+  private sleepAsked(boot: Boot, ms: number): void {
+    boot.sleepMs = Math.max(0, ms);
+    if (boot.virtualClock !== undefined) return;
+    setImmediate(() => {
+      if (this.current === boot && boot.sleepMs !== undefined && !this.stopped) this.deepSleep();
+    });
+  }
+
+  /** The boot's agent asked for a deep sleep: its RAM and connections go, a new boot comes at the sleep's end. */
+  private deepSleep(): void {
+    const boot = this.current;
+    const ms = boot.sleepMs as number;
+    boot.sleepMs = undefined;
+    boot.agent?.stop();
+    this.bootEnded();
+    this.meter.sleepMs += ms;
+    this.transport.close();
+    const at = this.trueWallMs() + ms;
+    if (boot.virtualClock !== undefined) {
+      this.asleepUntil = at;
+      return;
+    }
+    this.realWake = setTimeout(() => {
+      this.realWake = undefined;
+      if (!this.stopped) this.powerOn(Date.now(), {}, "deep-sleep");
+    }, ms);
+  }
+
+  private bootEnded(): void {
+    this.meter.bootEnded(this.current.clock.monotonicMs(), this.flash?.bytesRead ?? 0);
   }
 
   private powerCut(during: PowerCutEvent["during"]): void {
     const agent = this.current.agent;
     const snapshot = agent?.snapshot();
     agent?.stop();
+    this.bootEnded();
     const cut: PowerCutEvent = { during, boot: this.bootCount, wallMs: this.trueWallMs(), snapshot };
     const next = this.options.onPowerCut?.(cut) ?? {};
     this.powerOn(cut.wallMs + this.offMs(next), next, "power-cut");
@@ -304,7 +402,9 @@ export class SimulatedDevice {
   /** Boots at true time `wallStartMs` (a new clock and agent); a power cut while booting boots again. */
   private powerOn(wallStartMs: number, options: BootOptions, reason: ResetReason): void {
     this.bootCount++;
+    this.asleepUntil = undefined;
     this.flash?.powerOn();
+    this.meter.bootStarted(reason === "deep-sleep", this.flash?.bytesRead ?? 0);
     const boot = this.makeBoot(wallStartMs, options.syncAfterMs);
     this.current = boot;
     const seed = this.seed + (this.bootCount - 1) * BOOT_SEED_STRIDE;
@@ -313,13 +413,14 @@ export class SimulatedDevice {
       clock: boot.clock,
       timers: boot.timers,
       http: this.http,
-      sensors: (this.options.sensors ?? ((clock) => simulatedSensors({ clock, seed, failureRate: this.options.sensorFailureRate })))(boot.clock),
+      sensors: (this.options.sensors ?? ((clock) => simulatedSensors({ clock, seed, failureRate: this.options.sensorFailureRate })))(boot.clock).map((s) => this.counted(s)),
       network: this.network,
       logger: this.options.logger,
       // The sensors use seed and seed + 1; the agent's jitter gets its own stream.
       random: this.options.random?.(this.bootCount) ?? hostRandom(virtual ? seed + 2 : undefined),
       flash: this.flash,
       health: nodeHealth(this.options.bootsKnown === false ? undefined : this.bootCount, reason),
+      sleep: { wakeReason: () => WAKE_REASONS[reason], sleep: (ms) => this.sleepAsked(boot, ms) },
     };
     const layers = this.options.settings === undefined ? undefined : new SettingsLayers(this.config, this.options.settings, checkHost, this.hostKeys());
     for (const note of layers?.ignored ?? []) this.options.logger.log("warn", `settings: ${note}`);
@@ -341,15 +442,27 @@ export class SimulatedDevice {
     return { logLevel: logger.setLevel === undefined ? {} : { apply: (value) => logger.setLevel?.(value as LogLevel) } };
   }
 
+  /** `sensor`, its samples counted for the energy model. */
+  private counted(sensor: Sensor): Sensor {
+    const meter = this.meter;
+    return {
+      name: sensor.name,
+      sample() {
+        meter.sampled(sensor.name);
+        return sensor.sample();
+      },
+    };
+  }
+
   private makeBoot(wallStartMs: number, syncAfterMs: number | undefined): Boot {
     if (this.options.time.mode === "real") {
       const clock = new RealClock();
-      return { clock, timers: new RealTimers(), virtualClock: undefined, wallStartMs: Date.now() - clock.monotonicMs(), agent: undefined };
+      return { clock, timers: new RealTimers(), virtualClock: undefined, wallStartMs: Date.now() - clock.monotonicMs(), agent: undefined, sleepMs: undefined };
     }
     const synced = syncAfterMs === undefined;
     const clock = new VirtualClock({ wallStartMs: synced ? wallStartMs : 0, trusted: synced });
     // SNTP answers: the true time of this boot.
     if (!synced) clock.set(() => clock.sync(wallStartMs + clock.monotonicMs()), syncAfterMs);
-    return { clock, timers: clock, virtualClock: clock, wallStartMs, agent: undefined };
+    return { clock, timers: clock, virtualClock: clock, wallStartMs, agent: undefined, sleepMs: undefined };
   }
 }

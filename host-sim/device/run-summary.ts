@@ -7,6 +7,7 @@ import type { AgentState, DropReason, Snapshot } from "../../firmware/core/agent
 import type { FailureClass } from "../../firmware/core/classify.js";
 import type { LandingCounts } from "../../firmware/core/landing-check.js";
 import type { ParamsCounts } from "../../firmware/core/remote-params.js";
+import type { SleepFigures } from "./phases.js";
 
 export interface RunSummary {
   mode: "virtual" | "real";
@@ -38,6 +39,8 @@ export interface RunSummary {
   journal?: JournalSummary;
   /** With a settings file: TagoIO device parameters polled and taken (their requests are not among `requests`). */
   params?: ParamsCounts;
+  /** Sleep mode: wakes, upload (radio) wakes, flash bytes read and time awake per wake. */
+  sleep?: SleepFigures;
   /** Real time the run took. */
   wallMs: number;
   invariantHolds: boolean;
@@ -100,6 +103,7 @@ export function summarize(
     storedRecords?: number;
     /** The flash the journal is on, if any: its file (null: in memory) and size. */
     flash?: { file: string | null; bytes: number };
+    sleep?: SleepFigures;
   },
 ): RunSummary {
   const why = undelivered(s);
@@ -139,6 +143,7 @@ export function summarize(
     ...(run.storedRecords === undefined ? {} : { storedRecords: run.storedRecords }),
     ...(journal === undefined ? {} : { journal }),
     ...(s.params === undefined ? {} : { params: s.params }),
+    ...(run.sleep === undefined ? {} : { sleep: run.sleep }),
     ...(why === undefined ? {} : { undelivered: why }),
     wallMs: Math.round(run.wallMs),
     invariantHolds: invariantHolds(s),

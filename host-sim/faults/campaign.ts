@@ -31,6 +31,8 @@ export interface CampaignResult {
   runs: number;
   seed: number;
   hours: number;
+  /** Runs in sleep mode (a boot per wake), among `runs`. */
+  sleepRuns: number;
   boots: number;
   requests: number;
   /** The landing checks' counters summed over every boot: `checks` is the GETs they sent. */
@@ -106,6 +108,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     runs: 0,
     seed: options.seed,
     hours: options.hours,
+    sleepRuns: 0,
     boots: 0,
     requests: 0,
     landing: {},
@@ -136,6 +139,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const a = r.assessment;
       const heapMB = Math.round(process.memoryUsage().heapUsed / 1_048_576);
       result.runs++;
+      if (r.mode === "sleep") result.sleepRuns++;
       result.boots += r.boots;
       result.requests += r.requests;
       add(result.landing, r.landing);
@@ -158,7 +162,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       for (const [requirement] of problems) failed.set(requirement, [...(failed.get(requirement) ?? []), seed]);
       const verdict = problems.map(([requirement, n]) => `${requirement}: ${n}`).join("; ");
       options.progress?.(
-        `run ${result.runs}/${options.runs} seed ${seed}: ${r.boots} boots, sampled ${a.sampled}, delivered ${a.delivered}, ` +
+        `run ${result.runs}/${options.runs} seed ${seed} (${r.mode}): ${r.boots} boots, sampled ${a.sampled}, delivered ${a.delivered}, ` +
           `duplicated ${a.duplicated}, lost ${a.lost}${verdict === "" ? "" : ` FAILED: ${verdict}`}`,
       );
     }

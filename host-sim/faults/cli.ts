@@ -57,7 +57,7 @@ const faults = Object.entries(result.faults)
   .join(", ");
 console.log(
   [
-    `${result.runs} runs of ${result.hours} h (seed ${result.seed}), ${result.boots} boots, ${result.requests} requests, ${Math.round(result.wallMs / 1000)} s`,
+    `${result.runs} runs of ${result.hours} h (seed ${result.seed}, ${result.sleepRuns} in sleep mode), ${result.boots} boots, ${result.requests} requests, ${Math.round(result.wallMs / 1000)} s`,
     `faults: ${faults}`,
     `sampled ${result.sampled}, delivered ${result.delivered}, dropped: ${dropped}, still buffered ${result.bufferedAtEnd}`,
     `duplicated ${result.duplicated} (unexplained ${result.unexplainedDuplicates}), lost ${result.lost}, unknown ${result.unknown}, bad times ${result.badTime}, earliest stored ${result.earliestStored}`,

@@ -3,7 +3,8 @@
 // refused, resets, timeouts, 5xx, 429, 413, HTML, garbage, truncated or 10 MB answers,
 // acknowledgements lost after the server stored the data, 401s, the device deactivated (400)),
 // sporadic faults in good weather, power cuts armed at random flash operations, wall-clock jumps,
-// and bits that flip on the flash (in sector headers, and anywhere).
+// and bits that flip on the flash (in sector headers, and anywhere). Every other run is in sleep
+// mode: a boot per wake, the radio up only to upload.
 
 import { HEADER_BYTES } from "../../firmware/core/frame.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
@@ -64,6 +65,9 @@ export interface RotPlan {
 
 export interface RunPlan {
   seed: number;
+  mode: "always-on" | "sleep";
+  /** Sleep mode: wakes between uploads. */
+  uploadEvery: number;
   durationMs: number;
   sectors: number;
   bufferCapacity: number;
@@ -103,6 +107,9 @@ export function planRun(seed: number, hours: number): RunPlan {
   // Drawn apart, so the rest of a seed's plan stays what it was before bit rot was added.
   const rotRandom = new SeededRandom(seed ^ 0x2f0b);
   const sectors = pick(random, [6, 10, 16, 32]);
+  // Drawn apart too, for the same reason: sleep mode in odd seeds' runs, so any two runs cover both.
+  const sleepRandom = new SeededRandom(seed ^ 0x51ee9);
+  const mode = seed % 2 === 1 ? "sleep" : "always-on";
   const rot: RotPlan[] = [];
   const rotCount = rotRandom.below(Math.ceil(hours * 2) + 1);
   for (let i = 0; i < rotCount; i++) {
@@ -112,12 +119,18 @@ export function planRun(seed: number, hours: number): RunPlan {
     const offset = sector * 4096 + rotRandom.below(header ? HEADER_BYTES : 4096);
     rot.push({ at: rotRandom.below(durationMs), offset, bit: rotRandom.below(8), header });
   }
+  // In the order drawn before sleep mode was added, so an always-on run's plan stays what it was.
+  const bufferCapacity = pick(random, [64, 256, 1024]);
+  const sampleIntervalMs = pick(random, [5_000, 10_000]);
   return {
     seed,
+    mode,
+    uploadEvery: pick(sleepRandom, [1, 4, 15]),
     durationMs,
     sectors,
-    bufferCapacity: pick(random, [64, 256, 1024]),
-    sampleIntervalMs: pick(random, [5_000, 10_000]),
+    bufferCapacity,
+    // Sleep mode wakes less often: each wake is a boot.
+    sampleIntervalMs: mode === "sleep" ? pick(sleepRandom, [30_000, 60_000]) : sampleIntervalMs,
     periods,
     sporadic: 0.05 + random.next() * 0.15,
     cuts: cuts.sort((a, b) => a.at - b.at),

@@ -3,7 +3,9 @@
 // through the faulty transport. Power cuts strike at flash operations and reboot it (the device
 // makes a new agent on the same flash, after some time off, sometimes with SNTP late), the wall
 // clock jumps, bits flip on the flash, deactivated periods (400) come and go. Then the link heals, the device
-// drains its backlog, and the ledger is held against the endpoint's store.
+// drains its backlog, and the ledger is held against the endpoint's store. In sleep mode every wake
+// is a boot too, and the agent's counts run across boots (carried in its state), so a run's books
+// take its last snapshot rather than one per boot.
 
 import { DROP_REASONS, type Snapshot } from "../../firmware/core/agent.js";
 import type { Logger } from "../../firmware/ports.js";
@@ -31,6 +33,7 @@ export interface RunEnvironment {
 
 export interface RunResult {
   seed: number;
+  mode: RunPlan["mode"];
   boots: number;
   /** Faults met, by kind: transport faults injected, weather periods, power cuts, clock trouble. */
   faults: Record<string, number>;
@@ -69,8 +72,9 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
   const landing: Record<string, number> = {};
   let droppingAtCuts = 0;
 
-  /** A boot's end: its drops and requests into the run's books. */
-  const endBoot = (s: Snapshot): void => {
+  /** A boot's end: its drops and requests into the run's books (sleep mode: the last boot's carry every one's). */
+  const endBoot = (s: Snapshot, last = false): void => {
+    if (plan.mode === "sleep" && !last) return;
     for (const reason of DROP_REASONS) if (s.dropped[reason] > 0) bump(dropped, reason, s.dropped[reason]);
     droppingAtCuts += s.journal?.dropping ?? 0;
     requests += s.requests;
@@ -114,6 +118,8 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
       port: env.endpoint.port,
       sampleIntervalMs: plan.sampleIntervalMs,
       bufferCapacity: plan.bufferCapacity,
+      mode: plan.mode,
+      uploadEvery: plan.uploadEvery,
       variables: CAMPAIGN_VARIABLES,
       // The ledger checks stored records against sensor readings only.
       telemetryIntervalMs: 0,
@@ -180,7 +186,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     }
     device.stop();
     const last = device.agent.snapshot();
-    endBoot(last);
+    endBoot(last, true);
     for (const [kind, n] of Object.entries(faulty.injected)) bump(faults, kind, n);
     const assessment = assess({
       ledger,
@@ -193,7 +199,7 @@ export async function runOnce(plan: RunPlan, token: string, env: RunEnvironment)
     if (assessment.cutLost > 0) bump(dropped, "powerCut", assessment.cutLost);
     if (droppingAtCuts > 0) bump(dropped, "bufferFull", droppingAtCuts);
     const { ackLost, ackLostResent } = faulty;
-    return { seed: plan.seed, boots: device.boots, faults, dropped, requests, landing, ackLost, ackLostResent, bufferedAtEnd: last.buffered, tokenLeaks, assessment };
+    return { seed: plan.seed, mode: plan.mode, boots: device.boots, faults, dropped, requests, landing, ackLost, ackLostResent, bufferedAtEnd: last.buffered, tokenLeaks, assessment };
   } finally {
     device.stop();
   }

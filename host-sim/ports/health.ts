@@ -7,7 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import type { Health } from "../../firmware/ports.js";
 
 /** Why a simulated device booted. */
-export type ResetReason = "power-on" | "reboot" | "power-cut";
+export type ResetReason = "power-on" | "reboot" | "power-cut" | "deep-sleep";
 
 /** The health of a boot: its number (undefined when earlier boots are unknown) and why it came. */
 export function nodeHealth(boot: number | undefined, reason: ResetReason): Health {

@@ -85,6 +85,9 @@ export class NodeHttpClient implements HttpClient {
   private readonly trustHint: string;
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
+  /** Connections opened (a TLS handshake each over https), for the energy model's counts. */
+  connections = 0;
+  private readonly sockets = new WeakSet<object>();
 
   constructor(options: NodeHttpOptions) {
     this.verifyTls = options.verifyTls ?? true;
@@ -140,6 +143,11 @@ export class NodeHttpClient implements HttpClient {
         const { error, message } = this.describe(e, request);
         fail(error, message);
       });
+      outgoing.on("socket", (socket) => {
+        if (this.sockets.has(socket)) return;
+        this.sockets.add(socket);
+        this.connections++;
+      });
       outgoing.on("finish", () => (bodySent = true));
       outgoing.on("response", (incoming: http.IncomingMessage) => this.read(incoming, request.maxResponseBytes, finish, () => bodySent));
       outgoing.end(request.body);
@@ -149,7 +157,7 @@ export class NodeHttpClient implements HttpClient {
     return { result, cancel: () => fail("cancelled", "cancelled") };
   }
 
-  /** Closes idle kept-alive sockets so the process can exit. */
+  /** Closes idle kept-alive sockets so the process can exit; the client still works (a deep sleep closes them too). */
   close(): void {
     this.httpsAgent.destroy();
     this.httpAgent.destroy();

@@ -1,4 +1,5 @@
-// The command line as a child process: a virtual hour against its own local endpoint, help, bad
+// The command line as a child process: a virtual hour against its own local endpoint, six hours of
+// sleep-mode wakes with their phase counts, help, bad
 // options and configuration (exit 2, every problem, never the token), a TLS failure that says what
 // to give, and a clean stop on SIGTERM.
 
@@ -34,10 +35,26 @@ describe.concurrent("npm start (host-sim/cli.ts)", () => {
     expect(second.stdout.trim().split("\n")).toHaveLength(again.delivered + 1);
   });
 
+  it("--mode sleep --virtual: a boot a wake, the per-wake figures in the summary and the phase counts in --phases", async (test) => {
+    const dataDir = await tempDir(test);
+    const phasesFile = join(dataDir, "phases.json");
+    const out = await cli(["--mode", "sleep", "--virtual", "--duration", "6h", "--sample-interval", "60s", "--data-dir", dataDir, "--phases", phasesFile, "--set", "uploadEvery=60"]);
+    expect(out.code).toBe(0);
+    const summary = summaryOf(out);
+    expect(summary).toMatchObject({ deviceMs: 6 * 3_600_000, buffered: 0, dropped: 0, invariantHolds: true });
+    expect(summary.storedRecords).toBe(summary.delivered);
+    expect(summary.sleep).toMatchObject({ wakes: 360, radioWakes: 7 });
+    expect(summary.sleep?.flashReadPerWake.max).toBeLessThan(10_000);
+    const phases = JSON.parse(readFileSync(phasesFile, "utf8"));
+    expect(phases).toMatchObject({ mode: "sleep", boots: 361, wakes: 360, samples: 361, wifiJoins: 7, tlsHandshakes: 7, requests: summary.requests, sleepMs: 6 * 3_600_000 });
+    expect(phases.awakeMs).toHaveLength(361);
+    expect(phases.flashBytesRead).toHaveLength(361);
+  });
+
   it("--help explains every option and exits 0", async () => {
     const out = await cli(["--help"]);
     expect(out.code).toBe(0);
-    for (const option of ["--token", "--region", "--endpoint", "--ca", "--insecure-plain-http", "--virtual", "--duration", "--set", "--sample-interval", "--print-data", "--flash", "--no-flash", "--flash-size", "--flash-sector"]) {
+    for (const option of ["--token", "--region", "--endpoint", "--ca", "--insecure-plain-http", "--virtual", "--duration", "--set", "--sample-interval", "--print-data", "--flash", "--no-flash", "--flash-size", "--flash-sector", "--mode", "--phases"]) {
       expect(out.stdout).toContain(option);
     }
     expect(out.stdout).toContain("maxRequestsPerMinute");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Snapshot } from "../../firmware/core/agent.js";
-import type { Clock, HttpClient, Sensor, SettingsStore } from "../../firmware/ports.js";
+import type { HttpClient, Sensor, SettingsStore } from "../../firmware/ports.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { SimulatedDevice } from "../../host-sim/device/device.js";
@@ -25,7 +25,8 @@ export const HOUR = 3_600_000;
 export interface Sample {
   sensor: string;
   sample: unknown;
-  monotonicMs: number;
+  /** True wall time of the sample (the device's boots and sleeps included). */
+  wallMs: number;
 }
 
 /** What the endpoint should hold for one reading: variable, value, unit and the sample's wall time. */
@@ -85,12 +86,12 @@ export async function tempDataDir(): Promise<string> {
   return dir;
 }
 
-function recording(sensor: Sensor, clock: Clock, samples: Sample[]): Sensor {
+function recording(sensor: Sensor, wallMs: () => number, samples: Sample[]): Sensor {
   return {
     name: sensor.name,
     sample: () => {
       const sample = sensor.sample();
-      samples.push({ sensor: sensor.name, sample, monotonicMs: clock.monotonicMs() });
+      samples.push({ sensor: sensor.name, sample, wallMs: wallMs() });
       return sample;
     },
   };
@@ -116,7 +117,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     config: { token: options.token ?? TOKEN, host: "127.0.0.1", port: endpoint.port, sampleIntervalMs: 1000, telemetryIntervalMs: 0, ...options.config },
     time: { mode: "virtual", startWallMs: START, syncAfterMs: options.syncAfterMs },
     logger: { log: (level, message) => logs.push(`${level} ${message}`) },
-    sensors: (clock) => simulatedSensors({ clock, seed: 7 }).map((s) => recording(s, clock, samples)),
+    sensors: (clock) => simulatedSensors({ clock, seed: 7 }).map((s) => recording(s, () => device?.trueWallMs() ?? START, samples)),
     tls: { ca: endpoint.caPem, caName: endpoint.caPemPath },
     http: options.http,
     flash: options.flash,
@@ -133,7 +134,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
           variable: v.name,
           value: pick(s.sample, v.field) as number,
           unit: v.unit,
-          time: new Date(START + s.monotonicMs).toISOString(),
+          time: new Date(s.wallMs).toISOString(),
         })),
       ),
     stored: () => endpoint.records(options.token ?? TOKEN),

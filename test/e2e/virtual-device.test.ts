@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EARLIEST_TRUSTED_MS } from "../../firmware/core/timebase.js";
 import { invariantHolds } from "../../host-sim/device/run-summary.js";
-import { comparable, HOUR, MINUTE, START, startRig, type Rig } from "./harness.js";
+import { NorFlash } from "../../firmware/fakes/nor-flash.js";
+import { comparable, drained, HOUR, MINUTE, START, startRig, type Rig } from "./harness.js";
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -29,6 +30,17 @@ describe("simulated device against the local endpoint", () => {
     expect(stored.map(comparable)).toEqual(rig.expected().slice(0, s.delivered));
     expect(rig.endpoint.counts().byStatus).toEqual({ "200": s.requests });
     expect(rig.logs.filter((l) => l.startsWith("warn") || l.startsWith("error"))).toEqual([]);
+  });
+
+  it("sleep mode: a day of wakes, each a boot, stores every reading once with its sample's time", async () => {
+    rig = await startRig({ config: { mode: "sleep", sampleIntervalMs: 10 * MINUTE, uploadEvery: 6 }, flash: new NorFlash({ sectorCount: 16 }) });
+    rig.device.start();
+    await rig.device.runFor(24 * HOUR);
+    const s = await drained(rig);
+    expect(rig.device.boots).toBe(24 * 6 + 1);
+    expect(s.delivered).toBeGreaterThan(24 * 6 * 3 - 3 * 6);
+    // One request an upload wake: the power-on, then every sixth wake.
+    expect(rig.endpoint.counts().byStatus).toEqual({ "200": 1 + 24 });
   });
 
   it("rebases readings taken before a late clock sync to their true times; nothing before 2024", async () => {

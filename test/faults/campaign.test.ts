@@ -1,4 +1,4 @@
-// The fault campaign in short: a few seeded runs against the local endpoint over TLS, with every
+// The fault campaign in short: a few seeded runs (half of them in sleep mode) against the local endpoint over TLS, with every
 // requirement judged (nothing lost, nothing stored twice, every lost acknowledgement checked before
 // its readings went again, no garbage, no wrong or pre-2024 time, no token in logs, heap bounded). And the judge itself: given a store that
 // lost, duplicated, invented or mistimed a reading, it says so.
@@ -16,8 +16,10 @@ describe("fault campaign", () => {
     const r = await runCampaign({ runs: 4, seed: 11, hours: 2 });
     expect(r.failures).toEqual([]);
     expect(r.ok).toBe(true);
+    // Odd seeds run in sleep mode: a boot per wake, the radio up only to upload.
+    expect(r.sleepRuns).toBe(2);
     expect(r).toMatchObject({ runs: 4, lost: 0, duplicated: 0, ackLostResent: 0, unknown: 0, badTime: 0, tokenLeaks: 0, bufferedAtEnd: 0 });
-    expect(r.delivered).toBeGreaterThan(10_000);
+    expect(r.delivered).toBeGreaterThan(8_000);
     const undelivered = r.sampled - r.delivered;
     expect(undelivered).toBeLessThanOrEqual(Object.values(r.dropped).reduce((a, b) => a + b, 0));
     const kinds = TRANSPORT_FAULTS.filter((k) => (r.faults[k] ?? 0) > 0);

@@ -132,6 +132,11 @@ describe("makePlan", () => {
     expect(problems({ virtual: true, duration: "1h", flashSize: "lots" })[0]).toContain('--flash-size: "lots" is not a size in bytes');
     expect(problems({ flash: false, flashSize: "1m" })).toEqual(["--flash-size/--flash-sector: no flash with --no-flash"]);
     expect(problems({ flash: "x.bin", set: ["journal=false"] })).toEqual(["--flash: the journal is off (journal=false)"]);
+    // Sleep mode keeps its state in the partition's last 3 sectors, and its phase counts come from virtual runs.
+    expect(problems({ mode: "sleep", flash: false })).toEqual(["--no-flash: sleep mode keeps its readings and state on flash"]);
+    expect(problems({ mode: "sleep", virtual: true, duration: "1h", flashSize: "20k" })).toEqual(["--flash-size: sleep mode needs at least 6 sectors (the journal, and 3 for its state)"]);
+    expect(problems({ mode: "doze", phases: "p.json" })).toEqual(['mode: "doze" must be "always-on" or "sleep"', "--phases: the phase counts come from a virtual run (--virtual)"]);
+    expect(plan({ mode: "sleep", virtual: true, duration: "30d", phases: "p.json" })).toMatchObject({ config: { mode: "sleep" }, phasesFile: "p.json" });
     expect([parseBytes("262144"), parseBytes("256k"), parseBytes("256 KB"), parseBytes("1m"), parseBytes("2MiB"), parseBytes("1.5k")]).toEqual([
       262_144, 262_144, 262_144, 1_048_576, 2_097_152, undefined,
     ]);

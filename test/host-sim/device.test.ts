@@ -176,3 +176,29 @@ it("keeps the device time at which it was stopped (what a run covered), while th
   while (device.clock.monotonicMs() <= at) await new Promise((resolve) => setImmediate(resolve));
   expect(device.stoppedAtMs).toBe(at);
 });
+
+it("sleep mode is a real power cycle: a boot per wake, RAM and connections gone, a handshake per upload", async () => {
+  const received: string[] = [];
+  const flash = new NorFlash({ sectorCount: 16, seed: 2 });
+  const d = device(await slowServer(0, (phase) => phase === "received" && received.push(phase)), { mode: "sleep", sampleIntervalMs: MINUTE, uploadEvery: 30, telemetryIntervalMs: 0 }, { flash });
+  d.start();
+  await d.runFor(2 * 60 * MINUTE);
+  d.stop();
+  const s = d.agent.snapshot();
+  expect(invariantHolds(s)).toBe(true);
+  // The power-on and every minute after it, each a boot with its own agent.
+  expect(d.boots).toBe(121);
+  expect(s.sampled).toBe(121 * 3);
+  expect(s.delivered).toBe(s.sampled - s.buffered);
+  const phases = d.phaseCounts();
+  // The power-on checks in, then every 30th wake: each joins Wi-Fi and opens its own connection.
+  expect(phases).toMatchObject({ mode: "sleep", deviceMs: 2 * 60 * MINUTE, boots: 121, wakes: 120, samples: 121, readings: 363, wifiJoins: 5, tlsHandshakes: 5, requests: 5, idleMs: 0 });
+  expect(received).toHaveLength(5);
+  expect(phases.sleepMs).toBe(2 * 60 * MINUTE);
+  expect(phases.bytesSent).toBeGreaterThan(phases.requests * 500);
+  expect(phases.bytesReceived).toBeGreaterThan(0);
+  expect(phases.awakeMs).toHaveLength(121);
+  // A wake reads its state and two sector headers; an upload wake the readings it sends too.
+  expect(Math.max(...phases.flashBytesRead.slice(1))).toBeLessThan(6_000);
+  expect(d.sleepFigures()).toMatchObject({ wakes: 120, radioWakes: 5 });
+});

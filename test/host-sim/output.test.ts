@@ -67,7 +67,7 @@ describe("status line", () => {
   });
 
   it("shows the flash journal's figures when there is one", () => {
-    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 0, damagedHeaders: 0, foreign: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 0, damagedHeaders: 0, foreign: 0, dropping: 0, bytesWritten: 12_600, erases: 3, resumed: false };
     expect(formatStatus({ ...snapshot, journal }, 65_000)).toBe(
       "[1m05s] backing-off | sampled 30 | buffered 9 | delivered 20 | dropped 1 | last upload 15s ago | next try in 4s" +
         " | journal held 9, recovered 540, corrupt 1, written 12.3 KB, erased 3 | last error timeout: no answer",
@@ -99,7 +99,7 @@ describe("run summary", () => {
   const run = { mode: "virtual" as const, deviceMs: 60_000, wallMs: 12.4 };
 
   it("carries the journal's figures and where the flash lives, only with a journal", () => {
-    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 6, damagedHeaders: 2, foreign: 0, dropping: 0, bytesWritten: 12_600, erases: 3 };
+    const journal = { sectors: 64, held: 9, recovered: 540, corruptSkipped: 1, corruptLost: 6, damagedHeaders: 2, foreign: 0, dropping: 0, bytesWritten: 12_600, erases: 3, resumed: false };
     expect(summarize({ ...snapshot, journal }, { ...run, flash: { file: "f.bin", bytes: 262_144 } }).journal).toEqual({
       file: "f.bin", flashBytes: 262_144, sectors: 64, recovered: 540, corruptSkipped: 1, corruptLost: 6, damagedHeaders: 2, foreign: 0, held: 9, bytesWritten: 12_600, erases: 3,
     });

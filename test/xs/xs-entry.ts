@@ -1,4 +1,4 @@
-// Entry of the conformance bundle: the scenarios, the reporting filters' and the set-up site's cases behind the
+// Entry of the conformance bundle: the scenarios (the sleep mode's among them), the reporting filters' and the set-up site's cases behind the
 // command protocol, for xsnap and Node, and a look at which host globals the engine offers.
 
 import { serveCommands } from "../../tools/xs/command-host.js";
@@ -10,6 +10,8 @@ import { runScenario } from "./scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 import { runSettingsScenario, SETTINGS_SCENARIOS } from "./settings-scenario.js";
 import { runSetupCase, SETUP_CASES } from "./setup-cases.js";
+import { runSleepScenario } from "./sleep-scenario.js";
+import { SLEEP_SCENARIOS } from "./sleep-scenarios.js";
 
 /** Globals a portable program might reach for; the device's host provides only the first two. */
 const HOST_GLOBALS = ["TextEncoder", "TextDecoder", "console", "setTimeout", "queueMicrotask", "structuredClone"];
@@ -24,6 +26,11 @@ serveCommands({
     const spec = JOURNAL_SCENARIOS[name as string];
     if (spec === undefined) throw new Error(`no journal scenario named ${String(name)}`);
     return runJournalScenario(spec);
+  },
+  sleep: (name) => {
+    const spec = SLEEP_SCENARIOS[name as string];
+    if (spec === undefined) throw new Error(`no sleep scenario named ${String(name)}`);
+    return runSleepScenario(spec);
   },
   moddable: (name) => {
     const spec = MODDABLE_SCENARIOS[name as string];
