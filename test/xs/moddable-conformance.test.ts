@@ -248,7 +248,7 @@ describe("setup: a token that is not one", () => {
     expect(r.problems.some((p) => p.startsWith("sampleIntervalMs: "))).toBe(true);
     expect(r.trace).toEqual([
       ...r.problems.map((p) => `0 warn: config: ${p}`),
-      "0 warn: agent: not started: no usable token; set the board up (set-up access point)",
+      "0 warn: agent: not started: no usable token; this build has no set-up page or settings store: give them to mcconfig",
     ]);
     expect(r.trace.filter((line) => line.includes(INVALID_TOKEN))).toEqual([]);
     expect(r.requests).toEqual([]);
