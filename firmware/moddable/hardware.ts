@@ -1,7 +1,8 @@
 /// <reference path="../moddable.d.ts" />
 // The hardware of an ESP32 board build: the ECMA-419 sensor drivers of the catalogue, the
-// board's default I2C bus and IO classes (embedded:provider/builtin), the flash module and the
-// reason for the last reset (ESP32's resetReason module).
+// board's default I2C bus and IO classes (embedded:provider/builtin), the flash module, the
+// reason for the last reset (ESP32's resetReason module) and deep sleep (ESP-IDF through XS FFI:
+// the FFI object is made at boot, not when this module is preloaded at build time).
 // The Linux simulator's manifest maps this module to hardware-sim.ts instead, because these
 // modules do not exist there. Policy when failing: a bare target without a default I2C bus
 // leaves `i2c` undefined, and the catalogue reports any I2C sensor as a configuration problem.
@@ -11,8 +12,10 @@ import BMP280 from "embedded:sensor/Barometer-Temperature/BMP280";
 import SHT3x from "embedded:sensor/Humidity-Temperature/SHT3x";
 import TMP117 from "embedded:sensor/Temperature/TMP117";
 import Flash from "flash";
+import FFI from "mc/ffi";
 import getResetReason from "resetReason";
 import type { Hardware } from "./boot.js";
+import { DeepSleep } from "./deep-sleep.js";
 
 const hardware: Hardware = {
   sensors: {
@@ -24,6 +27,7 @@ const hardware: Hardware = {
   },
   Flash,
   resetReason: () => getResetReason().string,
+  sleep: () => new DeepSleep(new FFI(), () => getResetReason().string),
 };
 
 export default hardware;

@@ -3,6 +3,7 @@ import { boot, type BootModules } from "../../firmware/moddable/boot.js";
 import { ACK } from "../../firmware/fakes/scripted-http.js";
 import { BOARD_VARIABLES, TOKEN } from "../support/fixtures.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
+import type { Sleep, WakeReason } from "../../firmware/ports.js";
 import {
   FakeNet,
   FakeNorFlash,
@@ -257,5 +258,56 @@ describe("boot: simulator run", () => {
     const options = FakeRequest.made[0].options;
     expect(options.secure).toMatchObject({ verify: true, certificate: { path: "ca.der" } });
     expect(options.headers.slice(0, 2)).toEqual(["Host", "127.0.0.1:8443"]);
+  });
+});
+
+describe("boot: deep sleep", () => {
+  /** A Sleep port that records what it is asked, as the chip's would before it powers down. */
+  function recordingSleep(reason: WakeReason): Sleep & { slept: number[] } {
+    const slept: number[] = [];
+    return { slept, wakeReason: () => reason, sleep: (ms) => void slept.push(ms) };
+  }
+
+  it("hands the agent the build's Sleep port, says at boot why it woke, and traces the status before every sleep", () => {
+    const sleep = recordingSleep("timer");
+    const result = boot(modules({ ...DEVICE }, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => sleep } }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(lines.find((l) => l.startsWith("info: boot:"))).toContain("; woke by timer\n");
+    expect(result.ports.sleep?.wakeReason()).toBe("timer");
+    timer.advance(12_000);
+    result.ports.sleep?.sleep(5_000);
+    expect(sleep.slept).toEqual([5_000]);
+    expect(lines[lines.length - 1]).toMatch(/^info: status: \[12s\] \w+ \| sampled 12 \|/);
+  });
+
+  it("with sleepAfterMs, stops the agent and sleeps a sample interval once nothing is on the wire", async () => {
+    const sleep = recordingSleep("power-on");
+    const result = boot(modules({ ...DEVICE, sleepAfterMs: "20000" }, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => sleep } }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    timer.advance(1);
+    FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
+    timer.advance(19_998);
+    expect(sleep.slept).toEqual([]);
+    // An upload went out at 10 s and is still on the wire at 20 s: the sleep waits for its answer.
+    expect(FakeRequest.made).toHaveLength(1);
+    timer.advance(5_000);
+    expect(sleep.slept).toEqual([]);
+    const ack = ACK();
+    if (!ack.ok) throw new Error("fixture");
+    FakeRequest.made[0].reply({ status: 200, body: textBody(new TextDecoder().decode(ack.response.body)) });
+    timer.advance(100);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sleep.slept).toEqual([]);
+    timer.advance(1_000);
+    expect(sleep.slept).toEqual([5_000]);
+    const sampled = result.agent.snapshot().sampled;
+    timer.advance(60_000);
+    expect(result.agent.snapshot().sampled).toBe(sampled);
+  });
+
+  it("refuses sleepAfterMs in a build without deep sleep", () => {
+    expect(boot(modules({ ...DEVICE, sleepAfterMs: "60000" })).ok).toBe(false);
+    expect(lines.join("\n")).toContain("error: config: sleepAfterMs: this build has no deep sleep");
   });
 });
