@@ -161,6 +161,11 @@ function refuse(logger: Logger, problems: string[]): BootResult {
 /** The journal's partition; a build without one runs without flash (readings live in RAM only). */
 function openFlash(FlashClass: FlashModule | undefined, partition: string, logger: Logger): Flash | undefined {
   if (FlashClass === undefined) return undefined;
+  // Asked first where the module can tell: a debug build reports every throw, caught or not.
+  if (FlashClass.has?.(partition) === false) {
+    logger.log("info", `flash: no partition "${partition}"; running without flash`);
+    return undefined;
+  }
   try {
     const flash = new ModdableFlash(new FlashClass(partition));
     logger.log("info", `flash: partition "${partition}", ${flash.sectorCount} sectors of ${flash.sectorSize} bytes`);

@@ -84,10 +84,14 @@ export class FileFlash implements FlashPartition {
 }
 
 /** The `flash` module's shape over files: `new Flash(partition)` opens the file the partition names. */
-export function fileFlashModule(File: FileModule): FlashModule {
+export function fileFlashModule(File: FileModule): FlashModule & Required<Pick<FlashModule, "has">> {
   return class extends FileFlash {
     constructor(partition: string) {
       super(File, partition);
+    }
+
+    static has(partition: string): boolean {
+      return partition.startsWith("/") && File.exists(partition);
     }
   };
 }

@@ -15,7 +15,7 @@ import Flash from "flash";
 import FFI from "mc/ffi";
 import getResetReason from "resetReason";
 import type { Hardware } from "./boot.js";
-import { DeepSleep } from "./deep-sleep.js";
+import { DeepSleep, type SleepNatives } from "./deep-sleep.js";
 
 const hardware: Hardware = {
   sensors: {
@@ -27,7 +27,18 @@ const hardware: Hardware = {
   },
   Flash,
   resetReason: () => getResetReason().string,
-  sleep: () => new DeepSleep(new FFI(), () => getResetReason().string),
+  // Each function named rather than the FFI object handed whole: the simulator's build, which
+  // type-checks this file through main.ts, has no ffi section and sees the SDK's untyped mc/ffi.
+  sleep: () => {
+    const ffi = new FFI();
+    const natives: SleepNatives = {
+      esp_sleep_enable_timer_wakeup: (microseconds) => ffi.esp_sleep_enable_timer_wakeup(microseconds),
+      esp_sleep_get_wakeup_cause: () => ffi.esp_sleep_get_wakeup_cause(),
+      esp_wifi_stop: () => ffi.esp_wifi_stop(),
+      esp_deep_sleep_start: () => ffi.esp_deep_sleep_start(),
+    };
+    return new DeepSleep(natives, () => getResetReason().string);
+  },
 };
 
 export default hardware;

@@ -5,13 +5,16 @@
 // on the wire and checks every reading: sampled = delivered + dropped + buffered on the device,
 // every delivered reading stored exactly once. The device's trace goes to stderr as it comes; the
 // last line on stdout is one JSON object with the counts, exceptions and XS memory figures.
+// With --flash the journal lives in a file standing in for the partition; the firmware's emulated
+// deep sleep then ends a run of mcsim, which this command starts again after the sleep, on the same
+// file; the verdict counts across those boots (--sleep-after makes the firmware sleep).
 // Exit codes: 0 all accounted for; 1 a reading lost or doubled, an XS exception, nothing
 // delivered, or the build or the simulator failed; 2 bad options, or no SDK or Xvfb here.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,14 +23,16 @@ import { redactTokens } from "../../firmware/core/config.js";
 import { formatDuration } from "../../firmware/core/status.js";
 import { parseDuration } from "../duration.js";
 import { buildDir, findSdk, onPath, REPO, run, tail } from "./sdk.js";
-import { Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
+import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
 
 /** Status lines every 10 s: the run ends at the first one after --duration with nothing on the wire. */
 const STATUS_INTERVAL_MS = 10_000;
 /** How long to wait past --duration for that line: a status interval plus the agent's request timeout. */
 const CLOSING_LIMIT_MS = STATUS_INTERVAL_MS + 30_000 + 10_000;
 /** Settings this command gives the build itself. */
-const OWN_KEYS = ["token", "host", "port", "customCa", "statusIntervalMs"];
+const OWN_KEYS = ["token", "host", "port", "customCa", "statusIntervalMs", "flashPartition", "sleepAfterMs"];
+/** The flash file's size with --flash: 64 sectors of 4 KB, as a small partition. */
+const FLASH_BYTES = 64 * 4096;
 
 function duration(text: string): number {
   const ms = parseDuration(text);
@@ -56,13 +61,23 @@ const program = new Command("firmware:sim")
       .argParser((text: string, previous: string[]) => [...previous, text])
       .default([], "none"),
   )
+  .option("--flash", "journal to a flash partition kept in a file (64 x 4 KB), across the emulated deep sleeps")
+  .addOption(
+    new Option("--sleep-after <time>", "the firmware deep-sleeps a sample interval after this much uptime (emulated: mcsim is started again); implies --flash").argParser(
+      (text: string) => {
+        const ms = parseDuration(text);
+        if (ms === undefined || ms < 1000) throw new InvalidArgumentError("must be a duration of at least 1s, like 30s.");
+        return ms;
+      },
+    ),
+  )
   .option("-q, --quiet", "do not echo the device's trace")
   // Commander quotes a refused argument: a token given with --set must not be printed whole.
   .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program.parse();
-const options = program.opts<{ duration: number; set: string[]; quiet?: boolean }>();
+const options = program.opts<{ duration: number; set: string[]; flash?: boolean; sleepAfter?: number; quiet?: boolean }>();
 const refused = options.set.map(settingProblem).filter((p) => p !== undefined);
 if (refused.length > 0) program.error(`error: ${refused.join("; ")}`);
 
@@ -87,11 +102,16 @@ const dataDir = mkdtempSync(join(tmpdir(), "firmware-sim-store-"));
 const endpoint = await startEndpoint({ dataDir, identityDir: join(REPO, ".tago-local"), devices: [{ token }], port: 0 });
 if (endpoint.caNotice !== undefined) say(`WARNING: ${endpoint.caNotice}`);
 const children: ChildProcess[] = [];
+// The partition's file, erased (0xFF) as a new chip's: it outlives each run of mcsim.
+const flashDir = options.flash === true || options.sleepAfter !== undefined ? mkdtempSync(join(tmpdir(), "firmware-sim-flash-")) : undefined;
+const flashFile = flashDir === undefined ? undefined : join(flashDir, "journal.flash");
+if (flashFile !== undefined) writeFileSync(flashFile, new Uint8Array(FLASH_BYTES).fill(0xff));
 
 async function cleanUp(): Promise<void> {
   for (const child of children) child.kill("SIGKILL");
   await endpoint.close();
   rmSync(dataDir, { recursive: true, force: true });
+  if (flashDir !== undefined) rmSync(flashDir, { recursive: true, force: true });
 }
 
 async function fail(reason: string, output?: string): Promise<never> {
@@ -105,6 +125,8 @@ async function fail(reason: string, output?: string): Promise<never> {
 const out = buildDir("sim");
 mkdirSync(out, { recursive: true });
 const settings = [`token=${token}`, `port=${endpoint.port}`, `statusIntervalMs=${STATUS_INTERVAL_MS}`, ...options.set];
+if (flashFile !== undefined) settings.push(`flashPartition=${flashFile}`);
+if (options.sleepAfter !== undefined) settings.push(`sleepAfterMs=${options.sleepAfter}`);
 say(`building manifests/simulator-local with ${join(sdk.bin, "mcconfig")} (a first build takes a few minutes)`);
 const built = Date.now();
 const build = await run("mcconfig", ["-d", "-m", "-p", "lin", "-t", "build", "-o", out, ...settings], {
@@ -145,20 +167,47 @@ function startXvfb(): Promise<string> {
 }
 
 const display = await startXvfb().catch((e: Error) => fail(e.message));
-const sim = spawn(stdbuf, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
-  env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: String(await closedPort()) },
-  stdio: ["ignore", "pipe", "pipe"],
-});
-children.push(sim);
+const xsbugPort = String(await closedPort());
 const started = Date.now();
 say(`running for ${formatDuration(options.duration)} on mcsim (display ${display}) against ${endpoint.url}`);
 
 const instruments = new Instruments();
 const memory = new MemoryLog(options.duration);
 const exceptions: string[] = [];
+/** The last status of each boot that ended in a deep sleep. */
+const slept: DeviceStatus[] = [];
 let last: DeviceStatus | undefined;
 let closingSince: number | undefined;
 let finished = false;
+let sim: ChildProcess | undefined = startSim();
+
+/** A boot: mcsim on the app, its trace read line by line. */
+function startSim(): ChildProcess {
+  const child = spawn(stdbuf as string, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
+    env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: xsbugPort },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream as NodeJS.ReadableStream }).on("line", onLine);
+  child.on("exit", (code, signal) => {
+    if (child === sim) void finish(`mcsim exited (${signal ?? `code ${code}`}) before the run ended`);
+  });
+  return child;
+}
+
+/** The firmware went to (emulated) deep sleep: this boot is over; the next starts after the sleep. */
+function sleepThenWake(ms: number): void {
+  if (last === undefined) return void finish("the firmware slept without tracing its status first");
+  slept.push(last);
+  last = undefined;
+  const asleep = sim;
+  sim = undefined;
+  asleep?.kill("SIGKILL");
+  if (closingSince !== undefined) return void finish();
+  setTimeout(() => {
+    if (!finished) sim = startSim();
+  }, ms);
+}
 
 const closing = setTimeout(() => (closingSince = Date.now()), options.duration);
 const limit = setInterval(() => {
@@ -176,20 +225,20 @@ function onLine(line: string): void {
   if (!options.quiet) console.error(`[${formatDuration(elapsed)}] ${redactTokens(line)}`);
   if (isException(line)) exceptions.push(line);
   if (line.includes("agent: not started")) void finish("the firmware refused its settings (see the error: config: lines)");
+  const sleepMs = emulatedSleepMs(line);
+  if (sleepMs !== undefined) return sleepThenWake(sleepMs);
   const status = parseStatus(line);
   if (status === undefined) return;
   last = status;
   if (closingSince !== undefined && status.state !== "uploading" && status.onTheWire === 0) void finish();
 }
 
-for (const stream of [sim.stdout, sim.stderr]) createInterface({ input: stream }).on("line", onLine);
-sim.on("exit", (code, signal) => void finish(`mcsim exited (${signal ?? `code ${code}`}) before the run ended`));
 process.on("SIGINT", () => (closingSince === undefined ? (closingSince = Date.now()) : void finish("interrupted")));
 
 async function finish(problem?: string): Promise<void> {
   if (finished) return;
   finished = true;
-  sim.kill("SIGKILL");
+  sim?.kill("SIGKILL");
   clearTimeout(closing);
   clearInterval(limit);
   const elapsed = Date.now() - started;
@@ -200,9 +249,10 @@ async function finish(problem?: string): Promise<void> {
 
   const problems = problem === undefined ? [] : [problem];
   const summary: Record<string, unknown> = { durationMs: elapsed, settings: options.set };
-  if (last === undefined) problems.push("the device traced no status line");
+  const boots = last === undefined ? slept : [...slept, last];
+  if (boots.length === 0) problems.push("the device traced no status line");
   else {
-    const v = verdict(last, records);
+    const v = verdict(acrossBoots(boots), records);
     Object.assign(summary, v);
     if (v.lost > 0) problems.push(`${v.lost} readings lost`);
     if (v.doubled > 0) problems.push(`${v.doubled} readings stored twice`);
@@ -212,7 +262,7 @@ async function finish(problem?: string): Promise<void> {
   // Records stored per variable: the sensors' and the agent's health telemetry (agent_*).
   const variables: Record<string, number> = {};
   for (const r of records) variables[r.variable] = (variables[r.variable] ?? 0) + 1;
-  Object.assign(summary, { exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
+  Object.assign(summary, { boots: boots.length, sleeps: slept.length, exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
   summary.ok = problems.length === 0;
   if (problems.length > 0) say(`FAILED: ${problems.join("; ")}`);
   console.log(JSON.stringify(summary));

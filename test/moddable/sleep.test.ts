@@ -119,6 +119,15 @@ describe("FileFlash (the simulator's partition in a file)", () => {
     expect(() => new FileFlash(fs.File, PATH)).toThrow("holds 5000 bytes, not a whole number of 4096-byte sectors");
   });
 
+  it("tells the boot whether the partition's file is there, without throwing", () => {
+    const fs = new FakeFiles();
+    const Flash = fileFlashModule(fs.File);
+    expect(Flash.has("journal")).toBe(false);
+    expect(Flash.has(PATH)).toBe(false);
+    erasedFile(fs, 4);
+    expect(Flash.has(PATH)).toBe(true);
+  });
+
   it("behaves as NOR flash: a write clears bits only, an erase sets a sector to 0xFF", () => {
     const fs = new FakeFiles();
     erasedFile(fs, 4);
