@@ -45,14 +45,14 @@ const START_WALL_MS = Date.UTC(2026, 0, 1);
 const GOAL_RATIO = 20;
 const GOAL_DAYS = 365;
 
-export const DEFAULT_RUNS: Partial<Record<Pattern, DeviceRun>> = { sleep: SLEEP_RUN, alwaysOn: alwaysOnRun, baseline: baselineRun };
+const DEFAULT_RUNS: Partial<Record<Pattern, DeviceRun>> = { sleep: SLEEP_RUN, alwaysOn: alwaysOnRun, baseline: baselineRun };
 
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
 
-export function figures(energy: Energy): Figures {
+function figures(energy: Energy): Figures {
   return { averageMa: round(energy.averageMa, 4), mAhPerDay: round(energy.mAhPerDay, 3), days: round(energy.days, 1) };
 }
 

@@ -60,7 +60,7 @@ function timedCounts(counts: PhaseCounts): Record<TimedPhaseName, number> {
   };
 }
 
-export function countsProblems(counts: PhaseCounts): string[] {
+function countsProblems(counts: PhaseCounts): string[] {
   return Object.entries(counts)
     .filter(([, value]) => typeof value !== "number" || !Number.isFinite(value) || value < 0)
     .map(([key, value]) => `${key}: must be a count at least 0 (got ${String(value)})`);
