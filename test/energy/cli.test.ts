@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runModel } from "../../tools/energy/model.js";
 import { DEFAULT_PROFILE } from "../../tools/energy/profile.js";
-import type { PhaseCounts } from "../../tools/energy/replay.js";
+import type { RunCounts } from "../../tools/energy/replay.js";
 import { alwaysOnRun, baselineRun } from "../../tools/energy/runs.js";
+import type { PhaseCounts } from "../../host-sim/device/phase-counts.js";
 import { cli, scriptCommand } from "../e2e/cli-process.js";
 
 const HOUR = 3_600_000;
@@ -57,19 +58,37 @@ describe("npm run energy", () => {
 describe("the runs", () => {
   it("count the baseline's phases wake by wake, and the agent's always-on", async () => {
     const { results } = await runModel({ profile: DEFAULT_PROFILE, batteryMah: 2500, durationMs: HOUR, sampleIntervalMs: 60_000, uploadIntervalMs: HOUR, runs: { alwaysOn: alwaysOnRun, baseline: baselineRun } });
-    const baseline = results.baseline?.counts as PhaseCounts;
+    const baseline = results.baseline?.counts as RunCounts;
     // A wake a minute: a boot, a join, a sample of three readings, each posted on its own connection.
-    expect(baseline).toMatchObject({ durationMs: HOUR, boots: 60, wifiJoins: 60, samples: 60, requests: 180, tlsHandshakes: 180, idleMs: 0 });
-    expect(baseline.sleepMs + baseline.awakeMs).toBe(HOUR);
+    expect(baseline).toMatchObject({ deviceMs: HOUR, boots: 60, wifiJoins: 60, samples: 60, requests: 180, tlsHandshakes: 180, idleMs: 0 });
+    expect(baseline.awakeMs).toHaveLength(60);
+    expect(baseline.sleepMs + baseline.awakeMs.reduce((sum, ms) => sum + ms, 0)).toBe(HOUR);
     expect(baseline.bytesReceived).toBeGreaterThan(0);
-    const alwaysOn = results.alwaysOn?.counts as PhaseCounts;
+    const alwaysOn = results.alwaysOn?.counts as RunCounts;
     // Samples at start and every minute; the first upload an hour in.
-    expect(alwaysOn).toMatchObject({ boots: 1, wifiJoins: 1, samples: 61, requests: 1, tlsHandshakes: 1, sleepMs: 0, idleMs: HOUR });
+    expect(alwaysOn).toMatchObject({ boots: 1, wifiJoins: 1, samples: 61, requests: 1, tlsHandshakes: 1, awakeMs: [HOUR], sleepMs: 0, idleMs: HOUR });
     expect(alwaysOn.bytesSent).toBeGreaterThan(60 * 3 * 50);
   });
 
   it("judge the goal once the sleep mode's run is there", async () => {
-    const sleep: PhaseCounts = { durationMs: HOUR, boots: 60, samples: 60, wifiJoins: 1, tlsHandshakes: 1, requests: 1, bytesSent: 20_000, bytesReceived: 300, awakeMs: 60 * 50, sleepMs: HOUR - 60 * 50, idleMs: 0 };
+    // As the host simulator's sleep-mode run gives them (host-sim/device/phase-counts.ts), whole.
+    const sleep: PhaseCounts = {
+      mode: "sleep",
+      deviceMs: HOUR,
+      boots: 60,
+      wakes: 59,
+      awakeMs: Array.from({ length: 60 }, () => 50),
+      samples: 60,
+      readings: 180,
+      wifiJoins: 1,
+      tlsHandshakes: 1,
+      requests: 1,
+      bytesSent: 20_000,
+      bytesReceived: 300,
+      sleepMs: HOUR - 60 * 50,
+      idleMs: 0,
+      flashBytesRead: Array.from({ length: 60 }, () => 832),
+    };
     const { summary } = await runModel({ profile: DEFAULT_PROFILE, batteryMah: 2500, durationMs: HOUR, sampleIntervalMs: 60_000, uploadIntervalMs: HOUR, runs: { sleep: () => Promise.resolve(sleep), baseline: baselineRun } });
     const goal = summary.goal as { sleepVsBaseline: number; met: boolean; sleepDays: number };
     const days = (summary.sleep as { days: number }).days;

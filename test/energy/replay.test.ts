@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PROFILE, type PowerProfile } from "../../tools/energy/profile.js";
-import { replay, type PhaseCounts } from "../../tools/energy/replay.js";
+import { replay, type RunCounts } from "../../tools/energy/replay.js";
 
 const HOUR = 3_600_000;
 
@@ -23,8 +23,8 @@ const PROFILE: PowerProfile = {
   deepSleep: { ma: 0.01 },
 };
 
-const nothing: PhaseCounts = {
-  durationMs: 0,
+const nothing: RunCounts = {
+  deviceMs: 0,
   boots: 0,
   samples: 0,
   wifiJoins: 0,
@@ -32,14 +32,14 @@ const nothing: PhaseCounts = {
   requests: 0,
   bytesSent: 0,
   bytesReceived: 0,
-  awakeMs: 0,
+  awakeMs: [],
   sleepMs: 0,
   idleMs: 0,
 };
 
 describe("replay", () => {
   it("charges an hour idle at the idle current", () => {
-    const e = replay({ ...nothing, durationMs: HOUR, idleMs: HOUR }, PROFILE, 2500);
+    const e = replay({ ...nothing, deviceMs: HOUR, idleMs: HOUR }, PROFILE, 2500);
     expect(e.averageMa).toBeCloseTo(30, 10);
     expect(e.mAhPerDay).toBeCloseTo(720, 10);
     expect(e.days).toBeCloseTo(2500 / 720, 10);
@@ -48,7 +48,7 @@ describe("replay", () => {
 
   it("charges each counted phase at its duration and current, taken out of deep sleep", () => {
     // One wake an hour: boot, sample, join + DHCP, one handshake, one request of 2 KB out, 1 KB back.
-    const counts: PhaseCounts = { ...nothing, durationMs: HOUR, boots: 1, samples: 1, wifiJoins: 1, tlsHandshakes: 1, requests: 1, bytesSent: 2048, bytesReceived: 1024, sleepMs: HOUR };
+    const counts: RunCounts = { ...nothing, deviceMs: HOUR, boots: 1, samples: 1, wifiJoins: 1, tlsHandshakes: 1, requests: 1, bytesSent: 2048, bytesReceived: 1024, sleepMs: HOUR };
     const e = replay(counts, PROFILE, 2500);
     // mA·ms: boot 10,000, sample 1,000, join 100,000, DHCP 40,000, TLS 100,000, wait 20,000, send 4,000, receive 1,000.
     const phases = 10_000 + 1_000 + 100_000 + 40_000 + 100_000 + 20_000 + 4_000 + 1_000;
@@ -63,23 +63,32 @@ describe("replay", () => {
   });
 
   it("takes the phases' time out of idle when the run never sleeps, and charges awake time apart", () => {
-    const counts: PhaseCounts = { ...nothing, durationMs: HOUR, requests: 4, tlsHandshakes: 4, awakeMs: 1000, idleMs: HOUR - 1000 };
+    // A minute of the hour awake but not idle (a boot of the host simulator's, awake all along).
+    const counts: RunCounts = { ...nothing, deviceMs: HOUR, requests: 4, tlsHandshakes: 4, awakeMs: [HOUR], idleMs: HOUR - 1000 };
     const e = replay(counts, PROFILE, 2500);
     const phaseMs = 4 * (2000 + 250);
     const charge = 4 * (2000 * 50 + 250 * 80) + 1000 * 20 + (HOUR - 1000 - phaseMs) * 30;
     expect(e.averageMa).toBeCloseTo(charge / HOUR, 10);
     expect(e.breakdown.awake).toBeCloseTo((1000 * 20) / HOUR, 12);
+    expect(e.awakeMs).toBe(1000);
+  });
+
+  it("charges every boot's time awake in a sleeping run at the awake current", () => {
+    const counts: RunCounts = { ...nothing, deviceMs: HOUR, awakeMs: [30, 50, 20], sleepMs: HOUR - 100 };
+    const e = replay(counts, PROFILE, 2500);
+    expect(e.awakeMs).toBe(100);
+    expect(e.averageMa).toBeCloseTo((100 * 20 + (HOUR - 100) * 0.01) / HOUR, 10);
   });
 
   it("lengthens the run when its phases outlast its background, rather than charging negative time", () => {
-    const counts: PhaseCounts = { ...nothing, durationMs: 1000, wifiJoins: 2, sleepMs: 1000 };
+    const counts: RunCounts = { ...nothing, deviceMs: 1000, wifiJoins: 2, sleepMs: 1000 };
     const e = replay(counts, PROFILE, 2500);
     expect(e.breakdown.deepSleep).toBe(0);
     expect(e.averageMa).toBeCloseTo((2 * 1000 * 100 + 2 * 500 * 80) / 3000, 10);
   });
 
   it("gives the days on a battery in proportion to its charge", () => {
-    const counts: PhaseCounts = { ...nothing, durationMs: HOUR, boots: 60, samples: 60, sleepMs: HOUR };
+    const counts: RunCounts = { ...nothing, deviceMs: HOUR, boots: 60, samples: 60, sleepMs: HOUR };
     const small = replay(counts, DEFAULT_PROFILE, 1000);
     const large = replay(counts, DEFAULT_PROFILE, 2500);
     expect(large.days / small.days).toBeCloseTo(2.5, 10);
@@ -87,6 +96,8 @@ describe("replay", () => {
   });
 
   it("refuses counts that are not counts, naming them", () => {
-    expect(() => replay({ ...nothing, requests: -1, sleepMs: Number.NaN }, PROFILE, 2500)).toThrow(/requests: must be a count at least 0 .*sleepMs/);
+    expect(() => replay({ ...nothing, requests: -1, sleepMs: Number.NaN, awakeMs: [5, -2] }, PROFILE, 2500)).toThrow(
+      /requests: must be a count at least 0 .*sleepMs: .*awakeMs\[1\]: must be a count at least 0 \(got -2\)/,
+    );
   });
 });

@@ -96,7 +96,7 @@ function row(name: string, r: PatternResult): string {
     String(c.requests).padStart(9),
     kb(c.bytesSent).padStart(9),
     kb(c.bytesReceived).padStart(9),
-    (c.awakeMs / 1000).toFixed(1).padStart(8),
+    (e.awakeMs / 1000).toFixed(1).padStart(8),
     hours(c.sleepMs).padStart(8),
     hours(c.idleMs).padStart(7),
     e.averageMa.toFixed(4).padStart(9),
@@ -126,7 +126,7 @@ try {
   for (const pattern of PATTERNS) {
     const r = results[pattern];
     if (r === undefined) continue;
-    const perDay = 86_400_000 / r.counts.durationMs;
+    const perDay = 86_400_000 / r.counts.deviceMs;
     const parts = Object.entries(r.energy.breakdown)
       .filter(([, mAh]) => mAh > 0)
       .sort((a, b) => b[1] - a[1])

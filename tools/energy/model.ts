@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEndpoint } from "../../host-sim/endpoint/server.js";
 import type { PowerProfile } from "./profile.js";
-import { replay, type Energy, type PhaseCounts } from "./replay.js";
+import { replay, type Energy, type RunCounts } from "./replay.js";
 import { alwaysOnRun, baselineRun, SLEEP_RUN, type DeviceRun } from "./runs.js";
 
 export const PATTERNS = ["sleep", "alwaysOn", "baseline"] as const;
@@ -30,7 +30,7 @@ export interface Figures {
 }
 
 export interface PatternResult {
-  counts: PhaseCounts;
+  counts: RunCounts;
   energy: Energy;
 }
 

@@ -4,33 +4,17 @@
 // a run keeps stands still while a request is on the wire; the rest of the run is charged at the
 // background's current. Charges are in mA·ms until the end.
 
+import type { PhaseCounts } from "../../host-sim/device/phase-counts.js";
 import type { PowerProfile, TimedPhaseName } from "./profile.js";
 
+/** The phase counts the replay reads, beside `awakeMs`. */
+const COUNTED = ["deviceMs", "boots", "samples", "wifiJoins", "tlsHandshakes", "requests", "bytesSent", "bytesReceived", "sleepMs", "idleMs"] as const;
+
 /**
- * What a virtual run of a device did, counted the same way for every pattern. (C1's sleep mode
- * brings its own run; until its type is merged this is the shape the model replays.)
+ * What the replay needs of a run's phase counts (host-sim/device/phase-counts.ts, which the host
+ * simulator's runs give whole): the baseline's run, which no agent makes, gives just these.
  */
-export interface PhaseCounts {
-  /** Device time the run covered. */
-  durationMs: number;
-  /** Boots: power-on, resets and deep-sleep wakes. */
-  boots: number;
-  /** Samples taken (every sensor read once). */
-  samples: number;
-  /** Wi-Fi joins, each with a DHCP lease. */
-  wifiJoins: number;
-  tlsHandshakes: number;
-  requests: number;
-  /** Bytes on the wire before TLS: request heads and bodies, answer heads and bodies. */
-  bytesSent: number;
-  bytesReceived: number;
-  /** Device time awake with the radio off, beyond the counted phases. */
-  awakeMs: number;
-  /** Device time in deep sleep. */
-  sleepMs: number;
-  /** Device time idle with Wi-Fi associated (always-on between phases). */
-  idleMs: number;
-}
+export type RunCounts = Pick<PhaseCounts, (typeof COUNTED)[number] | "awakeMs">;
 
 /** Charge by phase, in mAh over the run. */
 export type Breakdown = Record<TimedPhaseName | "awake" | "idle" | "deepSleep", number>;
@@ -41,13 +25,15 @@ export interface Energy {
   /** Days on the battery. */
   days: number;
   breakdown: Breakdown;
+  /** Device time charged as awake: awake, not idle, beyond the counted phases. */
+  awakeMs: number;
 }
 
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_DAY = 86_400_000;
 
 /** The phases a run counts, each with how many times (or KB) it happened. */
-function timedCounts(counts: PhaseCounts): Record<TimedPhaseName, number> {
+function timedCounts(counts: RunCounts): Record<TimedPhaseName, number> {
   return {
     boot: counts.boots,
     sample: counts.samples,
@@ -60,14 +46,19 @@ function timedCounts(counts: PhaseCounts): Record<TimedPhaseName, number> {
   };
 }
 
-function countsProblems(counts: PhaseCounts): string[] {
-  return Object.entries(counts)
+/** The counts the replay uses that are not counts (a run's other figures are not its to judge). */
+function countsProblems(counts: RunCounts): string[] {
+  const fields: Array<[string, number]> = [
+    ...COUNTED.map((key): [string, number] => [key, counts[key]]),
+    ...counts.awakeMs.map((ms, i): [string, number] => [`awakeMs[${i}]`, ms]),
+  ];
+  return fields
     .filter(([, value]) => typeof value !== "number" || !Number.isFinite(value) || value < 0)
     .map(([key, value]) => `${key}: must be a count at least 0 (got ${String(value)})`);
 }
 
 /** Replays `counts` against `profile`; `batteryMah` is the usable charge of the battery. */
-export function replay(counts: PhaseCounts, profile: PowerProfile, batteryMah: number): Energy {
+export function replay(counts: RunCounts, profile: PowerProfile, batteryMah: number): Energy {
   const problems = countsProblems(counts);
   if (problems.length > 0) throw new RangeError(`phase counts: ${problems.join("; ")}`);
   const phases = timedCounts(counts);
@@ -82,10 +73,12 @@ export function replay(counts: PhaseCounts, profile: PowerProfile, batteryMah: n
   const fromSleep = Math.min(counts.sleepMs, phaseMs);
   const sleepMs = counts.sleepMs - fromSleep;
   const idleMs = Math.max(0, counts.idleMs - (phaseMs - fromSleep));
-  charge.awake = counts.awakeMs * profile.awake.ma;
+  // Time awake that was not idle (always-on counts its whole run as both).
+  const awakeMs = Math.max(0, counts.awakeMs.reduce((sum, ms) => sum + ms, 0) - counts.idleMs);
+  charge.awake = awakeMs * profile.awake.ma;
   charge.idle = idleMs * profile.idle.ma;
   charge.deepSleep = sleepMs * profile.deepSleep.ma;
-  const totalMs = phaseMs + counts.awakeMs + sleepMs + idleMs;
+  const totalMs = phaseMs + awakeMs + sleepMs + idleMs;
   let total = 0;
   for (const key of Object.keys(charge) as (keyof Breakdown)[]) {
     total += charge[key];
@@ -93,5 +86,5 @@ export function replay(counts: PhaseCounts, profile: PowerProfile, batteryMah: n
   }
   const averageMa = totalMs > 0 ? total / totalMs : 0;
   const mAhPerDay = (averageMa * MS_PER_DAY) / MS_PER_HOUR;
-  return { averageMa, mAhPerDay, days: mAhPerDay > 0 ? batteryMah / mAhPerDay : Infinity, breakdown: charge };
+  return { averageMa, mAhPerDay, days: mAhPerDay > 0 ? batteryMah / mAhPerDay : Infinity, breakdown: charge, awakeMs };
 }

@@ -16,7 +16,7 @@ import { SimulatedDevice } from "../../host-sim/device/device.js";
 import { NodeHttpClient } from "../../host-sim/ports/node-http.js";
 import { TrackingHttp } from "../../host-sim/ports/tracking-http.js";
 import { CountingHttp, countingSensors } from "./counting.js";
-import type { PhaseCounts } from "./replay.js";
+import type { RunCounts } from "./replay.js";
 
 export interface RunSetup {
   durationMs: number;
@@ -33,7 +33,7 @@ export interface RunSetup {
   useClock(trueWallMs: () => number): void;
 }
 
-export type DeviceRun = (setup: RunSetup) => Promise<PhaseCounts>;
+export type DeviceRun = (setup: RunSetup) => Promise<RunCounts>;
 
 const HOST = "127.0.0.1";
 const quiet: Logger = { log: () => undefined };
@@ -73,7 +73,7 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
   const s = device.agent.snapshot();
   if (s.delivered === 0) throw new Error(`always-on run: nothing delivered (${s.lastError ?? "no error"})`);
   return {
-    durationMs: setup.durationMs,
+    deviceMs: setup.durationMs,
     boots: device.boots,
     samples,
     // Joined at boot and kept: the network never drops in this run.
@@ -82,7 +82,8 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
     requests: counted.requests,
     bytesSent: counted.bytesSent,
     bytesReceived: counted.bytesReceived,
-    awakeMs: 0,
+    // Awake and idle all along, as the host simulator counts an always-on run.
+    awakeMs: [setup.durationMs],
     sleepMs: 0,
     idleMs: setup.durationMs,
   };
@@ -99,7 +100,7 @@ export const baselineRun: DeviceRun = async (setup) => {
   const http = new CountingHttp(tracking);
   let samples = 0;
   let boots = 0;
-  let awakeMs = 0;
+  const awakeMs: number[] = [];
   let clock = new VirtualClock({ wallStartMs: setup.startWallMs, trusted: true });
   setup.useClock(() => clock.wallMs());
   try {
@@ -119,13 +120,13 @@ export const baselineRun: DeviceRun = async (setup) => {
           throw new Error("baseline run: readings waiting and nothing scheduled");
         }
       }
-      awakeMs += clock.monotonicMs();
+      awakeMs.push(clock.monotonicMs());
     }
   } finally {
     transport.close();
   }
   return {
-    durationMs: setup.durationMs,
+    deviceMs: setup.durationMs,
     boots,
     samples,
     wifiJoins: boots,
@@ -134,13 +135,15 @@ export const baselineRun: DeviceRun = async (setup) => {
     bytesSent: http.bytesSent,
     bytesReceived: http.bytesReceived,
     awakeMs,
-    sleepMs: setup.durationMs - awakeMs,
+    sleepMs: setup.durationMs - awakeMs.reduce((sum, ms) => sum + ms, 0),
     idleMs: 0,
   };
 };
 
 /**
- * The agent in sleep mode: the host simulator's run of it (its wakes as power cycles on the
- * virtual clock). Undefined until that mode is merged; the model then reports it as pending.
+ * The agent in sleep mode: the host simulator's run of it, its wakes power cycles on the virtual
+ * clock (a SimulatedDevice configured `mode: "sleep"`, `uploadEvery` the upload interval over the
+ * sample interval, and its `phaseCounts()` after `stop()`). Undefined until that mode is merged;
+ * the model reports it pending meanwhile.
  */
 export const SLEEP_RUN: DeviceRun | undefined = undefined;
