@@ -43,8 +43,8 @@ export class EmulatedSleep implements Sleep {
     }
     this.logger.log(
       "info",
-      `${EMULATED_SLEEP} ${ms} ms (the Linux simulator has none): this run ends here and is started again after it, ` +
-        "with RAM lost and the journal's file carrying the readings",
+      `${EMULATED_SLEEP} ${ms} ms (the Linux simulator has none): this run ends here; npm run firmware:sim starts it again ` +
+        "after the sleep, with RAM lost and the journal's file carrying the readings",
     );
     this.halt();
   }
