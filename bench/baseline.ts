@@ -50,7 +50,8 @@ export class Baseline {
     this.ports.timers.set(tick, this.options.sampleIntervalMs);
   }
 
-  private sample(): void {
+  /** Reads every sensor once and queues its readings: the sample timer's work, or a deep-sleep device's one sample a wake. */
+  sample(): void {
     const wall = this.ports.clock.wallMs();
     const time = new Date(wall).toISOString();
     const group = wall.toString(36);

@@ -12,7 +12,7 @@ import { Agent, ConfigError } from "../core/agent.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "../core/config.js";
 import { SettingsLayers } from "../core/settings-layers.js";
 import { formatStatus } from "../core/status.js";
-import type { Flash, Logger, Ports, Random } from "../ports.js";
+import type { Flash, Logger, Ports, Random, Sleep } from "../ports.js";
 import { ModdableClock, type TimeModule } from "./clock.js";
 import { ModdableFlash, type FlashModule } from "./flash.js";
 import { ModdableHealth, type InstrumentationModule } from "./health.js";
@@ -30,7 +30,7 @@ import { trustSettings, type ResourceModule } from "./trust.js";
 import { HOST_LINK, WIFI_BACKOFF, WiFiLink, type NetModule, type WiFiModule } from "./wifi.js";
 import { errorMessage } from "../core/text.js";
 
-/** What a build offers beyond the common modules: sensor drivers and, on devices, flash, the reset reason, the BOOT button and a restart. */
+/** What a build offers beyond the common modules: sensor drivers and, on devices, flash, the reset reason, the BOOT button, a restart and deep sleep. */
 export interface Hardware {
   sensors: SensorHardware;
   Flash?: FlashModule;
@@ -39,6 +39,8 @@ export interface Hardware {
   bootButtonHeld?: () => boolean;
   /** Restarts the board, ending set-up (ESP32: System.restart). */
   restart?: () => void;
+  /** Deep sleep, or its emulation beside the journal's partition; undefined where neither can be. */
+  sleep?: (context: { flashPartition: string; logger: Logger }) => Sleep | undefined;
 }
 
 export interface BootModules {
@@ -136,8 +138,20 @@ export function boot(modules: BootModules): BootResult {
   };
   const flash = openFlash(modules.hardware.Flash, host.flashPartition, logger);
   if (flash !== undefined) ports.flash = flash;
-
+  const sleep = modules.hardware.sleep?.({ flashPartition: host.flashPartition, logger });
+  if (host.sleepAfterMs > 0 && sleep === undefined) return refuse(logger, ["sleepAfterMs: this build has no deep sleep (the simulator emulates it only beside its flash file)"]);
   let agent: Agent;
+  if (sleep !== undefined) {
+    // The last status before RAM is lost: a serial console's (and firmware:sim's) account of the wake.
+    ports.sleep = {
+      wakeReason: () => sleep.wakeReason(),
+      sleep: (ms) => {
+        logger.log("info", `status: ${formatStatus(agent.snapshot(), clock.monotonicMs())}`);
+        sleep.sleep(ms);
+      },
+    };
+  }
+
   try {
     agent = new Agent(config, ports, layers);
   } catch (e) {
@@ -147,7 +161,8 @@ export function boot(modules: BootModules): BootResult {
 
   const network = host.wifi === undefined ? "host" : `wifi "${host.wifi.ssid}"`;
   const time = host.clock === "sntp" ? `sntp ${host.sntpHosts.join(", ")}` : "host";
-  logger.log("info", `boot: sensors ${sensors.sensors.map((s) => s.name).join(", ")}; network ${network}; clock ${time}`);
+  const wake = sleep === undefined ? "" : `; woke by ${sleep.wakeReason()}`;
+  logger.log("info", `boot: sensors ${sensors.sensors.map((s) => s.name).join(", ")}; network ${network}; clock ${time}${wake}`);
   wifi?.start();
   if (host.clock === "sntp") {
     const sntp = { SNTP: modules.SNTP, setTime: (seconds: number) => modules.Time.set(seconds) };
@@ -155,7 +170,25 @@ export function boot(modules: BootModules): BootResult {
   }
   agent.start();
   if (host.statusIntervalMs > 0) traceStatus(agent, ports, host.statusIntervalMs);
+  if (host.sleepAfterMs > 0 && ports.sleep !== undefined) sleepWhenQuiet(agent, ports.timers, ports.sleep, host.sleepAfterMs, config.sampleIntervalMs);
   return { ok: true, agent, config, ports };
+}
+
+/**
+ * After `afterMs`, once nothing is on the wire, stops the agent and sleeps `sleepMs`: the Sleep
+ * port's check (sleepAfterMs) until the agent's sleep mode calls the port itself.
+ */
+function sleepWhenQuiet(agent: Agent, timers: Ports["timers"], sleep: Sleep, afterMs: number, sleepMs: number): void {
+  const check = (): void => {
+    const s = agent.snapshot();
+    if (s.state === "uploading" || s.inFlight > 0) {
+      timers.set(check, 1000);
+      return;
+    }
+    agent.stop();
+    sleep.sleep(sleepMs);
+  };
+  timers.set(check, afterMs);
 }
 
 /** Traces the agent's status line every `everyMs`, as a serial console or xsbug shows it. */
@@ -185,6 +218,11 @@ function refuse(logger: Logger, problems: string[]): BootResult {
 /** The journal's partition; a build without one runs without flash (readings live in RAM only). */
 function openFlash(FlashClass: FlashModule | undefined, partition: string, logger: Logger): Flash | undefined {
   if (FlashClass === undefined) return undefined;
+  // Asked first where the module can tell: a debug build reports every throw, caught or not.
+  if (FlashClass.has?.(partition) === false) {
+    logger.log("info", `flash: no partition "${partition}"; running without flash`);
+    return undefined;
+  }
   try {
     const flash = new ModdableFlash(new FlashClass(partition));
     logger.log("info", `flash: partition "${partition}", ${flash.sectorCount} sectors of ${flash.sectorSize} bytes`);

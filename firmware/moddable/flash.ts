@@ -20,6 +20,8 @@ export interface FlashPartition {
 
 export interface FlashModule {
   new (partition: string): FlashPartition;
+  /** Whether the partition exists, where the module can tell without throwing (the simulator's files). */
+  has?(partition: string): boolean;
 }
 
 export class ModdableFlash implements Flash {

@@ -26,6 +26,12 @@ export interface HostSettings {
   logLevel: LogLevel;
   /** How often the agent's status line is traced; 0: never. */
   statusIntervalMs: number;
+  /**
+   * 0: never. Else, after this much uptime with nothing on the wire, the agent stops and the device
+   * deep-sleeps for a sample interval through the Sleep port: a check of the port and of the
+   * simulator's emulation (npm run firmware:sim --sleep-after) until the sleep mode calls it itself.
+   */
+  sleepAfterMs: number;
 }
 
 export interface Settings {
@@ -42,10 +48,11 @@ export const HOST_DEFAULTS = {
   flashPartition: "journal",
   logLevel: "info",
   statusIntervalMs: 60_000,
+  sleepAfterMs: 0,
 } as const;
 
-/** At most a day between status lines, at least a second. */
-const STATUS_INTERVAL_MAX_MS = 86_400_000;
+/** Host intervals (status lines, the sleep check): at most a day, at least a second. */
+const HOST_INTERVAL_MAX_MS = 86_400_000;
 
 function text(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
@@ -67,12 +74,13 @@ function choice<T extends string>(
   return fallback;
 }
 
-/** statusIntervalMs: 0 (off) or 1 s to a day, as a number or a string of digits. */
-function interval(value: unknown, fallback: number, problems: string[]): number {
+/** statusIntervalMs, sleepAfterMs: 0 (off) or 1 s to a day, as a number or a string of digits. */
+function interval(config: Readonly<Record<string, unknown>>, key: string, fallback: number, problems: string[]): number {
+  const value = config[key];
   if (value === undefined || value === "") return fallback;
   const ms = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof ms === "number" && Number.isInteger(ms) && (ms === 0 || (ms >= 1000 && ms <= STATUS_INTERVAL_MAX_MS))) return ms;
-  problems.push(`statusIntervalMs: ${JSON.stringify(value)} must be 0 (off) or whole milliseconds from 1000 to ${STATUS_INTERVAL_MAX_MS}`);
+  if (typeof ms === "number" && Number.isInteger(ms) && (ms === 0 || (ms >= 1000 && ms <= HOST_INTERVAL_MAX_MS))) return ms;
+  problems.push(`${key}: ${JSON.stringify(value)} must be 0 (off) or whole milliseconds from 1000 to ${HOST_INTERVAL_MAX_MS}`);
   return fallback;
 }
 
@@ -113,7 +121,8 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
       `tls: ${JSON.stringify(config.tls)} would replace the SDK's TLS settings (config.tls, its cipher suites); for plain HTTP set https=false`,
     );
   }
-  const statusIntervalMs = interval(config.statusIntervalMs, HOST_DEFAULTS.statusIntervalMs, problems);
+  const statusIntervalMs = interval(config, "statusIntervalMs", HOST_DEFAULTS.statusIntervalMs, problems);
+  const sleepAfterMs = interval(config, "sleepAfterMs", HOST_DEFAULTS.sleepAfterMs, problems);
 
   const agent = agentKeys(config);
   if (agent.variables === undefined || agent.variables === "") agent.variables = defaultVariables(sensors);
@@ -126,6 +135,7 @@ export function readSettings(config: Readonly<Record<string, unknown>>): Setting
     flashPartition: text(config.flashPartition) ?? HOST_DEFAULTS.flashPartition,
     logLevel,
     statusIntervalMs,
+    sleepAfterMs,
   };
   if (wifi !== undefined) host.wifi = wifi;
   const customCa = text(config.customCa);

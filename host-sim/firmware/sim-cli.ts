@@ -10,6 +10,9 @@
 // a second start of the simulator must find them stored on the board (`remote` in the verdict).
 // The simulator keeps `preference` in /tmp/modpreferences.json: its domain of the agent's
 // settings is cleared before and after, so every run starts as a fresh board.
+// With --flash the journal lives in a file standing in for the partition; the firmware's emulated
+// deep sleep then ends a run of mcsim, which this command starts again after the sleep, on the same
+// file; the verdict counts across those boots (--sleep-after makes the firmware sleep).
 // Exit codes: 0 all accounted for; 1 a reading lost or doubled, an XS exception, nothing
 // delivered, or the build or the simulator failed; 2 bad options, or no SDK or Xvfb here.
 
@@ -26,20 +29,22 @@ import { SETTINGS_DOMAIN } from "../../firmware/moddable/preference-settings.js"
 import { formatDuration } from "../../firmware/core/status.js";
 import { parseDuration } from "../duration.js";
 import { buildDir, findSdk, onPath, REPO, run, tail } from "./sdk.js";
-import { Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
+import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
 
 /** Status lines every 10 s: the run ends at the first one after --duration with nothing on the wire. */
 const STATUS_INTERVAL_MS = 10_000;
 /** How long to wait past --duration for that line: a status interval plus the agent's request timeout. */
 const CLOSING_LIMIT_MS = STATUS_INTERVAL_MS + 30_000 + 10_000;
 /** Settings this command gives the build itself. */
-const OWN_KEYS = ["token", "host", "port", "customCa", "statusIntervalMs"];
+const OWN_KEYS = ["token", "host", "port", "customCa", "statusIntervalMs", "flashPartition", "sleepAfterMs"];
 /** Where the SDK's `preference` keeps its values on the Linux simulator (config.file.root + its name). */
 const PREFERENCES = "/tmp/modpreferences.json";
 /** How often the device polls its parameters in a run with --param. */
 const PARAMS_INTERVAL_MS = 60_000;
 /** How long the second start may take to trace its first status line. */
 const RESTART_LIMIT_MS = 60_000;
+/** The flash file's size with --flash: 64 sectors of 4 KB, as a small partition. */
+const FLASH_BYTES = 64 * 4096;
 
 function duration(text: string): number {
   const ms = parseDuration(text);
@@ -73,13 +78,23 @@ const program = new Command("firmware:sim")
       .argParser((text: string, previous: string[]) => [...previous, text])
       .default([], "none"),
   )
+  .option("--flash", "journal to a flash partition kept in a file (64 x 4 KB), across the emulated deep sleeps")
+  .addOption(
+    new Option("--sleep-after <time>", "the firmware deep-sleeps a sample interval after this much uptime (emulated: mcsim is started again); implies --flash").argParser(
+      (text: string) => {
+        const ms = parseDuration(text);
+        if (ms === undefined || ms < 1000) throw new InvalidArgumentError("must be a duration of at least 1s, like 30s.");
+        return ms;
+      },
+    ),
+  )
   .option("-q, --quiet", "do not echo the device's trace")
   // Commander quotes a refused argument: a token given with --set must not be printed whole.
   .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program.parse();
-const options = program.opts<{ duration: number; set: string[]; param: string[]; quiet?: boolean }>();
+const options = program.opts<{ duration: number; set: string[]; param: string[]; flash?: boolean; sleepAfter?: number; quiet?: boolean }>();
 const refused = options.set.map(settingProblem).filter((p) => p !== undefined);
 const params = options.param.map((text) => ({ key: text.slice(0, Math.max(0, text.indexOf("="))), value: text.slice(text.indexOf("=") + 1) }));
 for (const p of params) if (p.key === "") refused.push("--param: must look like key=value");
@@ -107,12 +122,17 @@ const dataDir = mkdtempSync(join(tmpdir(), "firmware-sim-store-"));
 const endpoint = await startEndpoint({ dataDir, identityDir: join(REPO, ".tago-local"), devices: [{ token }], port: 0 });
 if (endpoint.caNotice !== undefined) say(`WARNING: ${endpoint.caNotice}`);
 const children: ChildProcess[] = [];
+// The partition's file, erased (0xFF) as a new chip's: it outlives each run of mcsim.
+const flashDir = options.flash === true || options.sleepAfter !== undefined ? mkdtempSync(join(tmpdir(), "firmware-sim-flash-")) : undefined;
+const flashFile = flashDir === undefined ? undefined : join(flashDir, "journal.flash");
+if (flashFile !== undefined) writeFileSync(flashFile, new Uint8Array(FLASH_BYTES).fill(0xff));
 
 async function cleanUp(): Promise<void> {
   for (const child of children) child.kill("SIGKILL");
   clearPreferences();
   await endpoint.close();
   rmSync(dataDir, { recursive: true, force: true });
+  if (flashDir !== undefined) rmSync(flashDir, { recursive: true, force: true });
 }
 
 async function fail(reason: string, output?: string): Promise<never> {
@@ -140,6 +160,8 @@ function clearPreferences(): void {
   }
 }
 clearPreferences();
+if (flashFile !== undefined) settings.push(`flashPartition=${flashFile}`);
+if (options.sleepAfter !== undefined) settings.push(`sleepAfterMs=${options.sleepAfter}`);
 say(`building manifests/simulator-local with ${join(sdk.bin, "mcconfig")} (a first build takes a few minutes)`);
 const built = Date.now();
 const build = await run("mcconfig", ["-d", "-m", "-p", "lin", "-t", "build", "-o", out, ...settings], {
@@ -181,15 +203,6 @@ function startXvfb(): Promise<string> {
 
 const display = await startXvfb().catch((e: Error) => fail(e.message));
 const xsbugPort = String(await closedPort());
-function startSim(): ChildProcess {
-  const child = spawn(stdbuf as string, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
-    env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: xsbugPort },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return child;
-}
-const sim = startSim();
 let paramsSet = false;
 const applied = new Set<string>();
 const started = Date.now();
@@ -198,9 +211,40 @@ say(`running for ${formatDuration(options.duration)} on mcsim (display ${display
 const instruments = new Instruments();
 const memory = new MemoryLog(options.duration);
 const exceptions: string[] = [];
+/** The last status of each boot that ended in a deep sleep. */
+const slept: DeviceStatus[] = [];
 let last: DeviceStatus | undefined;
 let closingSince: number | undefined;
 let finished = false;
+let sim: ChildProcess | undefined = startSim();
+
+/** A boot: mcsim on the app, its trace read line by line (by `onEachLine`). */
+function startSim(onEachLine: (line: string) => void = onLine): ChildProcess {
+  const child = spawn(stdbuf as string, ["-oL", "-eL", join(sdk.bin, "mcsim"), app], {
+    env: { ...sdk.env, DISPLAY: display, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: xsbugPort },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream as NodeJS.ReadableStream }).on("line", onEachLine);
+  child.on("exit", (code, signal) => {
+    if (child === sim) void finish(`mcsim exited (${signal ?? `code ${code}`}) before the run ended`);
+  });
+  return child;
+}
+
+/** The firmware went to (emulated) deep sleep: this boot is over; the next starts after the sleep. */
+function sleepThenWake(ms: number): void {
+  if (last === undefined) return void finish("the firmware slept without tracing its status first");
+  slept.push(last);
+  last = undefined;
+  const asleep = sim;
+  sim = undefined;
+  asleep?.kill("SIGKILL");
+  if (closingSince !== undefined) return void finish();
+  setTimeout(() => {
+    if (!finished) sim = startSim();
+  }, ms);
+}
 
 const closing = setTimeout(() => (closingSince = Date.now()), options.duration);
 const limit = setInterval(() => {
@@ -219,6 +263,8 @@ function onLine(line: string): void {
   if (isException(line)) exceptions.push(line);
   if (line.includes("agent: not started")) void finish("the firmware refused its settings (see the error: config: lines)");
   for (const p of params) if (line.includes(`params: ${p.key} = `) && !line.includes("rejected")) applied.add(p.key);
+  const sleepMs = emulatedSleepMs(line);
+  if (sleepMs !== undefined) return sleepThenWake(sleepMs);
   const status = parseStatus(line);
   if (status === undefined) return;
   last = status;
@@ -230,14 +276,12 @@ function onLine(line: string): void {
   if (closingSince !== undefined && status.state !== "uploading" && status.onTheWire === 0) void finish();
 }
 
-for (const stream of [sim.stdout, sim.stderr]) if (stream !== null) createInterface({ input: stream }).on("line", onLine);
-sim.on("exit", (code, signal) => void finish(`mcsim exited (${signal ?? `code ${code}`}) before the run ended`));
 process.on("SIGINT", () => (closingSince === undefined ? (closingSince = Date.now()) : void finish("interrupted")));
 
 async function finish(problem?: string): Promise<void> {
   if (finished) return;
   finished = true;
-  sim.kill("SIGKILL");
+  sim?.kill("SIGKILL");
   clearTimeout(closing);
   clearInterval(limit);
   const elapsed = Date.now() - started;
@@ -249,9 +293,12 @@ async function finish(problem?: string): Promise<void> {
   await cleanUp();
 
   const summary: Record<string, unknown> = { durationMs: elapsed, settings: options.set, ...(remote === undefined ? {} : { remote }) };
-  if (last === undefined) problems.push("the device traced no status line");
+  const boots = last === undefined ? slept : [...slept, last];
+  if (boots.length === 0) problems.push("the device traced no status line");
   else {
-    const v = verdict(last, records);
+    // The agent's sleep mode carries the totals of the boots before into its snapshot: its last status is the run's.
+    const carried = options.set.includes("mode=sleep");
+    const v = verdict(carried ? boots[boots.length - 1] : acrossBoots(boots), records);
     Object.assign(summary, v);
     if (v.lost > 0) problems.push(`${v.lost} readings lost`);
     if (v.doubled > 0) problems.push(`${v.doubled} readings stored twice`);
@@ -261,7 +308,7 @@ async function finish(problem?: string): Promise<void> {
   // Records stored per variable: the sensors' and the agent's health telemetry (agent_*).
   const variables: Record<string, number> = {};
   for (const r of records) variables[r.variable] = (variables[r.variable] ?? 0) + 1;
-  Object.assign(summary, { exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
+  Object.assign(summary, { boots: boots.length, sleeps: slept.length, exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
   summary.ok = problems.length === 0;
   if (problems.length > 0) say(`FAILED: ${problems.join("; ")}`);
   console.log(JSON.stringify(summary));
@@ -280,20 +327,19 @@ async function checkRemote(problems: string[]): Promise<Record<string, unknown>>
   }
   say("starting the simulator again to check what the board stored");
   const lines: string[] = [];
-  const again = startSim();
+  let again: ChildProcess | undefined;
   await new Promise<void>((resolve) => {
     const timeout = setTimeout(resolve, RESTART_LIMIT_MS);
-    const onRestartLine = (line: string): void => {
+    again = startSim((line) => {
       lines.push(line);
       if (!options.quiet) console.error(`[restart] ${redactTokens(line)}`);
       if (parseStatus(line) !== undefined || line.includes("XS abort")) {
         clearTimeout(timeout);
         resolve();
       }
-    };
-    for (const stream of [again.stdout, again.stderr]) if (stream !== null) createInterface({ input: stream }).on("line", onRestartLine);
+    });
   });
-  again.kill("SIGKILL");
+  again?.kill("SIGKILL");
   const thrown = lines.filter(isException).length;
   if (thrown > 0) problems.push(`${thrown} XS exceptions after the restart`);
   const storedLine = lines.find((line) => line.includes("settings: stored on the board: ")) ?? "";

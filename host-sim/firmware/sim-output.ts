@@ -6,6 +6,7 @@
 // every delivered one is in the endpoint's store exactly once.
 
 import type { AgentState } from "../../firmware/core/agent.js";
+import { EMULATED_SLEEP } from "../../firmware/moddable/emulated-sleep.js";
 
 export interface DeviceStatus {
   state: AgentState;
@@ -17,11 +18,13 @@ export interface DeviceStatus {
   filtered: number;
   /** Readings in the batch on the wire. */
   onTheWire: number;
+  /** Readings this boot recovered from the flash journal (counted in its `sampled`); 0 without a journal. */
+  recovered: number;
 }
 
 /** The words of core/status.ts formatStatus, after the logger's `info: status: `. */
 const STATUS =
-  /^info: status: \[[^\]]*\] ([a-z-]+) \| sampled (\d+) \| buffered (\d+) \| delivered (\d+) \| dropped (\d+)(?: \| filtered (\d+))?(?: \| on the wire (\d+))?/;
+  /^info: status: \[[^\]]*\] ([a-z-]+) \| sampled (\d+) \| buffered (\d+) \| delivered (\d+) \| dropped (\d+)(?: \| filtered (\d+))?(?: \| on the wire (\d+))?(?:.* \| journal held \d+, recovered (\d+))?/;
 
 export function parseStatus(line: string): DeviceStatus | undefined {
   const m = STATUS.exec(line);
@@ -34,7 +37,37 @@ export function parseStatus(line: string): DeviceStatus | undefined {
     dropped: Number(m[5]),
     filtered: m[6] === undefined ? 0 : Number(m[6]),
     onTheWire: m[7] === undefined ? 0 : Number(m[7]),
+    recovered: m[8] === undefined ? 0 : Number(m[8]),
   };
+}
+
+/**
+ * A run through deep sleeps (emulated: each wake is a new run of mcsim on the same flash file) as
+ * one: from each boot's last status (traced as it went to sleep; the last boot's at the end). A
+ * boot counts the readings it recovered from the journal in its `sampled`, and an earlier boot
+ * counted them already: they are taken out, so the invariant holds across boots.
+ */
+export function acrossBoots(boots: readonly DeviceStatus[]): DeviceStatus {
+  const last = boots[boots.length - 1];
+  const sum = (pick: (s: DeviceStatus) => number): number => boots.reduce((total, s) => total + pick(s), 0);
+  return {
+    state: last.state,
+    sampled: sum((s) => s.sampled - s.recovered),
+    buffered: last.buffered,
+    delivered: sum((s) => s.delivered),
+    dropped: sum((s) => s.dropped),
+    filtered: sum((s) => s.filtered),
+    onTheWire: last.onTheWire,
+    recovered: boots[0].recovered,
+  };
+}
+
+const SLEEP_LINE = new RegExp(`^info: ${EMULATED_SLEEP} (\\d+) ms`);
+
+/** The emulated deep sleep's line (firmware/moddable/emulated-sleep.ts): how long, or undefined. */
+export function emulatedSleepMs(line: string): number | undefined {
+  const m = SLEEP_LINE.exec(line);
+  return m === null ? undefined : Number(m[1]);
 }
 
 /**

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findSdk } from "../../host-sim/firmware/sdk.js";
-import { Instruments, isException, MemoryLog, parseStatus, verdict, type StoredReading } from "../../host-sim/firmware/sim-output.js";
+import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, type StoredReading } from "../../host-sim/firmware/sim-output.js";
 
 function command(script: string, args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ["--import", "tsx", `host-sim/firmware/${script}`, ...args], { env, encoding: "utf8" });
@@ -73,6 +73,7 @@ describe("the simulator's output", () => {
       dropped: 0,
       filtered: 0,
       onTheWire: 0,
+      recovered: 0,
     });
     expect(parseStatus("info: status: [1m00s] uploading | sampled 244 | buffered 244 | delivered 0 | dropped 0 | on the wire 240 | last upload never")).toMatchObject({
       state: "uploading",
@@ -83,6 +84,15 @@ describe("the simulator's output", () => {
       onTheWire: 40,
     });
     expect(parseStatus("info: agent: 4 variables every 1000 ms to https://127.0.0.1:8443 as ****4869")).toBeUndefined();
+  });
+
+  it("reads the readings a boot recovered from the journal, and the emulated deep sleep's line", () => {
+    const line =
+      "info: status: [2s] idle | sampled 30 | buffered 30 | delivered 0 | dropped 0 | last upload never | " +
+      "journal held 30, recovered 27, corrupt 0, written 1.2 KB, erased 0";
+    expect(parseStatus(line)).toMatchObject({ sampled: 30, buffered: 30, recovered: 27 });
+    expect(emulatedSleepMs("info: sleep: emulated deep sleep of 1000 ms (the Linux simulator has none): this run ends here")).toBe(1000);
+    expect(emulatedSleepMs("info: status: [2s] idle | sampled 30")).toBeUndefined();
   });
 
   it("counts XS exception reports, caught or not, and aborts", () => {
@@ -122,7 +132,7 @@ describe("the simulator's output", () => {
 
 describe("the run's verdict", () => {
   const reading = (i: number): StoredReading => ({ variable: "temperature", value: 20 + i / 10, time: new Date(1_800_000_000_000 + i * 1000).toISOString(), group: i.toString(36) });
-  const status = { state: "idle" as const, sampled: 12, delivered: 10, dropped: 0, buffered: 2, filtered: 0, onTheWire: 0 };
+  const status = { state: "idle" as const, sampled: 12, delivered: 10, dropped: 0, buffered: 2, filtered: 0, onTheWire: 0, recovered: 0 };
   const stored = Array.from({ length: 10 }, (_, i) => reading(i));
 
   it("passes when every sampled reading is delivered once, dropped or buffered", () => {
@@ -138,5 +148,29 @@ describe("the run's verdict", () => {
   it("counts readings the device cannot account for as lost, and stored but unacknowledged ones apart", () => {
     expect(verdict({ ...status, buffered: 0 }, stored)).toMatchObject({ lost: 2 });
     expect(verdict({ ...status, delivered: 8, buffered: 4 }, stored)).toMatchObject({ lost: 0, unacknowledged: 2 });
+  });
+});
+
+describe("a run through deep sleeps", () => {
+  const boot = (sampled: number, recovered: number, delivered: number, buffered: number) => ({
+    state: "idle" as const,
+    sampled,
+    recovered,
+    delivered,
+    buffered,
+    dropped: 0,
+    filtered: 0,
+    onTheWire: 0,
+  });
+
+  it("counts each reading once, though a boot counts what it recovered from the journal as sampled", () => {
+    // Boot 1 samples 3 and sleeps; boot 2 recovers them, samples 3 more, delivers all 6; boot 3 samples 3.
+    const total = acrossBoots([boot(3, 0, 0, 3), boot(6, 3, 6, 0), boot(3, 0, 0, 3)]);
+    expect(total).toMatchObject({ sampled: 9, delivered: 6, buffered: 3, dropped: 0 });
+    expect(total.sampled).toBe(total.delivered + total.dropped + total.buffered + total.filtered);
+  });
+
+  it("is the boot itself when there is one", () => {
+    expect(acrossBoots([boot(12, 0, 10, 2)])).toEqual(boot(12, 0, 10, 2));
   });
 });

@@ -7,6 +7,7 @@ import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { storeKey } from "../../firmware/core/settings-layers.js";
 import { NvsPreference } from "../../firmware/fakes/nvs-preference.js";
 import { SETTINGS_DOMAIN } from "../../firmware/moddable/preference-settings.js";
+import type { Sleep, WakeReason } from "../../firmware/ports.js";
 import {
   FakeNet,
   FakeNorFlash,
@@ -332,5 +333,56 @@ describe("boot: settings stored on the board (preference)", () => {
     const result = boot(modules(image, { Preference: nvs }));
     expect(result).toMatchObject({ ok: false, setup: true, missing: ["token"] });
     expect(lines.join("")).not.toContain("secret-but-wrong");
+  });
+});
+
+describe("boot: deep sleep", () => {
+  /** A Sleep port that records what it is asked, as the chip's would before it powers down. */
+  function recordingSleep(reason: WakeReason): Sleep & { slept: number[] } {
+    const slept: number[] = [];
+    return { slept, wakeReason: () => reason, sleep: (ms) => void slept.push(ms) };
+  }
+
+  it("hands the agent the build's Sleep port, says at boot why it woke, and traces the status before every sleep", () => {
+    const sleep = recordingSleep("timer");
+    const result = boot(modules({ ...DEVICE }, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => sleep } }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(lines.find((l) => l.startsWith("info: boot:"))).toContain("; woke by timer\n");
+    expect(result.ports.sleep?.wakeReason()).toBe("timer");
+    timer.advance(12_000);
+    result.ports.sleep?.sleep(5_000);
+    expect(sleep.slept).toEqual([5_000]);
+    expect(lines[lines.length - 1]).toMatch(/^info: status: \[12s\] \w+ \| sampled 12 \|/);
+  });
+
+  it("with sleepAfterMs, stops the agent and sleeps a sample interval once nothing is on the wire", async () => {
+    const sleep = recordingSleep("power-on");
+    const result = boot(modules({ ...DEVICE, sleepAfterMs: "20000" }, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => sleep } }));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    timer.advance(1);
+    FakeSNTP.made[0].answer(NOV_2026_MS / 1000);
+    timer.advance(19_998);
+    expect(sleep.slept).toEqual([]);
+    // An upload went out at 10 s and is still on the wire at 20 s: the sleep waits for its answer.
+    expect(FakeRequest.made).toHaveLength(1);
+    timer.advance(5_000);
+    expect(sleep.slept).toEqual([]);
+    const ack = ACK();
+    if (!ack.ok) throw new Error("fixture");
+    FakeRequest.made[0].reply({ status: 200, body: textBody(new TextDecoder().decode(ack.response.body)) });
+    timer.advance(100);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sleep.slept).toEqual([]);
+    timer.advance(1_000);
+    expect(sleep.slept).toEqual([5_000]);
+    const sampled = result.agent.snapshot().sampled;
+    timer.advance(60_000);
+    expect(result.agent.snapshot().sampled).toBe(sampled);
+  });
+
+  it("refuses sleepAfterMs in a build without deep sleep", () => {
+    expect(boot(modules({ ...DEVICE, sleepAfterMs: "60000" })).ok).toBe(false);
+    expect(lines.join("\n")).toContain("error: config: sleepAfterMs: this build has no deep sleep");
   });
 });

@@ -228,3 +228,76 @@ export function resourceClass(names: string[]) {
 
 /** The `instrumentation` module of an instrumented build. */
 export const INSTRUMENTATION = { map: (): number => 0, get: (): number => 123_456 };
+
+/**
+ * The `file` module of the Linux simulator (modules/files/file/lin) over files in memory: opening
+ * to read a missing file throws, opening to write creates it (fopen "rb+", else "wb+"); reads stop
+ * at the end of the file; writes go at `position` and grow the file. `opens` counts every open.
+ */
+export class FakeFiles {
+  readonly files = new Map<string, Uint8Array>();
+  opens = 0;
+  readonly File;
+
+  constructor() {
+    const files = this.files;
+    const counter = this;
+    this.File = class FakeFile {
+      position = 0;
+      private readonly path: string;
+      private closed = false;
+
+      constructor(path: string, write = false) {
+        if (!files.has(path)) {
+          if (!write) throw new Error("file not found");
+          files.set(path, new Uint8Array(0));
+        }
+        counter.opens++;
+        this.path = path;
+      }
+
+      get length(): number {
+        return this.bytes().byteLength;
+      }
+
+      read(type: typeof ArrayBuffer, count: number): ArrayBuffer {
+        if (type !== ArrayBuffer) throw new TypeError("only ArrayBuffer reads are modelled");
+        const bytes = this.bytes();
+        const end = Math.min(bytes.byteLength, this.position + count);
+        const out = bytes.slice(this.position, Math.max(this.position, end));
+        this.position += out.byteLength;
+        return out.buffer;
+      }
+
+      write(data: ArrayBuffer | string): void {
+        const given = typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data);
+        let bytes = this.bytes();
+        if (this.position + given.byteLength > bytes.byteLength) {
+          const grown = new Uint8Array(this.position + given.byteLength);
+          grown.set(bytes);
+          bytes = grown;
+        }
+        bytes.set(given, this.position);
+        files.set(this.path, bytes);
+        this.position += given.byteLength;
+      }
+
+      close(): void {
+        this.closed = true;
+      }
+
+      private bytes(): Uint8Array {
+        if (this.closed) throw new Error("file closed");
+        return files.get(this.path) as Uint8Array;
+      }
+
+      static exists(path: string): boolean {
+        return files.has(path);
+      }
+
+      static delete(path: string): boolean {
+        return files.delete(path);
+      }
+    };
+  }
+}

@@ -28,6 +28,9 @@ function paths(build: Build): Record<string, string[]> {
     }
   }
   for (const [name, source] of build.modules) paths[name] = [source.slice(0, -3)];
+  // mcconfig generates mc/ffi's typing from the manifest's ffi section; a build without one sees
+  // the SDK's untyped fallback (the simulator's does: main.ts names moddable/hardware.ts by its path).
+  paths["mc/ffi"] = [build.ffi === undefined ? join(root, "test", "moddable", "ffi-fallback.d.ts") : join(root, "firmware", "ffi.d.ts")];
   return paths;
 }
 

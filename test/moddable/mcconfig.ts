@@ -18,6 +18,13 @@ export interface Manifest {
   modules?: Record<string, string>;
   typescript?: { tsconfig?: { compilerOptions?: Record<string, unknown> } };
   platforms?: Record<string, Manifest>;
+  /** C functions bound through XS FFI: mcconfig then generates the `mc/ffi` module and its typing. */
+  ffi?: { functions: Record<string, FfiSignature> };
+}
+
+export interface FfiSignature {
+  arguments?: string[];
+  returns?: string;
 }
 
 interface SdkSection {
@@ -46,6 +53,8 @@ export interface Build {
   compilerOptions: Record<string, unknown>;
   /** The SDK's .d.ts module map: specifier pattern -> paths under the typings. */
   typings: Record<string, string[]>;
+  /** The functions the build binds through XS FFI, when it binds any. */
+  ffi: Record<string, FfiSignature> | undefined;
 }
 
 /** An SDK `types` entry on the npm typings, which keep xs.d.ts at their top (the SDK keeps it with XS). */
@@ -68,7 +77,7 @@ function mergeOptions(into: Record<string, unknown>, options: Record<string, unk
  * section each manifest picks, and everything they include. `edit` changes each project manifest read.
  */
 export function readBuild(manifest: string, platform: Platform, edit: (m: Manifest) => Manifest = (m) => m): Build {
-  const build: Build = { platform, modules: new Map(), sdkModules: new Set(sdk.generated), unknownSdk: [], compilerOptions: {}, typings: {} };
+  const build: Build = { platform, modules: new Map(), sdkModules: new Set(sdk.generated), unknownSdk: [], compilerOptions: {}, typings: {}, ffi: undefined };
   const seen = new Set<string>();
 
   const readProject = (path: string): void => {
@@ -83,6 +92,10 @@ export function readBuild(manifest: string, platform: Platform, edit: (m: Manife
       }
       mergeOptions(build.compilerOptions, part.typescript?.tsconfig?.compilerOptions ?? {}, (type) => resolve(folder, type));
       for (const include of part.include ?? []) visit(include, folder);
+      if (part.ffi !== undefined) {
+        build.ffi = { ...build.ffi, ...part.ffi.functions };
+        build.sdkModules.add("mc/ffi");
+      }
     }
   };
 
