@@ -44,6 +44,17 @@ function board(clock: Clock, seed: number, onSample: () => void): Sensor[] {
   return countingSensors(simulatedSensors({ clock, seed }), onSample);
 }
 
+/** Runs the simulated device for the setup's duration on the endpoint's clock. */
+async function runFor(device: SimulatedDevice, setup: RunSetup): Promise<void> {
+  setup.useClock(() => device.trueWallMs());
+  try {
+    device.start();
+    await device.runFor(setup.durationMs);
+  } finally {
+    device.stop();
+  }
+}
+
 export const alwaysOnRun: DeviceRun = async (setup) => {
   let samples = 0;
   let http: CountingHttp | undefined;
@@ -63,13 +74,7 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
     sensors: (clock) => board(clock, 1, () => samples++),
     http: (client) => (http = new CountingHttp(client)),
   });
-  setup.useClock(() => device.trueWallMs());
-  try {
-    device.start();
-    await device.runFor(setup.durationMs);
-  } finally {
-    device.stop();
-  }
+  await runFor(device, setup);
   const counted = http as CountingHttp;
   const s = device.agent.snapshot();
   if (s.delivered === 0) throw new Error(`always-on run: nothing delivered (${s.lastError ?? "no error"})`);
@@ -164,13 +169,7 @@ export const sleepRun: DeviceRun = async (setup) => {
     sensors: (clock) => simulatedSensors({ clock, seed: 1 }),
     flash: new NorFlash({ sectorCount: 64, sectorSize: 4096 }),
   });
-  setup.useClock(() => device.trueWallMs());
-  try {
-    device.start();
-    await device.runFor(setup.durationMs);
-  } finally {
-    device.stop();
-  }
+  await runFor(device, setup);
   const counts = device.phaseCounts();
   if (device.agent.snapshot().delivered === 0) throw new Error("sleep run: nothing delivered");
   return counts;
