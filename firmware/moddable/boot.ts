@@ -11,6 +11,7 @@
 import { Agent, ConfigError } from "../core/agent.js";
 import { tokenProblem, validateConfig, type AgentConfig } from "../core/config.js";
 import { SettingsLayers } from "../core/settings-layers.js";
+import { EARLIEST_TRUSTED_MS } from "../core/timebase.js";
 import { formatStatus } from "../core/status.js";
 import type { Flash, Logger, Ports, Random, Sleep } from "../ports.js";
 import { ModdableClock, type TimeModule } from "./clock.js";
@@ -141,6 +142,8 @@ export function boot(modules: BootModules): BootResult {
   const sleep = modules.hardware.sleep?.({ flashPartition: host.flashPartition, logger });
   if (host.sleepAfterMs > 0 && sleep === undefined) return refuse(logger, ["sleepAfterMs: this build has no deep sleep (the simulator emulates it only beside its flash file)"]);
   let agent: Agent;
+  // The RTC ran through the deep sleep; it reads 2024 or later only if SNTP set it in an earlier boot.
+  if (sleep?.wakeReason() === "timer" && modules.now() >= EARLIEST_TRUSTED_MS) clock.synced();
   if (sleep !== undefined) {
     // The last status before RAM is lost: a serial console's (and firmware:sim's) account of the wake.
     ports.sleep = {
@@ -163,7 +166,8 @@ export function boot(modules: BootModules): BootResult {
   const time = host.clock === "sntp" ? `sntp ${host.sntpHosts.join(", ")}` : "host";
   const wake = sleep === undefined ? "" : `; woke by ${sleep.wakeReason()}`;
   logger.log("info", `boot: sensors ${sensors.sensors.map((s) => s.name).join(", ")}; network ${network}; clock ${time}${wake}`);
-  wifi?.start();
+  // Sleep mode brings the radio up only on the wakes that upload (Network.up).
+  if (config.mode !== "sleep") wifi?.start();
   if (host.clock === "sntp") {
     const sntp = { SNTP: modules.SNTP, setTime: (seconds: number) => modules.Time.set(seconds) };
     new SntpSync(sntp, clock, link, timers, random, logger, host.sntpHosts).start();

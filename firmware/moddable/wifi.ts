@@ -30,6 +30,8 @@ export interface NetModule {
 /** A network link the agent can use; `up()` means an address is assigned. */
 export interface Link {
   up(): boolean;
+  /** Brings the link up (and keeps it up); a link that always is omits it. Idempotent. */
+  start?(): void;
 }
 
 export interface WiFiLinkOptions {

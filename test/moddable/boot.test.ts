@@ -381,6 +381,23 @@ describe("boot: deep sleep", () => {
     expect(result.agent.snapshot().sampled).toBe(sampled);
   });
 
+  it("in sleep mode, trusts the RTC at a timer wake, and a wake that uploads starts Wi-Fi once (Network.up)", () => {
+    const sleeping = { ...DEVICE, mode: "sleep", sampleIntervalMs: "60000" };
+    const timerWake = boot(modules(sleeping, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => recordingSleep("timer") } }));
+    if (!timerWake.ok) throw new Error(timerWake.problems.join("; "));
+    // The RTC reads November 2026: SNTP set it before the sleep, so the wake's readings carry it.
+    expect(timerWake.ports.clock.wallTrusted()).toBe(true);
+
+    // A first wake (no state saved) uploads: it asked for the radio; asking again starts nothing more.
+    expect(FakeWiFi.monitors).toHaveLength(1);
+    timerWake.ports.network.up?.();
+    expect(FakeWiFi.monitors).toHaveLength(1);
+
+    const powerOn = boot(modules(sleeping, { hardware: { sensors: {}, Flash: FakeNorFlash, sleep: () => recordingSleep("power-on") } }));
+    if (!powerOn.ok) throw new Error(powerOn.problems.join("; "));
+    expect(powerOn.ports.clock.wallTrusted()).toBe(false);
+  });
+
   it("refuses sleepAfterMs in a build without deep sleep", () => {
     expect(boot(modules({ ...DEVICE, sleepAfterMs: "60000" })).ok).toBe(false);
     expect(lines.join("\n")).toContain("error: config: sleepAfterMs: this build has no deep sleep");
