@@ -4,20 +4,14 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../tools/xs/bundle.js";
-import { command, replyValue } from "../../tools/xs/command-host.js";
-import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
+import { runCasesOnBoth } from "../../tools/xs/engines.js";
 import { REPORTING_CASES, type CaseRun } from "./reporting-cases.js";
 
 const NAMES = Object.keys(REPORTING_CASES);
-const runs: Record<string, { xs: CaseRun; node: CaseRun }> = {};
+let runs: Record<string, { xs: CaseRun; node: CaseRun }> = {};
 
 beforeAll(async () => {
-  const code = await bundle("test/xs/xs-entry.ts");
-  const commands = NAMES.map((name) => command("reporting", name));
-  const [xs, node] = await Promise.all([runOnXs(code, [commands.map((c) => ({ command: c }))]), runOnNode(code, commands)]);
-  NAMES.forEach((name, i) => {
-    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
-  });
+  runs = await runCasesOnBoth<CaseRun>(await bundle("test/xs/xs-entry.ts"), "reporting", NAMES);
 });
 
 describe.each(NAMES)("%s", (name) => {

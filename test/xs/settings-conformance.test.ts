@@ -5,20 +5,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { storeKey } from "../../firmware/core/settings-layers.js";
 import { bundle } from "../../tools/xs/bundle.js";
-import { command, replyValue } from "../../tools/xs/command-host.js";
-import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
+import { runCasesOnBoth } from "../../tools/xs/engines.js";
 import { PARAMS_MS, SETTINGS_SCENARIOS, TOKEN, type SettingsRun } from "./settings-scenario.js";
 
 const NAMES = Object.keys(SETTINGS_SCENARIOS);
-const runs: Record<string, { xs: SettingsRun; node: SettingsRun }> = {};
+let runs: Record<string, { xs: SettingsRun; node: SettingsRun }> = {};
 
 beforeAll(async () => {
-  const code = await bundle("test/xs/xs-entry.ts");
-  const commands = NAMES.map((name) => command("settings", name));
-  const [xs, node] = await Promise.all([runOnXs(code, [commands.map((c) => ({ command: c }))]), runOnNode(code, commands)]);
-  NAMES.forEach((name, i) => {
-    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
-  });
+  runs = await runCasesOnBoth<SettingsRun>(await bundle("test/xs/xs-entry.ts"), "settings", NAMES);
 }, 120_000);
 
 describe("remote", () => {

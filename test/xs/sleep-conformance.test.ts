@@ -5,22 +5,16 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../tools/xs/bundle.js";
-import { command, replyValue } from "../../tools/xs/command-host.js";
-import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
+import { runCasesOnBoth } from "../../tools/xs/engines.js";
 import { expectNothingLost } from "../support/sleep-checks.js";
 import type { SleepScenarioResult } from "./sleep-scenario.js";
 import { SLEEP_SCENARIOS } from "./sleep-scenarios.js";
 
 const NAMES = Object.keys(SLEEP_SCENARIOS);
-const runs: Record<string, { xs: SleepScenarioResult; node: SleepScenarioResult }> = {};
+let runs: Record<string, { xs: SleepScenarioResult; node: SleepScenarioResult }> = {};
 
 beforeAll(async () => {
-  const code = await bundle("test/xs/xs-entry.ts");
-  const commands = NAMES.map((name) => command("sleep", name));
-  const [xs, node] = await Promise.all([runOnXs(code, [commands.map((c) => ({ command: c }))]), runOnNode(code, commands)]);
-  NAMES.forEach((name, i) => {
-    runs[name] = { xs: replyValue(xs[0][i].reply ?? ""), node: replyValue(node[i]) };
-  });
+  runs = await runCasesOnBoth<SleepScenarioResult>(await bundle("test/xs/xs-entry.ts"), "sleep", NAMES);
 });
 
 describe.each(NAMES)("%s", (name) => {
