@@ -14,6 +14,7 @@ import { Journal, type JournalStats } from "./journal.js";
 import { fillFromJournal } from "./journal-window.js";
 import type { JournalSnapshot } from "./journal-resume.js";
 import type { Landing } from "./landing-check.js";
+import type { WindowEntries } from "./reading-frame.js";
 import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
@@ -154,9 +155,9 @@ export class Backlog {
     return this.journal?.snapshot(newest);
   }
 
-  /** With a journal, each configured variable's newest value found on flash at boot. */
-  get journaledValues(): ReadonlyArray<ReadingValue | undefined> | undefined {
-    return this.journal?.newestAtBoot;
+  /** With a journal, what it found at boot for the reporting filters: each variable's newest value and open window. */
+  get journaledAtBoot(): Pick<Journal, "newestAtBoot" | "windowsAtBoot"> | undefined {
+    return this.journal;
   }
 
   /** `n` readings of a sample were held back by the reporting filters: sampled, and settled at once. */
@@ -180,11 +181,11 @@ export class Backlog {
 
   /**
    * Takes one sample of any readings: `values[i]` of variable `variables[i]`, `count` of them,
-   * stamped `time` with `flags`; with a journal they are journaled as one frame. A reading that
-   * may not be kept is counted dropped under its reason. Returns the readings now waiting for a
-   * batch.
+   * stamped `time` with `flags`; with a journal they are journaled as one frame, with the sample's
+   * `window` entries. A reading that may not be kept is counted dropped under its reason. Returns
+   * the readings now waiting for a batch.
    */
-  addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number): number {
+  addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number, window?: WindowEntries): number {
     this.sampled += count;
     const journal = this.journal;
     if (journal === undefined) {
@@ -197,11 +198,11 @@ export class Backlog {
       this.sampleVariables[kept] = variables[i];
       this.sampleValues[kept++] = values[i];
     }
-    if (kept > 0) {
+    if (kept > 0 || window !== undefined) {
       this.sampleVariables.length = kept;
       this.sampleValues.length = kept;
       // Appended first: a full journal's drops are counted while it appends.
-      const stored = journal.append(this.sampleVariables, this.sampleValues, time, flags);
+      const stored = journal.append(this.sampleVariables, this.sampleValues, time, flags, window);
       this.dropped.bufferFull += kept - stored;
       this.fill();
     }

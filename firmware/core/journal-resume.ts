@@ -89,6 +89,8 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
     damagedHeaders: 0,
     foreign: 0,
     newest: variables.map((_, i) => snapshot.newest[i] ?? undefined),
+    // Sleep mode refuses windows (sleep-settings.ts): no sleep leaves one open.
+    windows: [],
   };
   // Closed log sectors hold no unreleased reading unless the snapshot lists them: none is read.
   for (let i = 0, s = log.tail; i < n && s !== log.head; i++, s = (s + 1) % n) log.setEnd(s, log.size);

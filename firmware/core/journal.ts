@@ -14,9 +14,9 @@ import type { WhenFull } from "./config.js";
 import { maxFrameBytes } from "./frame.js";
 import { HandedOut } from "./handed-out.js";
 import { JournalReader } from "./journal-reader.js";
-import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD } from "./reading-frame.js";
+import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD, type WindowEntries, windowBytes } from "./reading-frame.js";
 import { resume, snapshotOf, type JournalSnapshot } from "./journal-resume.js";
-import { recover } from "./recovery.js";
+import { type OpenWindow, recover } from "./recovery.js";
 import type { ReadingValue } from "./ring.js";
 import { LogCursor, SectorLog } from "./sector-log.js";
 import type { Variable } from "./variables.js";
@@ -75,7 +75,7 @@ export interface JournalStats {
 export function journalProblems(
   flash: Pick<Flash, "sectorCount" | "sectorSize">,
   maxStringLength: number,
-  variables: readonly Variable[],
+  variables: readonly (Variable & { reporting?: { window?: unknown } })[],
 ): string[] {
   const size = flash.sectorSize;
   if (flash.sectorCount < MIN_SECTORS || size < MIN_SECTOR_BYTES) {
@@ -84,11 +84,14 @@ export function journalProblems(
     ];
   }
   const list = encodeList(variables).length;
-  const room = dataRoom(size, list);
+  // A sample's first frame holds its window entries, a float's 10 bytes each at most.
+  const windows = variables.filter((v) => v.reporting?.window !== undefined).length;
+  const room = dataRoom(size, list) - 10 * windows;
   // Room for one reading of a float, the largest number.
   if (room < DATA_OVERHEAD + 10) {
+    const entries = windows > 0 ? ` and the window entries of ${windows} variables take ${10 * windows}` : "";
     return [
-      `variables: the list of ${variables.length} variables takes ${list} bytes at the start of every ${size}-byte journal sector, leaving no room for readings; use fewer or shorter names and units, or set journal=false`,
+      `variables: the list of ${variables.length} variables takes ${list} bytes at the start of every ${size}-byte journal sector${entries}, leaving no room for readings; use fewer or shorter names and units, or set journal=false`,
     ];
   }
   // A character takes at most 4 bytes of UTF-8, and one reading must fit one frame.
@@ -132,8 +135,9 @@ export class Journal {
   private readonly corruptLost: number;
   private readonly damagedHeaders: number;
   private readonly foreign: number;
-  /** This boot's variables' newest values found on flash at boot (see Recovered.newest). */
+  /** This boot's variables' newest values and open windows found on flash at boot (see Recovered). */
   readonly newestAtBoot: ReadonlyArray<ReadingValue | undefined>;
+  readonly windowsAtBoot: ReadonlyArray<OpenWindow | undefined>;
   private dropping = 0;
   private readonly resumed: boolean;
 
@@ -161,6 +165,7 @@ export class Journal {
     this.damagedHeaders = r.damagedHeaders;
     this.foreign = r.foreign;
     this.newestAtBoot = r.newest;
+    this.windowsAtBoot = r.windows;
     if (r.dropped > 0) options.onDrop(0, r.dropped, false);
     if (r.corruptLost > 0) options.onDrop(0, r.corruptLost, true);
   }
@@ -222,22 +227,25 @@ export class Journal {
   }
 
   /**
-   * Journals one sample's readings: one frame, or more when they do not fit one sector. Returns
-   * how many, from the first, were stored: fewer only under drop-newest when the journal is full.
+   * Journals one sample's readings, and its window entries (in the first frame): one frame, or
+   * more when they do not fit one sector. Returns how many readings, from the first, were stored:
+   * fewer only under drop-newest when the journal is full.
    */
-  append(variables: readonly number[], values: readonly ReadingValue[], time: number, flags: number): number {
+  append(variables: readonly number[], values: readonly ReadingValue[], time: number, flags: number, window?: WindowEntries): number {
     let from = 0;
-    while (from < values.length) {
-      let bytes = DATA_OVERHEAD + readingBytes(values[from]);
-      let to = from + 1;
+    let entries = window;
+    while (from < values.length || entries !== undefined) {
+      let bytes = DATA_OVERHEAD + windowBytes(entries);
+      let to = from;
       for (; to < values.length; to++) {
         const more = readingBytes(values[to]);
-        if (bytes + more > this.maxFrame) break;
+        if (to > from && bytes + more > this.maxFrame) break;
         bytes += more;
       }
       if (bytes > this.maxFrame) throw new RangeError(`journal: a reading of ${bytes} bytes does not fit a frame`);
       if (!this.reserve(bytes)) return from;
-      this.log.append(encodeData(this.nextSeq, time, flags, variables, values, from, to));
+      this.log.append(encodeData(this.nextSeq, time, flags, variables, values, from, to, entries));
+      entries = undefined;
       this.count[this.log.head] += to - from;
       this.nextSeq += to - from;
       this.last[this.log.head] = this.nextSeq;

@@ -4,13 +4,16 @@
 //
 // Frame (after tag and length): 3 seq u48 | ... | crc32
 //    data:    seq is its first reading's; then time u48 | flags u8 | per reading:
-//             variable u8 | encoding u8 | payload
+//             variable u8 | encoding u8 | payload; then per window entry (reporting.ts): the same,
+//             with bit 7 of the encoding set. An entry is a number that joined an open window
+//             (kept so a reboot can close that window) or, as 0x83 and no payload, the window's
+//             close. Entries are not readings: they take no seq and are never handed out.
 //    release: seq is a floor: every reading before it is settled (delivered or dropped)
 //    list:    no seq; count u8 | per variable: name length u8 | name | unit length u8 | unit (UTF-8)
 //             The variable list the sector's data frames index, its first frame. Its id (the
 //             header's schema) is the CRC-32 of the bytes from count to the end of the entries.
 // A sector header's floor is a release frame's seq, its schema the id of the sector's list.
-// Reading encoding byte (bit 7 always 0), kind in bits 0-1:
+// Reading encoding byte (bit 7: a window entry), kind in bits 0-1:
 //    0 decimal: m / 10^k exactly; m signed in ((bits 5-6) + 1) bytes, k in bits 2-4
 //    1 float64: 8 bytes        2 boolean: the value in bit 2        3 string: u16 length, UTF-8
 
@@ -36,9 +39,24 @@ const KIND_DECIMAL = 0;
 const KIND_FLOAT = 1;
 const KIND_BOOLEAN = 2;
 const KIND_STRING = 3;
+const WINDOW_ENTRY = 0x80;
+const WINDOW_CLOSED = WINDOW_ENTRY | KIND_STRING;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
 
 export type FrameKind = "data" | "release" | "list";
+
+/** Window entries of one sample: `values[i]` joined the window of variable `variables[i]`, or NaN: that window closed. */
+export interface WindowEntries {
+  variables: number[];
+  values: number[];
+}
+
+/** Bytes the window entries `w` take in a data frame. */
+export function windowBytes(w: WindowEntries | undefined): number {
+  let n = 0;
+  if (w !== undefined) for (const v of w.values) n += v === v ? readingBytes(v) : 2;
+  return n;
+}
 
 export interface Frame {
   kind: FrameKind;
@@ -49,6 +67,8 @@ export interface Frame {
   flags: number;
   variables: number[];
   values: ReadingValue[];
+  /** A data frame's window entries, when it has any: a member's value, or NaN for a close. */
+  window?: WindowEntries;
   /** A list frame's variables, and its id. */
   list: Variable[];
   listId: number;
@@ -124,8 +144,9 @@ export function encodeData(
   values: readonly ReadingValue[],
   from: number,
   to: number,
+  window?: WindowEntries,
 ): Uint8Array {
-  let length = DATA_OVERHEAD;
+  let length = DATA_OVERHEAD + windowBytes(window);
   for (let i = from; i < to; i++) length += readingBytes(values[i]);
   if (length > MAX_FRAME) throw new RangeError(`journal: a frame of ${length} bytes is over ${MAX_FRAME}`);
   const b = newFrame(TAG_DATA, length);
@@ -136,6 +157,20 @@ export function encodeData(
   for (let i = from; i < to; i++) {
     b[at] = variables[i];
     at = putValue(b, at + 1, values[i]);
+  }
+  if (window !== undefined) {
+    for (let i = 0; i < window.values.length; i++) {
+      const v = window.values[i];
+      b[at] = window.variables[i];
+      if (v === v) {
+        const encoding = at + 1;
+        at = putValue(b, encoding, v);
+        b[encoding] |= WINDOW_ENTRY;
+      } else {
+        b[at + 1] = WINDOW_CLOSED;
+        at += 2;
+      }
+    }
   }
   sealFrame(b, at);
   return b;
@@ -178,13 +213,34 @@ export function encodeRelease(floor: number): Uint8Array {
   return b;
 }
 
-function parseReadings(b: Uint8Array, at: number, end: number, variables: number[], values: ReadingValue[]): boolean {
+function parseReadings(b: Uint8Array, at: number, end: number, frame: Frame): boolean {
   let p = at;
+  let variables = frame.variables;
+  let values = frame.values;
   while (p < end) {
     if (end - p < 2) return false;
-    variables.push(b[p]);
-    const encoding = b[p + 1];
+    const variable = b[p];
+    let encoding = b[p + 1];
     p += 2;
+    if (encoding & WINDOW_ENTRY) {
+      if (frame.window === undefined) {
+        frame.window = { variables: [], values: [] };
+        variables = frame.window.variables;
+        values = frame.window.values;
+      }
+      variables.push(variable);
+      if (encoding === WINDOW_CLOSED) {
+        values.push(NaN);
+        continue;
+      }
+      encoding &= ~WINDOW_ENTRY;
+      // An entry is a number: a boolean or string one was never written.
+      if ((encoding & 3) > KIND_FLOAT) return false;
+    } else {
+      // Entries come after the readings.
+      if (frame.window !== undefined) return false;
+      variables.push(variable);
+    }
     const kind = encoding & 3;
     if (kind === KIND_BOOLEAN) {
       if (encoding & ~7) return false;
@@ -202,7 +258,6 @@ function parseReadings(b: Uint8Array, at: number, end: number, variables: number
       values.push(new TextDecoder().decode(b.subarray(p + 2, p + 2 + length)));
       p += 2 + length;
     } else {
-      if (encoding & 0x80) return false;
       const width = ((encoding >> 5) & 3) + 1;
       if (end - p < width) return false;
       let u = 0;
@@ -250,7 +305,7 @@ export function parseFrame(b: Uint8Array, at: number, limit: number): Frame | un
   frame.time = getU48(b, at + 9);
   frame.flags = b[at + 15];
   if (frame.flags & ~FLAGS) return undefined;
-  return parseReadings(b, at + FIRST_READING, end, frame.variables, frame.values) ? frame : undefined;
+  return parseReadings(b, at + FIRST_READING, end, frame) ? frame : undefined;
 }
 
 /** The first offset in [from, limit) where a valid frame starts, or -1: how a reader gets past garbage. */

@@ -6,12 +6,22 @@
 // be told from a torn append. A sector whose list frame rotted takes the list from any other sector
 // with the same id (its header's schema). Readings that a torn erase (a full journal's drop-oldest)
 // left in the spare's place are reported dropped, as that drop meant.
+// Window entries (reading-frame.ts) rebuild each window a reboot left open: what joined it since
+// its last close, found under the same name and unit.
 
 import type { SectorHeader } from "./frame.js";
 import type { Frame } from "./reading-frame.js";
 import type { ReadingValue } from "./ring.js";
 import type { LogCursor, SectorLog } from "./sector-log.js";
 import type { Variable } from "./variables.js";
+import { WindowState } from "./window.js";
+
+/** A reporting window a reboot left open: what joined it, and its last sample's time and flags. */
+export interface OpenWindow {
+  state: WindowState;
+  time: number;
+  flags: number;
+}
 
 /** What boot found: the journal's state to start from, and its figures. */
 export interface Recovered {
@@ -42,6 +52,8 @@ export interface Recovered {
    * unit in any list: the last values that went on, for the reporting filters to resume from.
    */
   newest: Array<ReadingValue | undefined>;
+  /** This boot's variables' windows left open on flash, by index. */
+  windows: Array<OpenWindow | undefined>;
 }
 
 /** How many seqs in [from, to) the `gaps` found at boot cover. */
@@ -70,6 +82,7 @@ export function recover(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variabl
     damagedHeaders: 0,
     foreign: 0,
     newest: variables.map(() => undefined),
+    windows: [],
   };
   const headers = log.mount();
   const damaged = new Uint8Array(n);
@@ -143,8 +156,10 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
     const gapsBefore = r.gaps.length;
     const expectBefore = expect;
     let widest = -1;
-    // The sector's newest value of each of its list's variables, kept once the list is known good.
+    // The sector's newest value of each of its list's variables, and its window entries (variable,
+    // value, time, flags), taken once the list is known good.
     const newest: Array<ReadingValue | undefined> = [];
+    const entries: number[] = [];
     r.corruptSkipped += log.mountSector(s, (frame) => {
       if (frame.kind === "release") floor = Math.max(floor, frame.seq);
       if (frame.kind !== "data") return;
@@ -157,6 +172,12 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
       for (let j = 0; j < frame.variables.length; j++) {
         widest = Math.max(widest, frame.variables[j]);
         newest[frame.variables[j]] = frame.values[j];
+      }
+      const w = frame.window;
+      if (w === undefined) return;
+      for (let j = 0; j < w.variables.length; j++) {
+        widest = Math.max(widest, w.variables[j]);
+        entries.push(w.variables[j], w.values[j], frame.time, frame.flags);
       }
     });
     r.nextSeq = Math.max(r.nextSeq, r.last[s]);
@@ -172,6 +193,10 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
         const at = current.get(nameAndUnit(list[j]));
         if (at !== undefined && value !== undefined) r.newest[at] = value;
       });
+      for (let j = 0; j < entries.length; j += 4) {
+        const at = current.get(nameAndUnit(list[entries[j]]));
+        if (at !== undefined) joinWindow(r.windows, at, entries[j + 1], entries[j + 2], entries[j + 3]);
+      }
     }
   }
   // Appending to a sector under another list, or one without its own list frame, would muddle
@@ -182,6 +207,19 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
   r.corruptLost = missingIn(r.gaps, floor, r.nextSeq);
   fillHeld(log, r, first, held, length);
   for (let s = 0; s < n; s++) if (r.listOf[s] > 0) r.foreign += held[s];
+}
+
+/** A window entry of variable `at`: `value` joined its window (the window's close when NaN). */
+function joinWindow(windows: Array<OpenWindow | undefined>, at: number, value: number, time: number, flags: number): void {
+  if (value !== value) {
+    windows[at] = undefined;
+    return;
+  }
+  // Every value is kept: the aggregate is chosen at the boot, by the rules then.
+  const open = windows[at] ?? (windows[at] = { state: new WindowState(true), time, flags });
+  open.state.add(value, 0);
+  open.time = time;
+  open.flags = flags;
 }
 
 function nameAndUnit(v: Variable): string {

@@ -9,14 +9,16 @@
 //   if `heartbeatMs` has passed. With `heartbeatMs` and no `delta`, any change goes on. Booleans
 //   and strings go on when they change.
 // With a flash journal, each variable resumes at boot from its newest value on flash (the last one
-// that went on), as if it went on at the boot; without one, the first sample always goes on. A
-// window starts empty at every boot.
+// that went on), as if it went on at the boot; without one, the first sample always goes on. With
+// a journal, each number that joins a window is journaled as a window entry (reading-frame.ts),
+// and a window a reboot left open is closed at the boot with what it held; without one, a window
+// starts empty at every boot.
 
+import type { WindowEntries } from "./reading-frame.js";
 import type { ReadingValue } from "./ring.js";
+import { AGGREGATES, type Aggregate, MEDIAN_MAX_SAMPLES, WindowState } from "./window.js";
 
-export type Aggregate = "mean" | "min" | "max" | "median";
-
-export const AGGREGATES: readonly Aggregate[] = ["mean", "min", "max", "median"];
+export { AGGREGATES, MEDIAN_MAX_SAMPLES, type Aggregate };
 
 /** A variable's reporting filters, as validated. */
 export interface ReportingRules {
@@ -32,9 +34,6 @@ export interface ReportingRules {
 
 /** The configuration keys of a variable that hold its filters. */
 export const REPORTING_KEYS: readonly string[] = ["decimals", "delta", "heartbeatMs", "throttleMs", "window"];
-
-/** A median keeps its window's values: at most this many. */
-export const MEDIAN_MAX_SAMPLES = 256;
 
 const DAY_MS = 86_400_000;
 
@@ -119,12 +118,7 @@ class VariableFilter {
   private readonly aggregate: Aggregate | undefined;
   private sent: ReadingValue | undefined;
   private sentAt = 0;
-  private count = 0;
-  private sum = 0;
-  private min = 0;
-  private max = 0;
-  private start = 0;
-  private readonly kept: number[] = [];
+  private readonly window: WindowState;
 
   constructor(rules: ReportingRules) {
     this.scale = rules.decimals === undefined ? 0 : Math.pow(10, rules.decimals);
@@ -137,6 +131,7 @@ class VariableFilter {
     this.windowSamples = rules.window?.samples ?? 0;
     this.windowMs = rules.window?.ms ?? 0;
     this.aggregate = rules.window?.aggregate;
+    this.window = new WindowState(this.aggregate === "median");
   }
 
   /** `value` went on at monotonic `now` (before a reboot): throttle, delta and heartbeat start from it. */
@@ -145,15 +140,36 @@ class VariableFilter {
     this.sentAt = now;
   }
 
-  /** The value that goes on for `value` taken at monotonic `now`, or undefined when it is held back. */
-  pass(value: ReadingValue, now: number, intervalMs: number): ReadingValue | undefined {
+  /** The value a window a reboot left open goes on with at the boot: its aggregate (the mean with no window now), rounded. */
+  closeAtBoot(open: WindowState, now: number): number {
+    const value = this.rounded(open.close(this.aggregate ?? "mean"));
+    this.resume(value, now);
+    return value;
+  }
+
+  /** Closes its window, when one is open: its aggregate, rounded; undefined when none is open. */
+  closeOpen(): number | undefined {
+    return this.aggregate !== undefined && this.window.count > 0 ? this.rounded(this.window.close(this.aggregate)) : undefined;
+  }
+
+  private rounded(value: number): number {
+    return this.scale > 0 ? Math.round(value * this.scale) / this.scale : value;
+  }
+
+  /**
+   * The value that goes on for `value` taken at monotonic `now`, or undefined when it is held
+   * back. A number that joins a window is added to `entries`, and so is the window's close.
+   */
+  pass(value: ReadingValue, now: number, intervalMs: number, variable: number, entries: WindowEntries): ReadingValue | undefined {
     if (typeof value === "number" && value - value === 0) {
       if (this.aggregate !== undefined) {
         const closed = this.add(value, now, intervalMs);
+        entries.variables.push(variable);
+        entries.values.push(closed === undefined ? value : NaN);
         if (closed === undefined) return undefined;
         value = closed;
       }
-      if (this.scale > 0) value = Math.round(value * this.scale) / this.scale;
+      value = this.rounded(value);
     }
     if (this.gated && this.sent !== undefined) {
       const age = now - this.sentAt;
@@ -177,29 +193,11 @@ class VariableFilter {
 
   /** Adds a number to the window; returns the window's aggregate when this sample closes it. */
   private add(value: number, now: number, intervalMs: number): number | undefined {
-    if (this.count === 0) {
-      this.start = now;
-      this.sum = 0;
-      this.min = value;
-      this.max = value;
-      this.kept.length = 0;
-    }
-    this.count++;
-    this.sum += value;
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
-    if (this.aggregate === "median") this.kept.push(value);
+    const window = this.window;
+    window.add(value, now);
     // A time window closes with its last sample: the one after it would fall outside.
-    const full = this.windowSamples > 0 ? this.count >= this.windowSamples : now + intervalMs - this.start >= this.windowMs;
-    if (!full) return undefined;
-    const count = this.count;
-    this.count = 0;
-    if (this.aggregate === "min") return this.min;
-    if (this.aggregate === "max") return this.max;
-    if (this.aggregate === "mean") return this.sum / count;
-    const sorted = this.kept.sort((a, b) => a - b);
-    const middle = count >> 1;
-    return count % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    const full = this.windowSamples > 0 ? window.count >= this.windowSamples : now + intervalMs - window.start >= this.windowMs;
+    return full ? window.close(this.aggregate as Aggregate) : undefined;
   }
 }
 
@@ -207,6 +205,8 @@ class VariableFilter {
 export class Reporting {
   private readonly filters: (VariableFilter | undefined)[];
   private readonly intervalMs: number;
+  /** The last sample's window entries, for the journal. */
+  private readonly entries: WindowEntries = { variables: [], values: [] };
 
   /** Undefined when no variable has a filter: sampling then skips this stage. */
   static of(variables: readonly { reporting?: ReportingRules }[], sampleIntervalMs: number): Reporting | undefined {
@@ -226,20 +226,43 @@ export class Reporting {
     });
   }
 
+  /** The value variable `variable`'s window a reboot left open goes on with at monotonic `now`; undefined when it has no filters now. */
+  closeAtBoot(variable: number, open: WindowState, now: number): number | undefined {
+    return this.filters[variable]?.closeAtBoot(open, now);
+  }
+
+  /** Closes the windows open now, as their rules are being replaced: each variable into `variables`, the value it goes on with into `values`. */
+  closeOpen(variables: number[], values: number[]): void {
+    this.filters.forEach((filter, variable) => {
+      const value = filter?.closeOpen();
+      if (value === undefined) return;
+      variables.push(variable);
+      values.push(value);
+    });
+  }
+
   /**
    * Applies the filters to a sample taken at monotonic `now`: `values[i]` of variable
    * `variables[i]`, `count` of them. What goes on is moved to the front, in order, with its value
    * as filtered; returns how many went on.
    */
   apply(variables: number[], values: ReadingValue[], count: number, now: number): number {
+    const entries = this.entries;
+    entries.variables.length = 0;
+    entries.values.length = 0;
     let kept = 0;
     for (let i = 0; i < count; i++) {
       const filter = this.filters[variables[i]];
-      const value = filter === undefined ? values[i] : filter.pass(values[i], now, this.intervalMs);
+      const value = filter === undefined ? values[i] : filter.pass(values[i], now, this.intervalMs, variables[i], entries);
       if (value === undefined) continue;
       variables[kept] = variables[i];
       values[kept++] = value;
     }
     return kept;
+  }
+
+  /** The last sample's window entries, for the journal; undefined when it has none. */
+  windowEntries(): WindowEntries | undefined {
+    return this.entries.values.length > 0 ? this.entries : undefined;
   }
 }

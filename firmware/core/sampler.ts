@@ -7,7 +7,7 @@
 import type { Ports, Sensor } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
-import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
 import { Periodic } from "./periodic.js";
 import { Reporting } from "./reporting.js";
 import { errorMessage } from "./text.js";
@@ -115,21 +115,50 @@ export class Sampler {
     this.periodic.start(0);
   }
 
-  /** The filters resume from what the journal holds. */
+  /**
+   * The filters resume from what the journal holds, and each window a reboot left open goes on
+   * now: its aggregate (the mean when the variable has no window now), stamped with its last
+   * sample's time, journaled with its close so no later boot closes it again.
+   */
   resume(): void {
-    const journaled = this.backlog.journaledValues;
-    if (this.reporting !== undefined && journaled !== undefined) this.reporting.resume(journaled, this.ports.clock.monotonicMs());
+    const found = this.backlog.journaledAtBoot;
+    if (found === undefined) return;
+    const now = this.ports.clock.monotonicMs();
+    this.reporting?.resume(found.newestAtBoot, now);
+    found.windowsAtBoot.forEach((open, variable) => {
+      if (open === undefined || open.state.count === 0) return;
+      const samples = open.state.count;
+      const value = this.reporting?.closeAtBoot(variable, open.state, now) ?? open.state.close("mean");
+      this.ports.logger.log("info", `reporting: ${this.config.variables[variable]?.name ?? variable}: the window a reboot left open (${samples} samples) goes on: ${value}`);
+      // An uptime of an earlier boot can no longer be placed: it goes without a time, as such readings do.
+      const flags = open.flags & FLAG_UPTIME ? FLAG_NO_TIME : open.flags;
+      this.backlog.addSample([variable], [value], 1, open.time, flags, { variables: [variable], values: [NaN] });
+    });
   }
 
   /**
    * Takes a new interval or new filters from the configuration: their state starts over (the next
-   * reading of each variable goes on) and, when `running`, the next sample comes one new interval on.
+   * reading of each variable goes on, and an open window goes on at once with what it held) and,
+   * when `running`, the next sample comes one new interval on.
    */
   retune(running: boolean): void {
     this.periodic.stop();
+    this.closeWindows();
     this.reporting = Reporting.of(this.config.variables, this.config.sampleIntervalMs);
     this.periodic = new Periodic(this.ports.clock, this.ports.timers, this.config.sampleIntervalMs, this.take);
     if (running) this.periodic.start(this.config.sampleIntervalMs);
+  }
+
+  /** The windows open under rules being replaced go on now with what they held, journaled with their close. */
+  private closeWindows(): void {
+    const variables: number[] = [];
+    const values: number[] = [];
+    this.reporting?.closeOpen(variables, values);
+    if (variables.length === 0) return;
+    const now = this.ports.clock.monotonicMs();
+    const wall = this.timebase.observe(now);
+    const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;
+    this.backlog.addSample(variables, values, variables.length, wall >= 0 ? wall : now, flags, { variables, values: values.map(() => NaN) });
   }
 
   stop(): void {
@@ -152,7 +181,7 @@ export class Sampler {
     const variables = this.variables;
     const values = this.values;
     let count = 0;
-    /** Readings of this sample that are not finite numbers: without any, the backlog takes the sample whole. */
+    /** Readings of this sample that are not finite numbers (or window entries): without any, the backlog takes the sample whole. */
     let others = 0;
     let value: unknown;
     let type = "";
@@ -209,12 +238,17 @@ export class Sampler {
       const kept = this.reporting.apply(variables, values, count, now);
       this.backlog.filter(count - kept);
       count = kept;
+      // Window entries to journal take the general path too.
+      if (this.reporting.windowEntries() !== undefined) others++;
     }
     const time = wall >= 0 ? wall : now;
     const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;
     variables.length = count;
     values.length = count;
-    const pending = others === 0 ? this.backlog.addNumbers(variables, values as number[], time, flags) : this.backlog.addSample(variables, values, count, time, flags);
+    const pending =
+      others === 0
+        ? this.backlog.addNumbers(variables, values as number[], time, flags)
+        : this.backlog.addSample(variables, values, count, time, flags, this.reporting?.windowEntries());
     if (pending >= this.uploadTrigger) this.onBacklogged();
   };
 

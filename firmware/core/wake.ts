@@ -216,7 +216,7 @@ export class WakeCycle {
     const snap = this.parts.snapshot();
     s.totals = { ...s.totals, dropped: DROP_REASONS.map((r) => snap.dropped[r]), buffered: snap.buffered };
     for (const key of CARRIED) s.totals[key] = snap[key];
-    const newest: Array<ReadingValue | undefined> = (backlog.journaledValues ?? []).slice();
+    const newest: Array<ReadingValue | undefined> = (backlog.journaledAtBoot?.newestAtBoot ?? []).slice();
     for (let i = 0; i < sampler.variables.length; i++) newest[sampler.variables[i]] = sampler.values[i];
     const journal = s.landingUnknown ? undefined : backlog.journalSnapshot(newest);
     if (journal === undefined) delete s.journal;

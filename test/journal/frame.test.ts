@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../firmware/core/crc.js";
-import { encodeErased, encodeOpened, HEADER_BYTES, parseHeader, PHASE_TWO } from "../../firmware/core/frame.js";
-import { encodeData, encodeList, encodeRelease, findFrame, listId, parseFrame, readingBytes } from "../../firmware/core/reading-frame.js";
+import { encodeErased, encodeOpened, HEADER_BYTES, parseHeader, PHASE_TWO, sealFrame } from "../../firmware/core/frame.js";
+import { encodeData, encodeList, encodeRelease, findFrame, listId, parseFrame, readingBytes, windowBytes } from "../../firmware/core/reading-frame.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
@@ -74,6 +74,41 @@ describe("data frames", () => {
       torn.set(bytes.subarray(0, n));
       expect(parseFrame(torn, 0, torn.length)).toBeUndefined();
     }
+  });
+});
+
+describe("window entries", () => {
+  const window = { variables: [0, 2, 1], values: [21.53, NaN, Math.PI] };
+
+  it("follow the readings, apart from them: a member exactly, a close as NaN, and no seq taken", () => {
+    const bytes = encodeData(9, T, FLAG_GROUPED, [1, 2], [48.07, 101325], 0, 2, window);
+    expect(bytes.length).toBe(encodeData(9, T, FLAG_GROUPED, [1, 2], [48.07, 101325], 0, 2).length + windowBytes(window));
+    expect(windowBytes(window)).toBe(readingBytes(21.53) + 2 + readingBytes(Math.PI));
+    const frame = parseFrame(bytes, 0, bytes.length);
+    expect(frame).toMatchObject({ seq: 9, variables: [1, 2], values: [48.07, 101325], window });
+    // Without entries, a frame has none.
+    const plain = encodeData(9, T, FLAG_GROUPED, [1], [48.07], 0, 1);
+    expect(parseFrame(plain, 0, plain.length)?.window).toBeUndefined();
+  });
+
+  it("make a frame of their own when the sample's readings were all held back", () => {
+    const bytes = encodeData(9, T, 0, [], [], 0, 0, window);
+    expect(parseFrame(bytes, 0, bytes.length)).toMatchObject({ seq: 9, variables: [], values: [], window });
+  });
+
+  it("are refused when a reading follows one, or when one is not a number", () => {
+    const bytes = encodeData(9, T, 0, [0], [true], 0, 1, { variables: [1], values: [2] });
+    // Swap the entry (variable 1, 0x80 | decimal, 2) in front of the reading (variable 0, boolean true).
+    expect(parseFrame(bytes, 0, bytes.length)).toMatchObject({ variables: [0], values: [true], window: { variables: [1], values: [2] } });
+    const swapped = bytes.slice();
+    swapped.set([1, bytes[19], 2, 0, bytes[17]], 16);
+    sealFrame(swapped, swapped.length - 4);
+    expect(parseFrame(swapped, 0, swapped.length)).toBeUndefined();
+    // A boolean entry (0x80 | boolean) was never written.
+    const boolean = bytes.slice();
+    boolean[17] |= 0x80;
+    sealFrame(boolean, boolean.length - 4);
+    expect(parseFrame(boolean, 0, boolean.length)).toBeUndefined();
   });
 });
 

@@ -12,7 +12,7 @@ import { bundle } from "../../tools/xs/bundle.js";
 import { command, replyValue } from "../../tools/xs/command-host.js";
 import { runOnNode, runOnXs } from "../../tools/xs/engines.js";
 import type { JournalScenarioResult } from "./journal-scenario.js";
-import { JOURNAL_OUTAGE, JOURNAL_SCENARIOS, POWER_CUT, REBOOT } from "./journal-scenarios.js";
+import { JOURNAL_OUTAGE, JOURNAL_SCENARIOS, POWER_CUT, REBOOT, WINDOWS } from "./journal-scenarios.js";
 import { WALL_START_MS } from "./scenarios.js";
 import { acknowledged, delivered, EARLIEST_MS, expectAsciiUpload, expectSameOnBoth, records, SAMPLE_MS } from "./results.js";
 
@@ -24,6 +24,7 @@ const FLASH_OPERATIONS: Record<string, number> = {
   "journal-power-cut": 1589,
   "journal-damage": 825,
   "journal-relist": 1619,
+  "journal-windows": 730,
 };
 /** Scenarios where readings of an earlier boot that never learnt the time may go out without one. */
 const UNTIMED_ALLOWED = new Set(["journal-reboot"]);
@@ -129,13 +130,17 @@ describe.each(NAMES)("%s", (name) => {
       // Readings found rotted at boot count as sampled and dropped (corrupt).
       expect(first.buffered + first.dropped.corrupt).toBe(first.sampled);
       expect(first.delivered + first.droppedTotal - first.dropped.corrupt).toBe(0);
-      // A cut sample's readings were counted as sampled but never reached the journal.
-      expect(end.sampled - cutReadings(name, i)).toBe(end.delivered + end.droppedTotal + end.buffered + end.filtered);
+      // A cut sample's readings were counted as sampled but never reached the journal; in
+      // journal-windows all of them had joined windows, so they were counted filtered.
+      const unjournaled = name === "journal-windows" ? 0 : cutReadings(name, i);
+      expect(end.sampled - unjournaled).toBe(end.delivered + end.droppedTotal + end.buffered + end.filtered);
       if (boot.endedBy === "stop") expect(end.journal?.held).toBe(end.buffered);
       if (i > 0) expect(first.journal?.recovered).toBe(xs.boots[i - 1].last.buffered);
     });
+    // A window a reboot left open goes on at the next boot: one reading more, sampled then.
+    const closedAtBoot = xs.logs.filter((line) => / info reporting: .* the window a reboot left open /.test(line)).length;
     const taken = xs.boots.reduce((n, b) => n + b.last.sampled - b.first.sampled, 0);
-    expect(taken).toBe(readings(name).length);
+    expect(taken).toBe(readings(name).length + closedAtBoot);
     const sent = delivered(xs);
     expect(sent.length).toBe(xs.boots.reduce((n, b) => n + b.last.delivered, 0));
     expect(new Set(sent.map((record) => `${record.variable}@${record.time ?? record.group}`)).size).toBe(sent.length);
@@ -294,5 +299,63 @@ describe("journal scenario outcomes", () => {
     const byBoot = readings("journal-relist").map((x) => x.boot);
     sent.forEach((record, i) => expect(unitsOf(byBoot[i]).has(`${record.variable} ${record.unit}`), `record ${i}`).toBe(true));
     expect(new Set(sent.map((record) => `${record.variable} ${record.unit}`))).toEqual(new Set(["temperature °C", "humidity %", "pressure Pa", "air_temperature K"]));
+  });
+
+  it("journal-windows: every window goes on once with its aggregate, in its boot or, left open by a stop or a cut, at the next", () => {
+    const { xs } = runs["journal-windows"];
+    expect(xs.boots.map((b) => b.endedBy)).toEqual(["stop", "cut", "stop"]);
+    // What the windows must give, from what the sensors gave: each boot's windows start at its
+    // first sample, and what one holds when its boot ends goes on at the next boot's start.
+    const rules = WINDOWS.variables.map((v) => ({
+      name: v.name,
+      size: v.window.samples ?? v.window.ms / SAMPLE_MS,
+      aggregate: v.window.aggregate,
+      decimals: "decimals" in v ? v.decimals : undefined,
+    }));
+    const aggregate = (values: number[], rule: (typeof rules)[number]): number => {
+      const sorted = values.slice().sort((a, b) => a - b);
+      const middle = sorted.length >> 1;
+      const value =
+        rule.aggregate === "mean"
+          ? values.reduce((a, b) => a + b, 0) / values.length
+          : rule.aggregate === "max"
+            ? sorted[sorted.length - 1]
+            : sorted.length % 2 === 1
+              ? sorted[middle]
+              : (sorted[middle - 1] + sorted[middle]) / 2;
+      return rule.decimals === undefined ? value : Math.round(value * 10 ** rule.decimals) / 10 ** rule.decimals;
+    };
+    const expected: Array<[string, number, string]> = [];
+    const open = new Map<string, Reading[]>();
+    let cut = 0;
+    for (let boot = 0; boot < xs.boots.length; boot++) {
+      for (const rule of rules) {
+        const held = open.get(rule.name) ?? [];
+        if (held.length > 0) expected.push([rule.name, aggregate(held.map((x) => x.value as number), rule), isoOf(last(held).atMs)]);
+        open.set(rule.name, []);
+      }
+      for (const x of readings("journal-windows").filter((r) => r.boot === boot)) {
+        const rule = rules.find((r) => r.name === x.variable);
+        const held = open.get(x.variable);
+        if (rule === undefined || held === undefined) throw new Error(`no rule for ${x.variable}`);
+        if (x.atCut) {
+          // The cut sample's readings only joined windows (none closed one): lost with its frame.
+          expect(held.length + 1).toBeLessThan(rule.size);
+          cut++;
+          continue;
+        }
+        held.push(x);
+        if (held.length < rule.size) continue;
+        expected.push([x.variable, aggregate(held.map((h) => h.value as number), rule), isoOf(x.atMs)]);
+        open.set(x.variable, []);
+      }
+    }
+    expect(cut).toBe(3);
+    const end = last(xs.boots).last;
+    const sent = delivered(xs).map((record): [string, unknown, string | undefined] => [record.variable, record.value, record.time]);
+    expect(sent).toEqual(expected.slice(0, expected.length - end.buffered));
+    // Two boots found windows open: three each.
+    expect(xs.logs.filter((line) => line.includes("the window a reboot left open")).map((line) => line.split(" ")[0])).toEqual(["1", "1", "1", "2", "2", "2"]);
+    expect(end.filtered).toBeGreaterThan(end.sampled * 0.7);
   });
 });

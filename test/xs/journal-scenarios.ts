@@ -60,6 +60,22 @@ export const RELIST = {
   ],
 };
 
+/**
+ * journal-windows: every variable reports through a window (temperature: mean of 6 samples, 2
+ * decimals; humidity: median of 5, 1 decimal; pressure: max over 60 s); the first boot stops and
+ * the second is cut with windows open, and each next boot closes them.
+ */
+export const WINDOWS = {
+  sectors: 16,
+  variables: [
+    { ...BOARD_VARIABLES[0], window: { samples: 6, aggregate: "mean" }, decimals: 2 },
+    { ...BOARD_VARIABLES[1], window: { samples: 5, aggregate: "median" }, decimals: 1 },
+    { ...BOARD_VARIABLES[2], window: { ms: MINUTE, aggregate: "max" } },
+  ],
+  firstBootMs: 20 * MINUTE + 35_000,
+  cutAtMs: 40 * MINUTE + 5_000,
+};
+
 export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = {
   "journal-outage": {
     config: BASE,
@@ -107,5 +123,13 @@ export const JOURNAL_SCENARIOS: Readonly<Record<string, JournalScenarioSpec>> = 
     boots: [{ durationMs: RELIST.bootMs }, { durationMs: RELIST.bootMs, variables: RELIST.variables }, { durationMs: 2 * HOUR }],
     offMs: MINUTE,
     answer: outage(0, RELIST.outageToMs),
+  },
+  "journal-windows": {
+    config: { ...BASE, variables: WINDOWS.variables },
+    flash: { sectorCount: WINDOWS.sectors, sectorSize: 4096, seed: 6 },
+    wallStartMs: WALL_START_MS,
+    boots: [{ durationMs: WINDOWS.firstBootMs }, { durationMs: HOUR, cut: { atMs: WINDOWS.cutAtMs, afterOps: 0, atByte: 12 } }, { durationMs: HOUR }],
+    offMs: MINUTE,
+    answer: storingServer(),
   },
 };
