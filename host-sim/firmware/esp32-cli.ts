@@ -2,15 +2,17 @@
 // no ESP-IDF: mcconfig (without -m) writes the build's makefile, then make runs only its module
 // compile (tsc and xsc for every module) and the xsl link (which also runs every preloaded
 // module's body, as the device would at build time). What it proves: the manifests resolve, every
-// module compiles strict, and preloading succeeds for the board. What it cannot: the C parts, the
-// partition table, and anything at run time on the chip.
+// module compiles strict, preloading succeeds for the board, and mcconfig merged the build's
+// ESP-IDF options (a warning when the board's own replace them). What it cannot: the C parts, the
+// ESP-IDF configuration and partition table, and anything at run time on the chip.
 // Exit codes: 0 compiled and linked; 1 a stage failed (its output's end is shown); 2 bad options or no SDK.
 
 import { Command, CommanderError, Option } from "commander";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatDuration } from "../../firmware/core/status.js";
 import { buildDir, findSdk, REPO, run, tail } from "./sdk.js";
+import { notApplied, parseMerged, readFragment } from "./sdkconfig.js";
 
 const program = new Command("firmware:esp32")
   .description("Compile and link the JavaScript stages of the ESP32 firmware (manifests/device) with the SDK MODDABLE points at; no ESP-IDF needed.")
@@ -49,6 +51,17 @@ const tmp = join(out, "tmp", platform, board, options.release === true ? "releas
 if (!existsSync(join(tmp, "makefile"))) {
   say(`mcconfig wrote no makefile in ${tmp}`);
   process.exit(1);
+}
+// mcconfig merged the build's ESP-IDF options (manifests/device/sdkconfig) into sdkconfig.mc for
+// the ESP-IDF stage, unless the board's target manifest names its own SDKCONFIGPATH.
+const sdkconfig = join(tmp, "xsProj-esp32", "sdkconfig.mc");
+if (!existsSync(sdkconfig)) {
+  say(`mcconfig wrote no ${sdkconfig}`);
+  process.exit(1);
+}
+const missing = notApplied(readFragment(), parseMerged(readFileSync(sdkconfig, "utf8")));
+if (missing.length > 0) {
+  say(`warning: ${options.board} brings its own ESP-IDF options, which replace manifests/device/sdkconfig: ${missing.join(", ")} not applied`);
 }
 // The makefile refuses to load without an ESP-IDF; the two targets run here need none of it, so
 // its checks are satisfied with placeholders and the IDF's sdkconfig.h is dropped as a prerequisite.

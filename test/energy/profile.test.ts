@@ -1,8 +1,9 @@
 // A user's power profile: what it gives replaces the default, what it leaves out keeps it, and
 // every problem is named by its field.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PROFILE, parseProfile } from "../../tools/energy/profile.js";
+import { DEFAULT_PROFILE, parseProfile, STEADY_STATES, TIMED_PHASES } from "../../tools/energy/profile.js";
 
 describe("parseProfile", () => {
   it("keeps the defaults for what a profile leaves out, and says which", () => {
@@ -38,5 +39,22 @@ describe("parseProfile", () => {
   it("accepts the defaults as a file would give them, unchanged", () => {
     const checked = parseProfile(JSON.parse(JSON.stringify(DEFAULT_PROFILE)));
     expect(checked).toEqual({ ok: true, profile: DEFAULT_PROFILE, fromDefaults: [] });
+  });
+});
+
+describe("the default profile", () => {
+  it("is the README's table, figure for figure", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const row = (name: string): string[] => {
+      const line = readme.split("\n").find((l) => l.startsWith(`| \`${name}\``));
+      expect(line, name).toBeDefined();
+      return (line ?? "").split("|").slice(2, 4).map((cell) => cell.trim().replace(/,/g, ""));
+    };
+    for (const name of TIMED_PHASES) {
+      expect(row(name), name).toEqual([String(DEFAULT_PROFILE[name].ma), String(DEFAULT_PROFILE[name].ms)]);
+    }
+    for (const name of STEADY_STATES) {
+      expect(row(name), name).toEqual([String(DEFAULT_PROFILE[name].ma), ""]);
+    }
   });
 });

@@ -19,7 +19,7 @@ export interface SteadyState {
 
 export interface PowerProfile {
   name: string;
-  /** From a timer wake or reset to the app's first line: ROM, bootloader, image check, runtime start. */
+  /** From a timer wake to the agent's first line: ROM, bootloader, ESP-IDF start, NVS, the XS machine. */
   boot: TimedPhase;
   /** One sample: every sensor read once (CPU on, radio off). */
   sample: TimedPhase;
@@ -52,7 +52,7 @@ export type SteadyStateName = (typeof STEADY_STATES)[number];
 /** The defaults; each figure's source is in the README's table. */
 export const DEFAULT_PROFILE: PowerProfile = {
   name: "ESP32-WROOM-32 (defaults)",
-  boot: { ma: 40, ms: 270 },
+  boot: { ma: 40, ms: 110 },
   sample: { ma: 50, ms: 22 },
   wifiJoin: { ma: 100, ms: 1200 },
   dhcp: { ma: 95, ms: 800 },
