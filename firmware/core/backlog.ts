@@ -15,7 +15,7 @@ import { fillFromJournal } from "./journal-window.js";
 import type { JournalSnapshot } from "./journal-resume.js";
 import type { Landing } from "./landing-check.js";
 import type { WindowEntries } from "./reading-frame.js";
-import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue } from "./ring.js";
+import { FLAG_STORED, PUSH_DROPPED_ONE, PUSH_REFUSED_STRING, Ring, type ReadingValue, type RingProducer } from "./ring.js";
 import { codePointLength } from "./text.js";
 import type { TimeBase } from "./timebase.js";
 import { VariableTable, type Variable } from "./variables.js";
@@ -55,7 +55,12 @@ export function zeroCounts<K extends string>(keys: readonly K[]): Record<K, numb
 
 export class Backlog {
   /** Readings taken from sensors (including those dropped at once), plus those the journal recovered at boot. */
-  sampled = 0;
+  get sampled(): number {
+    return this.counted + this.ring.committed;
+  }
+
+  /** Readings sampled other than those committed through the producer. */
+  private counted = 0;
   /** Readings covered by an acknowledged 2xx. */
   delivered = 0;
   readonly dropped = zeroCounts(DROP_REASONS);
@@ -97,7 +102,7 @@ export class Backlog {
     });
     this.journal = journal;
     const { recovered, corruptSkipped, corruptLost, damagedHeaders, foreign, resumed } = journal.stats();
-    this.sampled = recovered;
+    this.counted = recovered;
     if (recovered + corruptSkipped + damagedHeaders > 0) {
       logger.log(
         // Resumed at a sleep-mode wake: what the last sleep left, nothing to tell.
@@ -162,21 +167,16 @@ export class Backlog {
 
   /** `n` readings of a sample were held back by the reporting filters: sampled, and settled at once. */
   filter(n: number): void {
-    this.sampled += n;
+    this.counted += n;
     this.filtered += n;
   }
 
   /**
-   * Takes one sample whose readings are all finite numbers (the common case): `values[i]` of
-   * variable `variables[i]`, both exactly as long as the sample, stamped `time` with `flags`.
-   * The agent's hottest path: without a journal the ring takes the sample whole. Returns the
-   * readings now waiting for a batch.
+   * The ring's producer side, which takes a sample of finite numbers in place (Ring.claim); none
+   * with a journal, which takes every sample first.
    */
-  addNumbers(variables: readonly number[], values: readonly number[], time: number, flags: number): number {
-    const pending = this.journal === undefined ? this.ring.pushNumbers(variables, values, time, flags) : -1;
-    if (pending < 0) return this.addSample(variables, values, values.length, time, flags);
-    this.sampled += values.length;
-    return pending;
+  get producer(): RingProducer | undefined {
+    return this.journal === undefined ? this.ring : undefined;
   }
 
   /**
@@ -186,7 +186,7 @@ export class Backlog {
    * the readings now waiting for a batch.
    */
   addSample(variables: readonly number[], values: readonly ReadingValue[], count: number, time: number, flags: number, window?: WindowEntries): number {
-    this.sampled += count;
+    this.counted += count;
     const journal = this.journal;
     if (journal === undefined) {
       for (let i = 0; i < count; i++) if (this.admits(values[i])) this.pushOne(variables[i], values[i], time, flags);

@@ -22,9 +22,8 @@ export class Periodic {
 
   /** The first run after `firstDelayMs` (0: at once), then one every interval. */
   start(firstDelayMs: number): void {
-    const now = this.clock.monotonicMs();
-    this.nextAt = now + firstDelayMs - this.intervalMs;
-    this.schedule(now);
+    this.nextAt = this.clock.monotonicMs() + firstDelayMs;
+    this.timer = this.timers.set(this.tick, firstDelayMs);
   }
 
   stop(): void {
@@ -32,17 +31,15 @@ export class Periodic {
     this.timer = undefined;
   }
 
-  private schedule(now: number): void {
-    this.nextAt += this.intervalMs;
-    if (this.nextAt < now) this.nextAt = now;
-    this.timer = this.timers.set(this.tick, this.nextAt - now);
-  }
-
-  /** The timer's callback, made once rather than a closure a run. */
+  /** The timer's callback, made once rather than a closure a run; it schedules the next run itself (a call less a run). */
   private readonly tick = (): void => {
     const now = this.clock.monotonicMs();
     this.timer = undefined;
     this.run(now);
-    this.schedule(now);
+    // Due one interval after this run was due; at once when that has passed already.
+    let next = this.nextAt + this.intervalMs;
+    if (next < now) next = now;
+    this.nextAt = next;
+    this.timer = this.timers.set(this.tick, next - now);
   };
 }

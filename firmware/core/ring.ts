@@ -1,8 +1,9 @@
 // The RAM ring: readings packed 16 bytes each into one preallocated ArrayBuffer, as five columns
 // indexed by slot: the value as a float64 (a boolean as 0/1, a string as its key in the string
 // table), the time in milliseconds as its low 32 and high 16 bits, the variable index and the
-// flags a byte each. Columns, not records side by side: a sample of numbers goes in with one
-// native copy or fill a column, which on XS costs a few bytecodes, not a loop of stores.
+// flags a byte each. Columns, not records side by side: a producer writes a sample of numbers
+// straight into the value and variable columns (`claim`, then `commit`), and its time and flags
+// go in with one native fill a column, which on XS costs a few bytecodes, not a loop of stores.
 // The batch on the wire is always the oldest records. When full: "drop-oldest" evicts the oldest
 // record, "drop-newest" refuses the new one. An evicted record that is part of the batch on the
 // wire is settled with that batch: delivered if it is acknowledged, dropped otherwise, so every
@@ -42,10 +43,21 @@ export const PUSH_DROPPED_ONE = 1;
 export const PUSH_REFUSED_STRING = 2;
 export type PushResult = typeof PUSH_STORED | typeof PUSH_DROPPED_ONE | typeof PUSH_REFUSED_STRING;
 
+/** The value and variable columns, written in place between `claim` and `commit`. */
+export interface RingColumns {
+  readonly values: Float64Array;
+  readonly variables: Uint8Array;
+}
+
+/** What a producer of samples sees of the ring. */
+export type RingProducer = Pick<Ring, "claim" | "commit" | "columns">;
+
 export class Ring {
   readonly capacity: number;
   readonly whenFull: WhenFull;
   readonly stringBudget: number;
+  /** The columns a producer writes between `claim` and `commit`. */
+  readonly columns: RingColumns;
   private readonly values: Float64Array;
   private readonly lows: Uint32Array;
   private readonly highs: Uint16Array;
@@ -61,6 +73,7 @@ export class Ring {
   /** Records held that carry FLAG_STORED. */
   private storedMarks = 0;
   private releasedTotal = 0;
+  private committedTotal = 0;
 
   constructor(capacity: number, whenFull: WhenFull, stringBudget: number) {
     this.capacity = capacity;
@@ -72,6 +85,7 @@ export class Ring {
     this.highs = new Uint16Array(buffer, capacity * 12, capacity);
     this.variables = new Uint8Array(buffer, capacity * 14, capacity);
     this.flags = new Uint8Array(buffer, capacity * 15, capacity);
+    this.columns = { values: this.values, variables: this.variables };
   }
 
   /** Records held, the batch on the wire included. */
@@ -97,6 +111,11 @@ export class Ring {
   /** Records not yet settled: those held plus those evicted from the batch on the wire. */
   get unsettled(): number {
     return this.size + this.evictedFromFlight;
+  }
+
+  /** Records stored through `commit`, ever. */
+  get committed(): number {
+    return this.committedTotal;
   }
 
   /** Records that have left the ring, from its oldest end: the oldest record's position, which outlives evictions. */
@@ -161,26 +180,32 @@ export class Ring {
   }
 
   /**
-   * The hot path: stores a sample of numbers whole, `values[i]` of variable `variables[i]` (both
-   * exactly as long as the sample, every value a finite number), stamped `timeMs` with `flags`.
-   * Returns the records then waiting for a batch, or -1, storing nothing, when the sample does
-   * not fit without evicting or would wrap past the end of the columns: then each reading goes
-   * in with `push`.
+   * The hot path, claim then commit: the slot from which `n` readings fit without evicting or
+   * wrapping past the end of the columns, or -1 (then each reading goes in with `push`). The
+   * producer writes reading i, a finite number, at `slot + i` of `columns.values` and its variable
+   * at `slot + i` of `columns.variables`, and commits before anything else changes the ring; the
+   * slots are free space until then, so a claim may also lapse uncommitted.
    */
-  pushNumbers(variables: readonly number[], values: readonly number[], timeMs: number, flags: number): number {
-    const size = this.size + values.length;
-    let slot = this.tail + this.size;
-    if (slot >= this.capacity) slot -= this.capacity;
-    const end = slot + values.length;
-    if (size > this.capacity || end > this.capacity) return -1;
+  claim(n: number): number {
+    const slot = this.tail + this.size;
+    // Not wrapped: room up to the end of the columns. Wrapped: up to the oldest record.
+    if (slot + n <= this.capacity) return slot;
+    return slot >= this.capacity && slot + n <= this.capacity + this.tail ? slot - this.capacity : -1;
+  }
+
+  /**
+   * Stores the first `n` readings written from `slot`, the slot `claim` gave, stamped `timeMs`
+   * with `flags`. Returns the records then waiting for a batch.
+   */
+  commit(slot: number, n: number, timeMs: number, flags: number): number {
+    const end = slot + n;
     const low = timeMs % TWO_POW_32;
-    this.values.set(values, slot);
-    this.variables.set(variables, slot);
     this.lows.fill(low, slot, end);
     this.highs.fill((timeMs - low) / TWO_POW_32, slot, end);
     this.flags.fill(flags & ~KIND_MASK, slot, end);
-    this.size = size;
-    return size - this.flight;
+    this.size += n;
+    this.committedTotal += n;
+    return this.size - this.flight;
   }
 
   /** Whether one more record fits without evicting any: a free slot, and room in the string budget. */

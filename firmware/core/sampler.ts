@@ -7,8 +7,9 @@
 import type { Ports, Sensor } from "../ports.js";
 import type { Backlog } from "./backlog.js";
 import type { AgentConfig } from "./config.js";
-import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue } from "./ring.js";
+import { FLAG_GROUPED, FLAG_NO_TIME, FLAG_UPTIME, type ReadingValue, type RingProducer } from "./ring.js";
 import { Periodic } from "./periodic.js";
+import type { WindowEntries } from "./reading-frame.js";
 import { Reporting } from "./reporting.js";
 import { errorMessage } from "./text.js";
 import type { TimeBase } from "./timebase.js";
@@ -68,6 +69,8 @@ export function planSensors(config: AgentConfig, sensors: readonly Sensor[], pro
 }
 
 type Fields = Record<string, unknown>;
+/** Where a sample's readings are written: the staging lists, or the ring's columns in place. */
+type Column = { [index: number]: ReadingValue };
 
 /** What lies at `keys` below `value`: undefined when a step meets something that is not an object. */
 function fieldAt(value: unknown, keys: readonly string[]): unknown {
@@ -86,10 +89,16 @@ export class Sampler {
   /** The variables' reporting filters; undefined when none has any. */
   private reporting: Reporting | undefined;
   private readonly flags: number;
-  /** The sample being taken, then the last one taken: its readings' variables and values (those the filters kept). */
+  /**
+   * The staging lists: the variables and values of the last sample that went the general way (those
+   * the filters kept). Every sample does with a journal (so always in sleep mode) or filters; else
+   * only one holding a reading that is not a finite number, and the ring takes the rest in place.
+   */
   readonly variables: number[] = [];
   readonly values: ReadingValue[] = [];
   private periodic: Periodic;
+  /** The ring's producer side while it can take a sample of finite numbers in place: with neither a journal nor filters. */
+  private inPlace: RingProducer | undefined;
 
   /** Waiting readings that make an upload worth starting before its interval. */
   private readonly uploadTrigger: number;
@@ -106,6 +115,7 @@ export class Sampler {
     this.onBacklogged = onBacklogged;
     this.flags = config.variables.length > 1 ? FLAG_GROUPED : 0;
     this.reporting = Reporting.of(config.variables, config.sampleIntervalMs);
+    this.inPlace = this.reporting === undefined ? backlog.producer : undefined;
     this.periodic = new Periodic(ports.clock, ports.timers, config.sampleIntervalMs, this.take);
   }
 
@@ -145,6 +155,7 @@ export class Sampler {
     this.periodic.stop();
     this.closeWindows();
     this.reporting = Reporting.of(this.config.variables, this.config.sampleIntervalMs);
+    this.inPlace = this.reporting === undefined ? this.backlog.producer : undefined;
     this.periodic = new Periodic(this.ports.clock, this.ports.timers, this.config.sampleIntervalMs, this.take);
     if (running) this.periodic.start(this.config.sampleIntervalMs);
   }
@@ -173,53 +184,66 @@ export class Sampler {
   /**
    * Reads every sensor once at monotonic time `now` and hands the readings to the backlog. The
    * agent's hottest path: one function, one try for all sensors (entering one costs on XS), a
-   * sensor that throws ends its own turn only.
+   * sensor that throws ends its own turn only. A sample of finite numbers is written straight into
+   * the ring's columns (claim, then commit), without lists to fill and copy; any other goes through
+   * the staging lists, the filters and the backlog's general path.
    */
   private readonly take = (now: number): void => {
     const wall = this.timebase.observe(now);
     const { sensors, variables: indexes, firsts, seconds } = this.plan;
-    const variables = this.variables;
-    const values = this.values;
+    // Where the readings go, reading i at `at + i`: in place in the ring's columns when it claims
+    // the sample whole (no filters, no journal), else the staging lists.
+    const producer = this.inPlace;
+    let slot = producer !== undefined ? producer.claim(indexes.length) : -1;
+    let variables: Column = this.variables;
+    let values: Column = this.values;
+    let at = 0;
+    if (slot >= 0) {
+      const columns = (producer as RingProducer).columns;
+      variables = columns.variables;
+      values = columns.values;
+      at = slot;
+    }
     let count = 0;
-    /** Readings of this sample that are not finite numbers (or window entries): without any, the backlog takes the sample whole. */
-    let others = 0;
     let value: unknown;
-    let type = "";
     let key = "";
     let missing = -1;
     let v = 0;
+    let to = 0;
     // Where the sensor being read began: a sensor that throws loses what it gave this sample.
     let turnCount = 0;
-    let turnOthers = 0;
     for (let p = 0; p < sensors.length; p++) {
       try {
         for (; p < sensors.length; p++) {
           const plan = sensors[p];
           turnCount = count;
-          turnOthers = others;
           const sample = plan.sensor.sample() as Fields;
           missing = -1;
           if (typeof sample !== "object" || sample === null) missing = plan.from;
           else {
-            for (v = plan.from; v < plan.to; v++) {
+            for (v = plan.from, to = plan.to; v < to; v++) {
               value = sample[firsts[v]];
               key = seconds[v];
-              if (key !== "") {
-                // One step down the path: `value[key]` when `value` is an object.
-                value = typeof value === "object" && value !== null ? (value as Fields)[key] : undefined;
-                if (plan.deep) value = fieldAt(value, this.plan.rests[v]);
-              }
-              type = typeof value;
+              // Down the path: `value[key]`, and on, when `value` is an object.
+              if (key !== "") value = typeof value !== "object" || value === null ? undefined : plan.deep ? fieldAt((value as Fields)[key], this.plan.rests[v]) : (value as Fields)[key];
               // NaN and the infinities are the only numbers where x - x is not 0.
-              if (type === "number") {
-                if ((value as number) - (value as number) !== 0) others++;
-              } else if (type === "boolean" || type === "string") others++;
-              else {
-                missing = v;
-                continue;
+              if (typeof value !== "number" || value - value !== 0) {
+                const type = typeof value;
+                if (type !== "number" && type !== "boolean" && type !== "string") {
+                  missing = v;
+                  continue;
+                }
+                if (slot >= 0) {
+                  // The ring's columns hold finite numbers only: the sample goes the general way.
+                  this.unclaim(variables, values, at, count);
+                  variables = this.variables;
+                  values = this.values;
+                  at = 0;
+                  slot = -1;
+                }
               }
-              variables[count] = indexes[v];
-              values[count++] = value as ReadingValue;
+              variables[at + count] = indexes[v];
+              values[at + count++] = value as ReadingValue;
             }
           }
           if (missing >= 0) this.failed(plan, `no reading at "${this.config.variables[indexes[missing]].field}"`);
@@ -230,27 +254,35 @@ export class Sampler {
         }
       } catch (e) {
         count = turnCount;
-        others = turnOthers;
         this.failed(sensors[p], errorMessage(e));
       }
     }
-    if (this.reporting !== undefined) {
-      const kept = this.reporting.apply(variables, values, count, now);
-      this.backlog.filter(count - kept);
-      count = kept;
-      // Window entries to journal take the general path too.
-      if (this.reporting.windowEntries() !== undefined) others++;
-    }
     const time = wall >= 0 ? wall : now;
     const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;
-    variables.length = count;
-    values.length = count;
-    const pending =
-      others === 0
-        ? this.backlog.addNumbers(variables, values as number[], time, flags)
-        : this.backlog.addSample(variables, values, count, time, flags, this.reporting?.windowEntries());
+    let pending: number;
+    if (slot >= 0) pending = (producer as RingProducer).commit(slot, count, time, flags);
+    else {
+      let window: WindowEntries | undefined;
+      if (this.reporting !== undefined) {
+        const kept = this.reporting.apply(this.variables, this.values, count, now);
+        this.backlog.filter(count - kept);
+        count = kept;
+        window = this.reporting.windowEntries();
+      }
+      this.variables.length = count;
+      this.values.length = count;
+      pending = this.backlog.addSample(this.variables, this.values, count, time, flags, window);
+    }
     if (pending >= this.uploadTrigger) this.onBacklogged();
   };
+
+  /** Copies the `count` readings written in place from `at` to the staging lists; the claim lapses uncommitted. */
+  private unclaim(variables: Column, values: Column, at: number, count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.variables[i] = variables[at + i] as number;
+      this.values[i] = values[at + i];
+    }
+  }
 
   private failed(plan: SensorPlan, why: string): void {
     this.sensorErrors++;

@@ -128,6 +128,54 @@ function run(seed: number, capacity: number, dropNewest: boolean, steps: number)
   }
 }
 
+/**
+ * Samples of finite numbers taken in place (claim, write, commit) among pushes and batches: a
+ * claim succeeds exactly when the sample fits in the free slots after the newest record without
+ * evicting or wrapping; a sample that cannot goes in with `push`, and a claim may lapse.
+ */
+function runInPlace(seed: number, capacity: number, steps: number): void {
+  const random = new SeededRandom(seed);
+  const ring = new Ring(capacity, "drop-oldest", 0);
+  const model = new Model(capacity, false, 0);
+  for (let step = 0; step < steps; step++) {
+    const op = random.below(10);
+    if (op < 5) {
+      const n = 1 + random.below(4);
+      const time = 1_764_000_000_000 + random.below(1e9);
+      const flags = random.below(2) ? FLAG_UPTIME | FLAG_GROUPED : FLAG_GROUPED;
+      const sample: ModelRecord[] = [];
+      for (let i = 0; i < n; i++) sample.push({ variable: random.below(256), value: (random.next() - 0.5) * 1e6, time, flags });
+      const next = (ring.released + ring.count) % capacity;
+      const fits = ring.count + n <= capacity && next + n <= capacity;
+      const slot = ring.claim(n);
+      expect(slot).toBe(fits ? next : -1);
+      if (slot < 0) {
+        for (const r of sample) expect(ring.push(r.variable, r.value, r.time, r.flags)).toBe(model.push(r));
+      } else {
+        sample.forEach((r, i) => {
+          ring.columns.variables[slot + i] = r.variable;
+          ring.columns.values[slot + i] = r.value as number;
+        });
+        // Some readings of the claim may be left out (a sensor failed), or the claim lapse.
+        const kept = random.below(n + 2) > n ? 0 : n - random.below(2);
+        if (kept > 0) {
+          expect(ring.commit(slot, kept, time, flags)).toBe(model.records.length + kept - model.flight);
+          for (const r of sample.slice(0, kept)) expect(model.push(r)).toBe(PUSH_STORED);
+        }
+      }
+    } else if (op < 7 && ring.flightSize === 0 && ring.count > 0) {
+      const n = 1 + random.below(ring.count);
+      ring.beginBatch(n);
+      model.flight = n;
+    } else if (ring.flightSize > 0) {
+      ring.acknowledge();
+      model.records.splice(0, model.flight);
+      model.flight = model.evicted = 0;
+    }
+    check(ring, model);
+  }
+}
+
 describe("Ring", () => {
   it("costs 16 bytes a record in one preallocated buffer", () => {
     expect(RECORD_BYTES).toBe(16);
@@ -139,6 +187,28 @@ describe("Ring", () => {
 
   it.each([11, 12, 13, 14])("matches the model with drop-newest (seed %i)", (seed) => {
     run(seed, 16, true, 2000);
+  });
+
+  it.each([21, 22, 23, 24])("takes samples in place, claim then commit, as the model (seed %i)", (seed) => {
+    runInPlace(seed, 16, 2000);
+  });
+
+  it("claims only a run that neither wraps nor evicts, and counts what is committed", () => {
+    const ring = new Ring(8, "drop-oldest", 0);
+    for (let i = 0; i < 6; i++) ring.push(0, i, 0, 0);
+    expect(ring.claim(3)).toBe(-1);
+    ring.beginBatch(4);
+    ring.acknowledge();
+    // Slots 6 and 7 are free at the end, 0 to 3 after the wrap.
+    expect(ring.claim(2)).toBe(6);
+    expect(ring.claim(3)).toBe(-1);
+    ring.commit(6, 2, 5, 0);
+    expect(ring.claim(4)).toBe(0);
+    expect(ring.claim(5)).toBe(-1);
+    ring.commit(0, 4, 5, 0);
+    expect(ring.claim(1)).toBe(-1);
+    expect(ring.count).toBe(8);
+    expect(ring.committed).toBe(6);
   });
 
   it("keeps 48-bit millisecond times exactly", () => {
