@@ -13,6 +13,9 @@
 import type { Flash } from "../ports.js";
 import { SeededRandom } from "../simulated/prng.js";
 
+/** The program unit of the SPI NOR flash an ESP32 module carries. */
+const PAGE_SIZE = 256;
+
 export class PowerCut extends Error {
   // A class field, not an assignment in the constructor: on XS (after preload) Error.prototype is
   // frozen, and assigning over its inherited `name` would throw.
@@ -35,6 +38,8 @@ export class NorFlash implements Flash {
   /** Erases per sector, since the flash was made (a flash file keeps them). */
   readonly eraseCounts: Uint32Array;
   bytesWritten = 0;
+  /** Page programs the writes took: a SPI NOR chip programs at most one 256-byte page a command. */
+  pagePrograms = 0;
   bytesRead = 0;
   reads = 0;
   erases = 0;
@@ -95,6 +100,7 @@ export class NorFlash implements Flash {
     this.check(offset, data.length);
     const cut = this.takeCut(data.length);
     const end = cut < 0 ? data.length : cut;
+    if (data.length > 0) this.pagePrograms += Math.floor((offset + data.length - 1) / PAGE_SIZE) - Math.floor(offset / PAGE_SIZE) + 1;
     for (let i = 0; i < end; i++) this.bytes[offset + i] &= data[i];
     this.bytesWritten += end;
     if (cut < 0) return;

@@ -386,7 +386,7 @@ export class SimulatedDevice {
   }
 
   private bootEnded(): void {
-    this.meter.bootEnded(this.current.clock.monotonicMs(), this.flash?.bytesRead ?? 0);
+    this.meter.bootEnded(this.current.clock.monotonicMs(), this.flash, this.network.joins);
   }
 
   private powerCut(during: PowerCutEvent["during"]): void {
@@ -404,7 +404,7 @@ export class SimulatedDevice {
     this.bootCount++;
     this.asleepUntil = undefined;
     this.flash?.powerOn();
-    this.meter.bootStarted(reason === "deep-sleep", this.flash?.bytesRead ?? 0);
+    this.meter.bootStarted(reason === "deep-sleep", this.flash, this.network.joins);
     const boot = this.makeBoot(wallStartMs, options.syncAfterMs);
     this.current = boot;
     const seed = this.seed + (this.bootCount - 1) * BOOT_SEED_STRIDE;

@@ -34,4 +34,10 @@ export interface PhaseCounts {
   idleMs: number;
   /** Flash bytes read by each boot's recovery of the journal (and the sleep state), in order. */
   flashBytesRead: number[];
+  /** Each boot's flash writes: bytes programmed, the 256-byte page programs they took, 4 KB sectors erased. */
+  flashBytesProgrammed: number[];
+  flashPagePrograms: number[];
+  flashSectorsErased: number[];
+  /** Whether each boot brought the radio up (an upload wake, in sleep mode). */
+  radio: boolean[];
 }

@@ -1,6 +1,7 @@
 // The simulated device's books for the energy model: boot by boot, how long it was awake, what
-// it read from flash, how many samples it took, and how long it slept. The HTTP client and the
-// network port count their own phases (requests, bytes, connections, joins).
+// it read, programmed and erased on flash, whether it brought the radio up, how many samples it
+// took, and how long it slept. The HTTP client and the network port count their own phases
+// (requests, bytes, connections, joins).
 
 import type { PhaseCounts } from "./phase-counts.js";
 
@@ -12,13 +13,27 @@ export interface SleepFigures {
   radioWakes: number;
   /** Flash bytes read from boot to sleep, per boot: mean and most. */
   flashReadPerWake: { mean: number; max: number };
+  /** Flash bytes programmed and 4 KB sectors erased from boot to sleep, per boot: mean and most. */
+  flashProgrammedPerWake: { mean: number; max: number };
+  sectorsErasedPerWake: { mean: number; max: number };
   /** Device time from boot to sleep, per boot, ms: mean and most (virtual time stands still on the wire). */
   awakeMsPerWake: { mean: number; max: number };
   /** Real time the host took from boot to sleep, per boot, ms: the agent's own work, measured. */
   hostMsPerWake: { mean: number; max: number };
 }
 
-function meanAndMax(values: readonly number[]): { mean: number; max: number } {
+/** A flash's running counters (NorFlash keeps them), read at each boot's start and end. */
+export interface FlashCounters {
+  bytesRead: number;
+  bytesWritten: number;
+  pagePrograms: number;
+  erases: number;
+}
+
+const NO_FLASH: FlashCounters = { bytesRead: 0, bytesWritten: 0, pagePrograms: 0, erases: 0 };
+
+/** The mean (to 0.1) and the most of some per-wake figures. */
+export function meanAndMax(values: readonly number[]): { mean: number; max: number } {
   let sum = 0;
   let max = 0;
   for (const v of values) {
@@ -35,18 +50,24 @@ export class PhaseMeter {
   sleepMs = 0;
   readonly awakeMs: number[] = [];
   readonly flashBytesRead: number[] = [];
+  readonly flashBytesProgrammed: number[] = [];
+  readonly flashPagePrograms: number[] = [];
+  readonly flashSectorsErased: number[] = [];
+  readonly radio: boolean[] = [];
   private readonly hostMs: number[] = [];
   private hostAtBoot = 0;
-  /** The boot under way: its flash reads so far when it began, and its sensors' sample calls. */
-  private readAtBoot = 0;
+  /** The boot under way: the flash's counters and the radio's joins when it began, and its sensors' sample calls. */
+  private flashAtBoot = NO_FLASH;
+  private joinsAtBoot = 0;
   private open = false;
   private readonly calls = new Map<string, number>();
 
-  /** A boot begins; `flashRead` is the flash's bytes read so far. */
-  bootStarted(timerWake: boolean, flashRead: number): void {
+  /** A boot begins; `flash` and `joins` are the flash's counters and the radio's joins so far. */
+  bootStarted(timerWake: boolean, flash: FlashCounters | undefined, joins: number): void {
     this.boots++;
     if (timerWake) this.wakes++;
-    this.readAtBoot = flashRead;
+    this.flashAtBoot = { ...(flash ?? NO_FLASH) };
+    this.joinsAtBoot = joins;
     this.hostAtBoot = performance.now();
     this.calls.clear();
     this.open = true;
@@ -58,11 +79,17 @@ export class PhaseMeter {
   }
 
   /** The boot ends (a sleep, a power cut, a reboot or the run's end) after `awakeMs` of device time. */
-  bootEnded(awakeMs: number, flashRead: number): void {
+  bootEnded(awakeMs: number, flash: FlashCounters | undefined, joins: number): void {
     if (!this.open) return;
     this.open = false;
+    const now = flash ?? NO_FLASH;
+    const was = this.flashAtBoot;
     this.awakeMs.push(awakeMs);
-    this.flashBytesRead.push(flashRead - this.readAtBoot);
+    this.flashBytesRead.push(now.bytesRead - was.bytesRead);
+    this.flashBytesProgrammed.push(now.bytesWritten - was.bytesWritten);
+    this.flashPagePrograms.push(now.pagePrograms - was.pagePrograms);
+    this.flashSectorsErased.push(now.erases - was.erases);
+    this.radio.push(joins > this.joinsAtBoot);
     this.hostMs.push(performance.now() - this.hostAtBoot);
     // A sample reads every sensor once: the most-read sensor counts them.
     let most = 0;
@@ -76,6 +103,8 @@ export class PhaseMeter {
       wakes: this.wakes,
       radioWakes,
       flashReadPerWake: meanAndMax(this.flashBytesRead),
+      flashProgrammedPerWake: meanAndMax(this.flashBytesProgrammed),
+      sectorsErasedPerWake: meanAndMax(this.flashSectorsErased),
       awakeMsPerWake: meanAndMax(this.awakeMs),
       hostMsPerWake: { mean: host.mean, max: Math.round(host.max * 10) / 10 },
     };
@@ -108,6 +137,10 @@ export class PhaseMeter {
       sleepMs,
       idleMs: run.mode === "always-on" ? run.deviceMs : 0,
       flashBytesRead: this.flashBytesRead.slice(),
+      flashBytesProgrammed: this.flashBytesProgrammed.slice(),
+      flashPagePrograms: this.flashPagePrograms.slice(),
+      flashSectorsErased: this.flashSectorsErased.slice(),
+      radio: this.radio.slice(),
     };
   }
 }

@@ -29,7 +29,8 @@ import { SETTINGS_DOMAIN } from "../../firmware/moddable/preference-settings.js"
 import { formatDuration } from "../../firmware/core/status.js";
 import { parseDuration } from "../duration.js";
 import { buildDir, findSdk, onPath, REPO, run, tail } from "./sdk.js";
-import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, type DeviceStatus } from "./sim-output.js";
+import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, wakeAwakeMs, type DeviceStatus } from "./sim-output.js";
+import { meanAndMax } from "../device/phases.js";
 
 /** Status lines every 10 s: the run ends at the first one after --duration with nothing on the wire. */
 const STATUS_INTERVAL_MS = 10_000;
@@ -211,6 +212,8 @@ say(`running for ${formatDuration(options.duration)} on mcsim (display ${display
 const instruments = new Instruments();
 const memory = new MemoryLog(options.duration);
 const exceptions: string[] = [];
+/** Each wake's length as the agent measured it (traced with logLevel=debug), ms at the PC's speed. */
+const awakeMs: number[] = [];
 /** The last status of each boot that ended in a deep sleep. */
 const slept: DeviceStatus[] = [];
 let last: DeviceStatus | undefined;
@@ -261,6 +264,8 @@ function onLine(line: string): void {
   if (line.startsWith("instruments key: ")) return;
   if (!options.quiet) console.error(`[${formatDuration(elapsed)}] ${redactTokens(line)}`);
   if (isException(line)) exceptions.push(line);
+  const awake = wakeAwakeMs(line);
+  if (awake !== undefined) awakeMs.push(awake);
   if (line.includes("agent: not started")) void finish("the firmware refused its settings (see the error: config: lines)");
   for (const p of params) if (line.includes(`params: ${p.key} = `) && !line.includes("rejected")) applied.add(p.key);
   const sleepMs = emulatedSleepMs(line);
@@ -308,6 +313,7 @@ async function finish(problem?: string): Promise<void> {
   // Records stored per variable: the sensors' and the agent's health telemetry (agent_*).
   const variables: Record<string, number> = {};
   for (const r of records) variables[r.variable] = (variables[r.variable] ?? 0) + 1;
+  if (awakeMs.length > 0) summary.awakeMsPerWake = meanAndMax(awakeMs);
   Object.assign(summary, { boots: boots.length, sleeps: slept.length, exceptions: exceptions.length, requests: counts.requests, byStatus: counts.byStatus, variables, memory: memory.figures });
   summary.ok = problems.length === 0;
   if (problems.length > 0) say(`FAILED: ${problems.join("; ")}`);

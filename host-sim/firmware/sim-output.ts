@@ -70,6 +70,14 @@ export function emulatedSleepMs(line: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+const WAKE_LINE = /^debug: sleep: wake \d+(?: \(upload\))? awake (\d+) ms/;
+
+/** Sleep mode's own measure of a wake (firmware/core/wake.ts, traced at debug level): its length in ms, or undefined. */
+export function wakeAwakeMs(line: string): number | undefined {
+  const m = WAKE_LINE.exec(line);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /**
  * An exception XS reports: `path:line: exception: message!` or `# exception: message!` (every
  * throw in a debug build, caught or not), and `XS abort: ...` when the machine gives up.

@@ -18,6 +18,9 @@ const PROFILE: PowerProfile = {
   requestWait: { ma: 80, ms: 250 },
   sendPerKb: { ma: 200, ms: 10 },
   receivePerKb: { ma: 100, ms: 10 },
+  flashErase: { ma: 70, ms: 50 },
+  flashProgram: { ma: 70, ms: 1 },
+  xsPerMillionComputrons: { ma: 40, ms: 1000 },
   awake: { ma: 20 },
   idle: { ma: 30 },
   deepSleep: { ma: 0.01 },
@@ -35,6 +38,9 @@ const nothing: RunCounts = {
   awakeMs: [],
   sleepMs: 0,
   idleMs: 0,
+  flashPagePrograms: [],
+  flashSectorsErased: [],
+  xsComputrons: 0,
 };
 
 describe("replay", () => {
@@ -60,6 +66,18 @@ describe("replay", () => {
     expect(e.breakdown.sendPerKb).toBeCloseTo(4_000 / HOUR, 12);
     expect(e.breakdown.deepSleep).toBeCloseTo(sleep / HOUR, 12);
     expect(e.mAhPerDay).toBeCloseTo(((phases + sleep) / HOUR) * 24, 10);
+  });
+
+  it("charges the agent's own work at a wake: its flash writes and its XS computrons, taken out of deep sleep", () => {
+    // Three wakes: 4, 3 and 5 page programs, one erase in the last; 250,000 computrons in all.
+    const counts: RunCounts = { ...nothing, deviceMs: HOUR, sleepMs: HOUR, flashPagePrograms: [4, 3, 5], flashSectorsErased: [0, 0, 1], xsComputrons: 250_000 };
+    const e = replay(counts, PROFILE, 2500);
+    // mA·ms: 12 programs of 1 ms at 70, one erase of 50 ms at 70, a quarter of a million computrons: 250 ms at 40.
+    expect(e.breakdown.flashProgram).toBeCloseTo((12 * 70) / HOUR, 12);
+    expect(e.breakdown.flashErase).toBeCloseTo((50 * 70) / HOUR, 12);
+    expect(e.breakdown.xsPerMillionComputrons).toBeCloseTo((250 * 40) / HOUR, 12);
+    const sleep = (HOUR - 12 - 50 - 250) * 0.01;
+    expect(e.averageMa).toBeCloseTo((12 * 70 + 50 * 70 + 250 * 40 + sleep) / HOUR, 10);
   });
 
   it("takes the phases' time out of idle when the run never sleeps, and charges awake time apart", () => {
@@ -96,8 +114,9 @@ describe("replay", () => {
   });
 
   it("refuses counts that are not counts, naming them", () => {
-    expect(() => replay({ ...nothing, requests: -1, sleepMs: Number.NaN, awakeMs: [5, -2] }, PROFILE, 2500)).toThrow(
-      /requests: must be a count at least 0 .*sleepMs: .*awakeMs\[1\]: must be a count at least 0 \(got -2\)/,
+    expect(() => replay({ ...nothing, requests: -1, sleepMs: Number.NaN, awakeMs: [5, -2], flashSectorsErased: [Number.NaN] }, PROFILE, 2500)).toThrow(
+      /requests: must be a count at least 0 .*sleepMs: .*awakeMs\[1\]: must be a count at least 0 \(got -2\); flashSectorsErased\[0\]/,
     );
+    expect(() => replay({ ...nothing, xsComputrons: -5 }, PROFILE, 2500)).toThrow(/xsComputrons: must be a count at least 0 \(got -5\)/);
   });
 });

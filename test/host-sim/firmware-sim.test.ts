@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findSdk } from "../../host-sim/firmware/sdk.js";
-import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, type StoredReading } from "../../host-sim/firmware/sim-output.js";
+import { acrossBoots, emulatedSleepMs, Instruments, isException, MemoryLog, parseStatus, verdict, wakeAwakeMs, type StoredReading } from "../../host-sim/firmware/sim-output.js";
 
 function command(script: string, args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ["--import", "tsx", `host-sim/firmware/${script}`, ...args], { env, encoding: "utf8" });
@@ -93,6 +93,10 @@ describe("the simulator's output", () => {
     expect(parseStatus(line)).toMatchObject({ sampled: 30, buffered: 30, recovered: 27 });
     expect(emulatedSleepMs("info: sleep: emulated deep sleep of 1000 ms (the Linux simulator has none): this run ends here")).toBe(1000);
     expect(emulatedSleepMs("info: status: [2s] idle | sampled 30")).toBeUndefined();
+    // Sleep mode's measure of each wake, traced at debug level as the wake ends.
+    expect(wakeAwakeMs("debug: sleep: wake 12 awake 37 ms, sleeping 963 ms")).toBe(37);
+    expect(wakeAwakeMs("debug: sleep: wake 13 (upload) awake 412 ms, sleeping 588 ms")).toBe(412);
+    expect(wakeAwakeMs("info: sleep: a reading crossed its alarm threshold; uploading now")).toBeUndefined();
   });
 
   it("counts XS exception reports, caught or not, and aborts", () => {

@@ -12,6 +12,7 @@ import { errorMessage } from "../../firmware/core/text.js";
 import { parseDuration } from "../../host-sim/duration.js";
 import { PATTERNS, runModel, type PatternResult } from "./model.js";
 import { DEFAULT_PROFILE, parseProfile, type PowerProfile } from "./profile.js";
+import type { WakeFigures } from "./wake-figures.js";
 
 function positive(text: string): number {
   const n = Number(text);
@@ -105,6 +106,34 @@ function row(name: string, r: PatternResult): string {
   ].join(" ");
 }
 
+function wakeRow(name: string, f: WakeFigures): string {
+  const cell = (m: { mean: number; max: number }, width: number): string => `${m.mean} / ${m.max}`.padStart(width);
+  return [
+    name.padEnd(12),
+    String(f.wakes).padStart(5),
+    cell(f.computrons, 19),
+    cell(f.flashBytesRead, 15),
+    cell(f.flashBytesProgrammed, 13),
+    cell(f.flashPagePrograms, 11),
+    cell(f.flashSectorsErased, 10),
+    cell(f.agentMs, 15),
+  ].join(" ");
+}
+
+function printWakes(summary: Record<string, unknown>): void {
+  const wakes = summary.wakes as { sampleOnly: WakeFigures; upload: WakeFigures } | undefined;
+  const rate = summary.xsRate as { computronsPerSecond: number; daysAtHalfRate: number; daysAtDoubleRate: number } | undefined;
+  if (wakes === undefined || rate === undefined) return;
+  console.log("sleep mode's work per wake (the power-on left out), mean / worst wake:");
+  console.log("kind         wakes    XS computrons   flash read B  programmed B       pages    erases  agent's own ms");
+  console.log(wakeRow("sample-only", wakes.sampleOnly));
+  console.log(wakeRow("upload", wakes.upload));
+  console.log(
+    `XS work charged at ${rate.computronsPerSecond} computrons a second (profile xsPerMillionComputrons); ` +
+      `sleep mode at half that rate: ${rate.daysAtHalfRate} days, at double: ${rate.daysAtDoubleRate} days`,
+  );
+}
+
 try {
   const { results, summary } = await runModel({
     profile,
@@ -133,6 +162,7 @@ try {
       .map(([phase, mAh]) => `${phase} ${(mAh * perDay).toFixed(2)}`);
     console.log(`  ${pattern}: ${parts.join(", ")}`);
   }
+  printWakes(summary);
   console.log(JSON.stringify(summary));
 } catch (e) {
   console.error(`energy: ${errorMessage(e)}`);

@@ -9,6 +9,7 @@ import { startEndpoint } from "../../host-sim/endpoint/server.js";
 import type { PowerProfile } from "./profile.js";
 import { replay, type Energy, type RunCounts } from "./replay.js";
 import { alwaysOnRun, baselineRun, sleepRun, type DeviceRun } from "./runs.js";
+import { wakeFigures } from "./wake-figures.js";
 
 export const PATTERNS = ["sleep", "alwaysOn", "baseline"] as const;
 export type Pattern = (typeof PATTERNS)[number];
@@ -91,6 +92,13 @@ export async function runModel(options: ModelOptions): Promise<ModelResult> {
   return { results, summary: summarize(results, options) };
 }
 
+/** The XS rate the profile assumes, and the sleep mode's days at half and at double that rate. */
+function xsRate(counts: RunCounts, options: ModelOptions): Record<string, number> {
+  const xs = options.profile.xsPerMillionComputrons;
+  const daysAt = (ms: number): number => round(replay(counts, { ...options.profile, xsPerMillionComputrons: { ...xs, ms } }, options.batteryMah).days, 1);
+  return { computronsPerSecond: xs.ms > 0 ? round(1e9 / xs.ms, 0) : Infinity, daysAtHalfRate: daysAt(xs.ms * 2), daysAtDoubleRate: daysAt(xs.ms / 2) };
+}
+
 function summarize(results: Partial<Record<Pattern, PatternResult>>, options: ModelOptions): Record<string, unknown> {
   const summary: Record<string, unknown> = {
     profile: options.profile.name,
@@ -102,6 +110,11 @@ function summarize(results: Partial<Record<Pattern, PatternResult>>, options: Mo
   for (const pattern of PATTERNS) {
     const result = results[pattern];
     summary[pattern] = result === undefined ? null : figures(result.energy);
+  }
+  const sleepCounts = results.sleep?.counts;
+  if (sleepCounts?.wakeWork !== undefined) {
+    summary.wakes = wakeFigures(sleepCounts.wakeWork, options.profile);
+    summary.xsRate = xsRate(sleepCounts, options);
   }
   const sleep = results.sleep?.energy;
   const baseline = results.baseline?.energy;

@@ -35,6 +35,12 @@ export interface PowerProfile {
   sendPerKb: TimedPhase;
   /** Radio receiving, per KB of answers. */
   receivePerKb: TimedPhase;
+  /** One 4 KB sector erase of the SPI NOR flash (journal and state area), the CPU waiting on it. */
+  flashErase: TimedPhase;
+  /** One page program (at most 256 bytes) of the SPI NOR flash, the CPU waiting on it. */
+  flashProgram: TimedPhase;
+  /** The agent's XS work at a wake (restore, journal, state, upload's batch), per million computrons. */
+  xsPerMillionComputrons: TimedPhase;
   /** Awake with the radio off, beyond the phases above (the agent's own work at a wake). */
   awake: SteadyState;
   /** Always-on between phases: Wi-Fi associated, modem sleep (the ESP-IDF station default). */
@@ -43,7 +49,19 @@ export interface PowerProfile {
   deepSleep: SteadyState;
 }
 
-export const TIMED_PHASES = ["boot", "sample", "wifiJoin", "dhcp", "tlsHandshake", "requestWait", "sendPerKb", "receivePerKb"] as const;
+export const TIMED_PHASES = [
+  "boot",
+  "sample",
+  "wifiJoin",
+  "dhcp",
+  "tlsHandshake",
+  "requestWait",
+  "sendPerKb",
+  "receivePerKb",
+  "flashErase",
+  "flashProgram",
+  "xsPerMillionComputrons",
+] as const;
 export const STEADY_STATES = ["awake", "idle", "deepSleep"] as const;
 
 export type TimedPhaseName = (typeof TIMED_PHASES)[number];
@@ -60,6 +78,9 @@ export const DEFAULT_PROFILE: PowerProfile = {
   requestWait: { ma: 95, ms: 300 },
   sendPerKb: { ma: 190, ms: 20 },
   receivePerKb: { ma: 95, ms: 10 },
+  flashErase: { ma: 70, ms: 45 },
+  flashProgram: { ma: 70, ms: 0.4 },
+  xsPerMillionComputrons: { ma: 50, ms: 1000 },
   awake: { ma: 50 },
   idle: { ma: 31.12 },
   deepSleep: { ma: 0.01 },

@@ -6,15 +6,22 @@
 
 import type { PhaseCounts } from "../../host-sim/device/phase-counts.js";
 import type { PowerProfile, TimedPhaseName } from "./profile.js";
+import type { WakeWork } from "./wake-work.js";
 
-/** The phase counts the replay reads, beside `awakeMs`. */
-const COUNTED = ["deviceMs", "boots", "samples", "wifiJoins", "tlsHandshakes", "requests", "bytesSent", "bytesReceived", "sleepMs", "idleMs"] as const;
+/** The phase counts the replay reads, beside the per-boot ones. */
+const COUNTED = ["deviceMs", "boots", "samples", "wifiJoins", "tlsHandshakes", "requests", "bytesSent", "bytesReceived", "sleepMs", "idleMs", "xsComputrons"] as const;
+const PER_BOOT = ["awakeMs", "flashPagePrograms", "flashSectorsErased"] as const;
 
 /**
  * What the replay needs of a run's phase counts (host-sim/device/phase-counts.ts, which the host
- * simulator's runs give whole): the baseline's run, which no agent makes, gives just these.
+ * simulator's runs give whole): the baseline's run, which no agent makes, gives just these. Beside
+ * them, `xsComputrons`: the agent's XS work over the run, measured on xsnap (0: not measured).
  */
-export type RunCounts = Pick<PhaseCounts, (typeof COUNTED)[number] | "awakeMs">;
+export type RunCounts = Pick<PhaseCounts, Exclude<(typeof COUNTED)[number], "xsComputrons"> | (typeof PER_BOOT)[number]> & {
+  xsComputrons: number;
+  /** The sleep run's work at each boot, for people: not replayed (the counts above are). */
+  wakeWork?: WakeWork[];
+};
 
 /** Charge by phase, in mAh over the run. */
 export type Breakdown = Record<TimedPhaseName | "awake" | "idle" | "deepSleep", number>;
@@ -32,6 +39,10 @@ export interface Energy {
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_DAY = 86_400_000;
 
+function sum(values: readonly number[]): number {
+  return values.reduce((total, v) => total + v, 0);
+}
+
 /** The phases a run counts, each with how many times (or KB) it happened. */
 function timedCounts(counts: RunCounts): Record<TimedPhaseName, number> {
   return {
@@ -43,6 +54,9 @@ function timedCounts(counts: RunCounts): Record<TimedPhaseName, number> {
     requestWait: counts.requests,
     sendPerKb: counts.bytesSent / 1024,
     receivePerKb: counts.bytesReceived / 1024,
+    flashErase: sum(counts.flashSectorsErased),
+    flashProgram: sum(counts.flashPagePrograms),
+    xsPerMillionComputrons: counts.xsComputrons / 1_000_000,
   };
 }
 
@@ -50,7 +64,7 @@ function timedCounts(counts: RunCounts): Record<TimedPhaseName, number> {
 function countsProblems(counts: RunCounts): string[] {
   const fields: Array<[string, number]> = [
     ...COUNTED.map((key): [string, number] => [key, counts[key]]),
-    ...counts.awakeMs.map((ms, i): [string, number] => [`awakeMs[${i}]`, ms]),
+    ...PER_BOOT.flatMap((key) => counts[key].map((n, i): [string, number] => [`${key}[${i}]`, n])),
   ];
   return fields
     .filter(([, value]) => typeof value !== "number" || !Number.isFinite(value) || value < 0)
@@ -74,7 +88,7 @@ export function replay(counts: RunCounts, profile: PowerProfile, batteryMah: num
   const sleepMs = counts.sleepMs - fromSleep;
   const idleMs = Math.max(0, counts.idleMs - (phaseMs - fromSleep));
   // Time awake that was not idle (always-on counts its whole run as both).
-  const awakeMs = Math.max(0, counts.awakeMs.reduce((sum, ms) => sum + ms, 0) - counts.idleMs);
+  const awakeMs = Math.max(0, sum(counts.awakeMs) - counts.idleMs);
   charge.awake = awakeMs * profile.awake.ma;
   charge.idle = idleMs * profile.idle.ma;
   charge.deepSleep = sleepMs * profile.deepSleep.ma;

@@ -5,7 +5,8 @@
 //   once and kept, idle between samples;
 // - baseline: wake, join, sample, post, deep sleep, every minute: the Moddable SDK examples'
 //   device (bench/baseline.ts), booted afresh at each wake on a clock that keeps the wall time;
-// - sleep: the agent's sleep mode on the host simulator, every wake a power cycle.
+// - sleep: the agent's sleep mode on the host simulator, every wake a power cycle; the agent's
+//   XS work at each of its boots is measured on xsnap (wake-work.ts, xs-work.ts).
 
 import { Baseline } from "../../bench/baseline.js";
 import { NorFlash } from "../../firmware/fakes/nor-flash.js";
@@ -18,6 +19,8 @@ import { NodeHttpClient } from "../../host-sim/ports/node-http.js";
 import { TrackingHttp } from "../../host-sim/ports/tracking-http.js";
 import { CountingHttp, countingSensors } from "./counting.js";
 import type { RunCounts } from "./replay.js";
+import { sleepConfig, SLEEP_FLASH, SENSOR_SEED } from "./wake-work.js";
+import { measureWakeWork } from "./xs-work.js";
 
 export interface RunSetup {
   durationMs: number;
@@ -92,6 +95,10 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
     awakeMs: [setup.durationMs],
     sleepMs: 0,
     idleMs: setup.durationMs,
+    // No journal, and its XS work is not measured.
+    flashPagePrograms: [],
+    flashSectorsErased: [],
+    xsComputrons: 0,
   };
 };
 
@@ -143,34 +150,41 @@ export const baselineRun: DeviceRun = async (setup) => {
     awakeMs,
     sleepMs: setup.durationMs - awakeMs.reduce((sum, ms) => sum + ms, 0),
     idleMs: 0,
+    // No journal, and its XS work is not measured.
+    flashPagePrograms: [],
+    flashSectorsErased: [],
+    xsComputrons: 0,
   };
 };
 
 /**
  * The agent in sleep mode: the host simulator's run of it, every wake a power cycle on the virtual
  * clock, uploading every `uploadIntervalMs / sampleIntervalMs` wakes, journaling to a 256 KB
- * flash; its phase counts are the device's own.
+ * flash; its phase counts are the device's own. The agent's XS work at each boot is measured on
+ * xsnap in the same pattern, as many boots (`wakeWork` keeps it by boot, beside this run's flash
+ * figures).
  */
 export const sleepRun: DeviceRun = async (setup) => {
+  const config = sleepConfig({ ...setup, host: HOST });
   const device = new SimulatedDevice({
-    config: {
-      token: setup.token,
-      host: HOST,
-      port: setup.port,
-      mode: "sleep",
-      sampleIntervalMs: setup.sampleIntervalMs,
-      uploadEvery: Math.max(1, Math.round(setup.uploadIntervalMs / setup.sampleIntervalMs)),
-      telemetryIntervalMs: 0,
-      variables: BOARD_VARIABLES,
-    },
+    config,
     time: { mode: "virtual", startWallMs: setup.startWallMs },
     logger: quiet,
     tls: { ca: setup.ca, caName: setup.caName },
-    sensors: (clock) => simulatedSensors({ clock, seed: 1 }),
-    flash: new NorFlash({ sectorCount: 64, sectorSize: 4096 }),
+    sensors: (clock) => simulatedSensors({ clock, seed: SENSOR_SEED }),
+    flash: new NorFlash(SLEEP_FLASH),
   });
   await runFor(device, setup);
   const counts = device.phaseCounts();
   if (device.agent.snapshot().delivered === 0) throw new Error("sleep run: nothing delivered");
-  return counts;
+  const xs = await measureWakeWork({ config, wallStartMs: setup.startWallMs, boots: counts.boots });
+  const wakeWork = xs.map((w, i) => ({
+    radio: counts.radio[i],
+    computrons: w.computrons,
+    flashBytesRead: counts.flashBytesRead[i],
+    flashBytesProgrammed: counts.flashBytesProgrammed[i],
+    flashPagePrograms: counts.flashPagePrograms[i],
+    flashSectorsErased: counts.flashSectorsErased[i],
+  }));
+  return { ...counts, xsComputrons: xs.reduce((sum, w) => sum + w.computrons, 0), wakeWork };
 };
