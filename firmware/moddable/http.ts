@@ -66,8 +66,14 @@ export const REQUEST_MESSAGE = {
 /** Distinct response headers kept; a server that sends more is not allowed to grow memory. */
 const MAX_HEADERS = 64;
 
-/** The SDK's TLS session silently drops a write larger than one record's 16 KB. */
-const MAX_RECORD_BYTES = 16384;
+/**
+ * The largest body piece handed to the socket. SecureSocket turns each piece into a TLS record,
+ * with copies of it in the chunk heap, so the piece bounds that memory. It is what SecureSocket
+ * offers on the Linux simulator (its 1,024-byte send buffer less a 128-byte margin), so an ESP32,
+ * whose socket offers 8,064, builds the same records and needs no more memory than the simulator
+ * shows; it is also well within the 16 KB record the SDK's session silently drops a write past.
+ */
+const MAX_PIECE_BYTES = 896;
 
 export interface HttpModules {
   Request: RequestModule;
@@ -108,7 +114,7 @@ class Exchange {
   private headerCount = 0;
   private readonly chunks: Uint8Array[] = [];
   private received = 0;
-  /** The request body, held once: each piece is a view of it, as large as the socket has room for. */
+  /** The request body, held once: each piece is a view of it, as large as the socket has room for, up to MAX_PIECE_BYTES. */
   private body: Uint8Array | undefined;
   /** Body bytes handed to the module so far. */
   private sent = 0;
@@ -164,7 +170,7 @@ class Exchange {
     const body = this.body;
     this.sending = true;
     if (body === undefined || this.sent >= body.length) return undefined;
-    const size = Math.min(Math.max(0, Math.floor(Number(room) || 0)), MAX_RECORD_BYTES, body.length - this.sent);
+    const size = Math.min(Math.max(0, Math.floor(Number(room) || 0)), MAX_PIECE_BYTES, body.length - this.sent);
     const start = this.sent;
     this.sent += size;
     return body.subarray(start, start + size);

@@ -110,10 +110,15 @@ export class Instruments {
 export interface MemoryFigures {
   /** Minutes into the run at the end of the stretch. */
   atMinute: number;
-  /** Most slot heap in use (objects, numbers, closures) in the stretch, and the heap's size at its end. */
+  /**
+   * Most slot heap in use (objects, numbers, closures) in the stretch, and the heap's largest size
+   * in it. "In use" is XS's count of slots taken since its last collection, garbage included (XS
+   * collects only when a heap is full), so it says how full the heap got, not what is live. The
+   * size is the largest because a stretch can span boots (emulated deep sleep), each a new machine.
+   */
   slotUsedMax: number;
   slotHeap: number;
-  /** Most chunk heap in use (strings, ArrayBuffers, byte code) in the stretch, and the heap's size at its end. */
+  /** The same for the chunk heap (strings, ArrayBuffers, arrays' items, byte code). */
   chunkUsedMax: number;
   chunkHeap: number;
   /** Deepest stack in the stretch. */
@@ -155,13 +160,12 @@ export class MemoryLog {
     this.window = [];
     if (w.length === 0) return;
     const max = (name: string) => Math.max(...w.map((s) => s[name] ?? 0));
-    const last = w[w.length - 1];
     this.figures.push({
       atMinute,
       slotUsedMax: max("Slot used"),
-      slotHeap: last["Slot available"] ?? 0,
+      slotHeap: max("Slot available"),
       chunkUsedMax: max("Chunk used"),
-      chunkHeap: last["Chunk available"] ?? 0,
+      chunkHeap: max("Chunk available"),
       stackPeak: max("Stack used"),
     });
   }

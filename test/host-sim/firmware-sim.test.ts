@@ -125,6 +125,18 @@ describe("the simulator's output", () => {
     ]);
   });
 
+  it("keeps the largest heap of a stretch that spans boots, so what was in use never exceeds the size beside it", () => {
+    const instruments = new Instruments();
+    instruments.read(KEY);
+    const line = (slotUsed: number, slotHeap: number) =>
+      `instruments: 0,0,1526,2586,0,2,0,0,0,36000,39936,${slotUsed},${slotHeap},3488,12288,70,38,30,0,269,2`;
+    const log = new MemoryLog(2 * 60_000);
+    // The first boot's heap grew to 120,000 bytes; the next boot starts afresh with a smaller one.
+    for (let second = 1; second <= 30; second++) log.add(instruments.read(line(118_000, 120_000))!, second * 1000);
+    for (let second = 31; second <= 60; second++) log.add(instruments.read(line(60_000, 65_536))!, second * 1000);
+    expect(log.figures).toEqual([{ atMinute: 1, slotUsedMax: 118_000, slotHeap: 120_000, chunkUsedMax: 36_000, chunkHeap: 39_936, stackPeak: 3488 }]);
+  });
+
   it("finds the deepest stack of the minute before a checkpoint", () => {
     const instruments = new Instruments();
     instruments.read(KEY);
