@@ -8,6 +8,7 @@
 // - sleep: the agent's sleep mode on the host simulator, every wake a power cycle; the agent's
 //   XS work at each of its boots is measured on xsnap (wake-work.ts, xs-work.ts).
 
+import { readFileSync } from "node:fs";
 import { Baseline } from "../../bench/baseline.js";
 import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
@@ -39,6 +40,10 @@ export interface RunSetup {
 
 export type DeviceRun = (setup: RunSetup) => Promise<RunCounts>;
 
+/** The batch limit of the firmware's builds, which fits a batch and its TLS records in the XS chunk heap. */
+export const DEVICE_MAX_BATCH_BYTES = (JSON.parse(readFileSync(new URL("../../manifests/memory.json", import.meta.url), "utf8")) as { config: { maxBatchBytes: number } })
+  .config.maxBatchBytes;
+
 const HOST = "127.0.0.1";
 const quiet: Logger = { log: () => undefined };
 
@@ -68,6 +73,7 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
       port: setup.port,
       sampleIntervalMs: setup.sampleIntervalMs,
       uploadIntervalMs: setup.uploadIntervalMs,
+      maxBatchBytes: DEVICE_MAX_BATCH_BYTES,
       telemetryIntervalMs: 0,
       variables: BOARD_VARIABLES,
     },
@@ -165,7 +171,7 @@ export const baselineRun: DeviceRun = async (setup) => {
  * figures).
  */
 export const sleepRun: DeviceRun = async (setup) => {
-  const config = sleepConfig({ ...setup, host: HOST });
+  const config = sleepConfig({ ...setup, host: HOST, maxBatchBytes: DEVICE_MAX_BATCH_BYTES });
   const device = new SimulatedDevice({
     config,
     time: { mode: "virtual", startWallMs: setup.startWallMs },
@@ -186,5 +192,7 @@ export const sleepRun: DeviceRun = async (setup) => {
     flashPagePrograms: counts.flashPagePrograms[i],
     flashSectorsErased: counts.flashSectorsErased[i],
   }));
-  return { ...counts, xsComputrons: xs.reduce((sum, w) => sum + w.computrons, 0), wakeWork };
+  // Every request here is HTTPS, and the SDK's Request opens a connection for each (it sends
+  // `Connection: close`), where the host's client may reuse one: a handshake per request.
+  return { ...counts, tlsHandshakes: counts.requests, xsComputrons: xs.reduce((sum, w) => sum + w.computrons, 0), wakeWork };
 };

@@ -28,6 +28,8 @@ export interface SleepPattern {
   port: number;
   sampleIntervalMs: number;
   uploadIntervalMs: number;
+  /** The device build's batch limit (manifests/memory.json), which sets the requests an upload takes. */
+  maxBatchBytes: number;
 }
 
 /** The agent's configuration in the energy model's sleep runs. */
@@ -39,6 +41,7 @@ export function sleepConfig(p: SleepPattern): Record<string, unknown> {
     mode: "sleep",
     sampleIntervalMs: p.sampleIntervalMs,
     uploadEvery: Math.max(1, Math.round(p.uploadIntervalMs / p.sampleIntervalMs)),
+    maxBatchBytes: p.maxBatchBytes,
     telemetryIntervalMs: 0,
     variables: BOARD_VARIABLES,
   };
