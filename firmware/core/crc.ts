@@ -13,10 +13,10 @@ function build(): Uint32Array {
   return t;
 }
 
-/** CRC-32 of `bytes[start..end)`, as an unsigned 32-bit number. */
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
+/** CRC-32 of `bytes[start..end)`, as an unsigned 32-bit number; after `prior`, the CRC of the bytes before them (0: none). */
+export function crc32(bytes: Uint8Array, start: number, end: number, prior = 0): number {
   const t = table ?? (table = build());
-  let c = 0xffffffff;
+  let c = (prior ^ 0xffffffff) >>> 0;
   for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

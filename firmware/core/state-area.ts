@@ -78,7 +78,7 @@ export class StateArea {
     b[3] = payload.length >>> 8;
     putU32(b, 4, seq);
     b.set(payload, HEAD);
-    putU32(b, 8, crc32(withoutCrc(b), 0, b.length - 4));
+    putU32(b, 8, recordCrc(b));
     this.flash.write(this.offset(sector, at), b);
     this.last = { seq, sector, free: at + slots, payload };
   }
@@ -111,17 +111,14 @@ export class StateArea {
       const slots = Math.ceil((HEAD + length) / SLOT);
       if (slot + slots > this.slots) continue;
       const b = this.flash.read(this.offset(s, slot), HEAD + length);
-      if (getU32(b, 8) !== crc32(withoutCrc(b), 0, b.length - 4)) continue;
+      if (getU32(b, 8) !== recordCrc(b)) continue;
       return { seq: getU32(b, 4), sector: s, free: lo, payload: b.slice(HEAD) };
     }
     return undefined;
   }
 }
 
-/** A record's bytes without its CRC field (bytes 8 to 11), for the CRC over the rest. */
-function withoutCrc(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length - 4);
-  out.set(b.subarray(0, 8), 0);
-  out.set(b.subarray(HEAD), 8);
-  return out;
+/** The CRC of a record's bytes but its CRC field (bytes 8 to 11). */
+function recordCrc(b: Uint8Array): number {
+  return crc32(b, HEAD, b.length, crc32(b, 0, 8));
 }
