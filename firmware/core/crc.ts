@@ -17,6 +17,14 @@ function build(): Uint32Array {
 export function crc32(bytes: Uint8Array, start: number, end: number, prior = 0): number {
   const t = table ?? (table = build());
   let c = (prior ^ 0xffffffff) >>> 0;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = start;
+  // Four bytes a turn: the loop's own bytecodes are a fifth of the work on XS.
+  for (const fours = end - ((end - start) & 3); i < fours; i += 4) {
+    c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 1]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 2]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 3]) & 0xff] ^ (c >>> 8);
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
