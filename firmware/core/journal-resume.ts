@@ -121,10 +121,13 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
   return r;
 }
 
-/** What `resume` needs of a journal, from its state; undefined when a sector to resume names another list. */
+/**
+ * What `resume` needs of a journal, from its state (`erases`: the erase counts' runs when known
+ * to be current); undefined when a sector to resume names another list.
+ */
 export function snapshotOf(
   log: SectorLog<Frame>,
-  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[] },
+  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[]; erases?: JournalSnapshot["erases"] },
   newest: ReadonlyArray<ReadingValue | undefined>,
 ): JournalSnapshot | undefined {
   if (log.head < 0) return undefined;
@@ -141,7 +144,7 @@ export function snapshotOf(
     head: log.head,
     tail: log.tail,
     headGeneration: log.generationOf(log.head),
-    erases: runsOf(log.eraseCounts()),
+    erases: j.erases ?? runsOf(log.eraseCounts()),
     headEnd: log.end(log.head),
     nextSeq: j.nextSeq,
     floor: j.floor,

@@ -140,6 +140,8 @@ export class Journal {
   readonly windowsAtBoot: ReadonlyArray<OpenWindow | undefined>;
   private dropping = 0;
   private readonly resumed: boolean;
+  /** The erase counts of the snapshot this boot resumed from, as runs; undefined after a full recovery. */
+  private readonly resumedErases: JournalSnapshot["erases"] | undefined;
 
   /** Recovers the journal on `flash` (see `journalProblems` for what it must offer). */
   constructor(flash: Flash, options: JournalOptions) {
@@ -151,6 +153,7 @@ export class Journal {
     const cursor = new LogCursor<Frame>();
     const fast = options.resume === undefined ? undefined : resume(this.log, cursor, options.variables, this.schema, options.resume);
     this.resumed = fast !== undefined;
+    this.resumedErases = fast === undefined ? undefined : options.resume?.erases;
     const r = fast ?? recover(this.log, cursor, options.variables, this.schema);
     this.reader = new JournalReader(this.log, cursor, r, options);
     this.lists = r.lists;
@@ -204,7 +207,9 @@ export class Journal {
   /** What the next wake resumes from (journal-resume.ts), with `newest` values for the filters; undefined when it must recover in full. */
   snapshot(newest: ReadonlyArray<ReadingValue | undefined>): JournalSnapshot | undefined {
     const { schema, listOf, count, last, nextSeq, durableFloor: floor } = this;
-    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps }, newest);
+    // Until a sector is erased, the erase counts are still those this boot resumed from.
+    const erases = this.log.erased === 0 ? this.resumedErases : undefined;
+    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps, erases }, newest);
   }
 
   /**
