@@ -14,7 +14,7 @@ import type { WhenFull } from "./config.js";
 import { maxFrameBytes } from "./frame.js";
 import { HandedOut } from "./handed-out.js";
 import { JournalReader } from "./journal-reader.js";
-import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD, type WindowEntries, windowBytes } from "./reading-frame.js";
+import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listBytes, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD, type WindowEntries, windowBytes } from "./reading-frame.js";
 import { resume, snapshotOf, type JournalSnapshot } from "./journal-resume.js";
 import { type OpenWindow, recover } from "./recovery.js";
 import type { ReadingValue } from "./ring.js";
@@ -83,7 +83,7 @@ export function journalProblems(
       `journal: the flash partition has ${flash.sectorCount} sectors of ${size} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
     ];
   }
-  const list = encodeList(variables).length;
+  const list = listBytes(variables);
   // A sample's first frame holds its window entries, a float's 10 bytes each at most.
   const windows = variables.filter((v) => v.reporting?.window !== undefined).length;
   const room = dataRoom(size, list) - 10 * windows;
