@@ -13,10 +13,18 @@ function build(): Uint32Array {
   return t;
 }
 
-/** CRC-32 of `bytes[start..end)`, as an unsigned 32-bit number. */
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
+/** CRC-32 of `bytes[start..end)`, as an unsigned 32-bit number; after `prior`, the CRC of the bytes before them (0: none). */
+export function crc32(bytes: Uint8Array, start: number, end: number, prior = 0): number {
   const t = table ?? (table = build());
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let c = (prior ^ 0xffffffff) >>> 0;
+  let i = start;
+  // Four bytes a turn: the loop's own bytecodes are a fifth of the work on XS.
+  for (const fours = end - ((end - start) & 3); i < fours; i += 4) {
+    c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 1]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 2]) & 0xff] ^ (c >>> 8);
+    c = t[(c ^ bytes[i + 3]) & 0xff] ^ (c >>> 8);
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

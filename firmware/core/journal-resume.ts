@@ -38,30 +38,38 @@ export interface JournalSnapshot {
   newest: Array<ReadingValue | null>;
 }
 
+// Both run over every sector at every wake, so they are plain indexed loops.
 /** `counts` as runs of equal values: [how many, value]... */
-function runsOf(counts: readonly number[]): Array<[number, number]> {
+function runsOf(counts: ArrayLike<number>): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
-  for (const c of counts) {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && last[1] === c) last[0]++;
-    else runs.push([1, c]);
+  let run: [number, number] | undefined;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (run !== undefined && run[1] === c) run[0]++;
+    else runs.push((run = [1, c]));
   }
   return runs;
 }
 
-/** The counts `runs` stand for. */
-function countsOf(runs: ReadonlyArray<readonly [number, number]>): number[] {
-  const counts: number[] = [];
-  for (const [n, c] of runs) for (let i = 0; i < n && counts.length <= 65_536; i++) counts.push(c);
-  return counts;
+/** The `n` counts `runs` stand for, or undefined when they stand for another number. */
+function countsOf(runs: ReadonlyArray<readonly [number, number]>, n: number): Float64Array | undefined {
+  const counts = new Float64Array(n);
+  let at = 0;
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r];
+    if (at + run[0] > n) return undefined;
+    counts.fill(run[1], at, at + run[0]);
+    at += run[0];
+  }
+  return at === n ? counts : undefined;
 }
 
 /** The Recovered state `snapshot` describes, or undefined when the flash is not as it says (then: `recover`). */
 export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variables: readonly Variable[], schema: number, snapshot: JournalSnapshot): Recovered | undefined {
   const n = log.sectors;
   const { head, tail, headGeneration } = snapshot;
-  const erases = countsOf(snapshot.erases);
-  if (snapshot.schema !== schema || snapshot.newest.length > variables.length || head >= n || tail >= n || erases.length !== n) return undefined;
+  const erases = countsOf(snapshot.erases, n);
+  if (snapshot.schema !== schema || snapshot.newest.length > variables.length || head >= n || tail >= n || erases === undefined) return undefined;
   if ((head - tail + n) % n >= n - 1) return undefined;
   const spare = (head + 1) % n;
   const atHead = log.header(head);
@@ -113,10 +121,13 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
   return r;
 }
 
-/** What `resume` needs of a journal, from its state; undefined when a sector to resume names another list. */
+/**
+ * What `resume` needs of a journal, from its state (`erases`: the erase counts' runs when known
+ * to be current); undefined when a sector to resume names another list.
+ */
 export function snapshotOf(
   log: SectorLog<Frame>,
-  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[] },
+  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[]; erases?: JournalSnapshot["erases"] },
   newest: ReadonlyArray<ReadingValue | undefined>,
 ): JournalSnapshot | undefined {
   if (log.head < 0) return undefined;
@@ -133,7 +144,7 @@ export function snapshotOf(
     head: log.head,
     tail: log.tail,
     headGeneration: log.generationOf(log.head),
-    erases: runsOf(log.eraseCounts()),
+    erases: j.erases ?? runsOf(log.eraseCounts()),
     headEnd: log.end(log.head),
     nextSeq: j.nextSeq,
     floor: j.floor,

@@ -14,7 +14,7 @@ import type { WhenFull } from "./config.js";
 import { maxFrameBytes } from "./frame.js";
 import { HandedOut } from "./handed-out.js";
 import { JournalReader } from "./journal-reader.js";
-import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD, type WindowEntries, windowBytes } from "./reading-frame.js";
+import { DATA_OVERHEAD, encodeData, encodeList, encodeRelease, type Frame, listBytes, listId, READING_FRAMES, readingBytes, RELEASE_BYTES, STRING_OVERHEAD, type WindowEntries, windowBytes } from "./reading-frame.js";
 import { resume, snapshotOf, type JournalSnapshot } from "./journal-resume.js";
 import { type OpenWindow, recover } from "./recovery.js";
 import type { ReadingValue } from "./ring.js";
@@ -83,7 +83,7 @@ export function journalProblems(
       `journal: the flash partition has ${flash.sectorCount} sectors of ${size} bytes; the journal needs at least ${MIN_SECTORS} of ${MIN_SECTOR_BYTES} (or set journal=false)`,
     ];
   }
-  const list = encodeList(variables).length;
+  const list = listBytes(variables);
   // A sample's first frame holds its window entries, a float's 10 bytes each at most.
   const windows = variables.filter((v) => v.reporting?.window !== undefined).length;
   const room = dataRoom(size, list) - 10 * windows;
@@ -140,6 +140,8 @@ export class Journal {
   readonly windowsAtBoot: ReadonlyArray<OpenWindow | undefined>;
   private dropping = 0;
   private readonly resumed: boolean;
+  /** The erase counts of the snapshot this boot resumed from, as runs; undefined after a full recovery. */
+  private readonly resumedErases: JournalSnapshot["erases"] | undefined;
 
   /** Recovers the journal on `flash` (see `journalProblems` for what it must offer). */
   constructor(flash: Flash, options: JournalOptions) {
@@ -151,6 +153,7 @@ export class Journal {
     const cursor = new LogCursor<Frame>();
     const fast = options.resume === undefined ? undefined : resume(this.log, cursor, options.variables, this.schema, options.resume);
     this.resumed = fast !== undefined;
+    this.resumedErases = fast === undefined ? undefined : options.resume?.erases;
     const r = fast ?? recover(this.log, cursor, options.variables, this.schema);
     this.reader = new JournalReader(this.log, cursor, r, options);
     this.lists = r.lists;
@@ -204,7 +207,9 @@ export class Journal {
   /** What the next wake resumes from (journal-resume.ts), with `newest` values for the filters; undefined when it must recover in full. */
   snapshot(newest: ReadonlyArray<ReadingValue | undefined>): JournalSnapshot | undefined {
     const { schema, listOf, count, last, nextSeq, durableFloor: floor } = this;
-    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps }, newest);
+    // Until a sector is erased, the erase counts are still those this boot resumed from.
+    const erases = this.log.erased === 0 ? this.resumedErases : undefined;
+    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps, erases }, newest);
   }
 
   /**

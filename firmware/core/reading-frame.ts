@@ -176,8 +176,8 @@ export function encodeData(
   return b;
 }
 
-/** A list frame naming `variables`; its id is `listId(frame)`. */
-export function encodeList(variables: readonly Variable[]): Uint8Array {
+/** The UTF-8 names and units of a list frame naming `variables`, and the frame's length. */
+function listParts(variables: readonly Variable[]): { parts: Uint8Array[]; length: number } {
   const text = new TextEncoder();
   const parts: Uint8Array[] = [];
   let length = 4 + CRC_BYTES;
@@ -187,6 +187,17 @@ export function encodeList(variables: readonly Variable[]): Uint8Array {
     parts.push(name, unit);
     length += 2 + name.length + unit.length;
   }
+  return { parts, length };
+}
+
+/** The length of the list frame naming `variables`, without building it. */
+export function listBytes(variables: readonly Variable[]): number {
+  return listParts(variables).length;
+}
+
+/** A list frame naming `variables`; its id is `listId(frame)`. */
+export function encodeList(variables: readonly Variable[]): Uint8Array {
+  const { parts, length } = listParts(variables);
   if (variables.length > 0xff || length > MAX_FRAME) throw new RangeError(`journal: a variable list of ${length} bytes does not fit a frame`);
   const b = newFrame(TAG_LIST, length);
   b[3] = variables.length;

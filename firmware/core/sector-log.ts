@@ -254,16 +254,18 @@ export class SectorLog<F extends { length: number }> {
    * the sectors from `tail` to `head` open, generations consecutive up to `headGeneration`, the
    * one after the head the spare, the others to be erased before use; each sector's erase count.
    */
-  adopt(tail: number, head: number, headGeneration: number, erases: readonly number[]): void {
+  adopt(tail: number, head: number, headGeneration: number, erases: ArrayLike<number>): void {
     const n = this.sectors;
-    for (let s = 0; s < n; s++) {
-      const back = (head - s + n) % n;
-      const inLog = back <= (head - tail + n) % n;
-      this.state[s] = inLog ? OPEN : s === (head + 1) % n ? SPARE : DIRTY;
-      this.generation[s] = inLog ? headGeneration - back : -1;
-      this.erases[s] = erases[s];
-      this.ends[s] = HEADER_BYTES;
+    // Filled whole, then the few sectors of the log walked: a wake resumes this way every time.
+    this.state.fill(DIRTY);
+    this.generation.fill(-1);
+    this.ends.fill(HEADER_BYTES);
+    this.erases.set(erases);
+    for (let s = head, back = 0, length = (head - tail + n) % n; back <= length; back++, s = (s - 1 + n) % n) {
+      this.state[s] = OPEN;
+      this.generation[s] = headGeneration - back;
     }
+    this.state[(head + 1) % n] = SPARE;
     this.head = head;
     this.tail = tail;
   }
@@ -274,8 +276,8 @@ export class SectorLog<F extends { length: number }> {
   }
 
   /** The erase count of every sector (their headers' as of `mount`, and erases since). */
-  eraseCounts(): number[] {
-    return Array.from(this.erases);
+  eraseCounts(): ArrayLike<number> {
+    return this.erases;
   }
 
   /** Makes sector `s`, whose header rotted after it was opened, the head: a generation past the last. */

@@ -1,11 +1,13 @@
 // The sleep mode's state area: a few flash sectors kept as an append-only log of records, the
 // newest of which is the state a wake restores (wake-state.ts says what it holds). Reading it
 // costs a few small reads and the record itself, never a scan of a sector.
-// Layout: each sector is a run of SLOT-byte slots; a record starts a slot and takes as many as it
-// needs: magic 0x00 0xA5 | length u16 | seq u32 | crc32 of seq, length and payload | payload
-// (UTF-8 JSON, so no slot holding a record's continuation starts 0x00 0xA5, and none starts 0xFF).
+// Layout: each sector is a run of SLOT-byte slots; a record starts a slot and fills as many as it
+// needs: magic 0x00 0xA5 | length u16 | seq u32 | crc32 of seq, length and payload | payload |
+// 0x00 padding | its slot count, the last byte of its last slot (UTF-8 JSON, so no slot holding a
+// record's continuation starts 0x00 0xA5, and none starts 0xFF).
 // NOR: records are only appended into erased slots, so the used slots of a sector are a prefix
-// and the first erased slot is found by bisection. When a record does not fit, the next sector is
+// and the first erased slot is found by bisection; the byte before it says where the newest
+// record starts (else the slots are looked back through). When a record does not fit, the next sector is
 // erased and takes it. Power cuts: a torn record fails its CRC and the one before it is the state;
 // a torn erase leaves garbage whose records fail theirs, and the other sector still holds the last.
 
@@ -58,7 +60,7 @@ export class StateArea {
 
   /** Appends a record after the newest (call `read` first); throws what the flash throws. */
   write(payload: Uint8Array): void {
-    const slots = Math.ceil((HEAD + payload.length) / SLOT);
+    const slots = slotsFor(payload.length);
     if (slots > this.slots) throw new RangeError(`state area: a record of ${payload.length} bytes does not fit a ${this.flash.sectorSize}-byte sector`);
     const last = this.last;
     const seq = last === undefined ? 1 : last.seq + 1;
@@ -71,14 +73,15 @@ export class StateArea {
       this.flash.erase(sector);
       at = 0;
     }
-    const b = new Uint8Array(HEAD + payload.length);
+    const b = new Uint8Array(slots * SLOT);
     b[0] = MAGIC0;
     b[1] = MAGIC1;
     b[2] = payload.length & 0xff;
     b[3] = payload.length >>> 8;
     putU32(b, 4, seq);
     b.set(payload, HEAD);
-    putU32(b, 8, crc32(withoutCrc(b), 0, b.length - 4));
+    putU32(b, 8, recordCrc(b, payload.length));
+    b[b.length - 1] = slots;
     this.flash.write(this.offset(sector, at), b);
     this.last = { seq, sector, free: at + slots, payload };
   }
@@ -104,24 +107,39 @@ export class StateArea {
       if (this.flash.read(this.offset(s, mid), 1)[0] === 0xff) hi = mid;
       else lo = mid + 1;
     }
+    if (lo === 0) return undefined;
+    const slots = this.flash.read(this.offset(s, lo) - 1, 1)[0];
+    if (slots <= lo) {
+      const found = recordIn(this.flash.read(this.offset(s, lo - slots), slots * SLOT), slots, s, lo);
+      if (found !== undefined) return found;
+    }
     for (let slot = lo - 1; slot >= 0; slot--) {
       const start = this.flash.read(this.offset(s, slot), 4);
       if (start[0] !== MAGIC0 || start[1] !== MAGIC1) continue;
       const length = start[2] | (start[3] << 8);
-      const slots = Math.ceil((HEAD + length) / SLOT);
+      const slots = slotsFor(length);
       if (slot + slots > this.slots) continue;
-      const b = this.flash.read(this.offset(s, slot), HEAD + length);
-      if (getU32(b, 8) !== crc32(withoutCrc(b), 0, b.length - 4)) continue;
-      return { seq: getU32(b, 4), sector: s, free: lo, payload: b.slice(HEAD) };
+      const found = recordIn(this.flash.read(this.offset(s, slot), HEAD + length), slots, s, lo);
+      if (found !== undefined) return found;
     }
     return undefined;
   }
 }
 
-/** A record's bytes without its CRC field (bytes 8 to 11), for the CRC over the rest. */
-function withoutCrc(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length - 4);
-  out.set(b.subarray(0, 8), 0);
-  out.set(b.subarray(HEAD), 8);
-  return out;
+/** The slots a record of a `length`-byte payload takes. */
+function slotsFor(length: number): number {
+  return Math.ceil((HEAD + length + 1) / SLOT);
+}
+
+/** The valid record of `slots` slots `b` starts with (in sector `s`, whose first erased slot is `free`), or undefined. */
+function recordIn(b: Uint8Array, slots: number, s: number, free: number): StateRecord | undefined {
+  if (b[0] !== MAGIC0 || b[1] !== MAGIC1) return undefined;
+  const length = b[2] | (b[3] << 8);
+  if (slotsFor(length) !== slots || b.length < HEAD + length || getU32(b, 8) !== recordCrc(b, length)) return undefined;
+  return { seq: getU32(b, 4), sector: s, free, payload: b.slice(HEAD, HEAD + length) };
+}
+
+/** The CRC of a record's header but its CRC field (bytes 8 to 11), and its `length`-byte payload. */
+function recordCrc(b: Uint8Array, length: number): number {
+  return crc32(b, HEAD, HEAD + length, crc32(b, 0, 8));
 }

@@ -52,35 +52,74 @@ export function freshWakeState(): WakeState {
 
 const COUNT_FIELDS = ["wakes", "sinceUpload", "failedUploads", "uploadNotBefore", "lastUpload", "nextSample", "lastTelemetry"] as const;
 const TOTAL_FIELDS = ["sampled", "delivered", "filtered", "buffered", "requests", "acknowledged", "sensorErrors"] as const;
+const JOURNAL_FIELDS = ["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"] as const;
+
+// The record is a JSON array of the fields in the orders above, without their names: it is
+// written and its CRC computed at every wake, and the names made most of its bytes.
+//   [...COUNT_FIELDS, landingUnknown, [...TOTAL_FIELDS, dropped], journal?]
+//   journal: [...JOURNAL_FIELDS, erases, sectors, gaps, newest]
+type Row = unknown[];
 
 function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
 }
 
-function isCountList(v: unknown): boolean {
+function isCountList(v: unknown): v is number[] {
   return Array.isArray(v) && v.every(isCount);
 }
 
 /** A list of lists of `n` counts each. */
 function isTupleList(v: unknown, n: number): boolean {
-  return Array.isArray(v) && v.every((x) => isCountList(x) && (x as unknown[]).length === n);
+  return Array.isArray(v) && v.every((x) => isCountList(x) && x.length === n);
 }
 
-/** What is wrong with a parsed record, or undefined when it is a WakeState. */
-function problemOf(s: Record<string, unknown>): string | undefined {
-  for (const key of COUNT_FIELDS) if (!isCount(s[key])) return key;
-  if (typeof s.landingUnknown !== "boolean") return "landingUnknown";
-  const t = s.totals as Record<string, unknown> | undefined;
-  if (typeof t !== "object" || t === null) return "totals";
-  for (const key of TOTAL_FIELDS) if (!isCount(t[key])) return `totals.${key}`;
-  if (!isCountList(t.dropped) || (t.dropped as unknown[]).length !== DROP_REASONS.length) return "totals.dropped";
-  const j = s.journal as Record<string, unknown> | undefined;
-  if (j === undefined) return undefined;
-  for (const key of ["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"]) if (!isCount(j[key])) return `journal.${key}`;
-  if (!isCountList(j.gaps) || !Array.isArray(j.newest)) return "journal";
-  if (!isTupleList(j.sectors, 4)) return "journal.sectors";
-  if (!isTupleList(j.erases, 2)) return "journal.erases";
+/** `row`'s first fields as counts named `names`, or the first name that is not one. */
+function takeCounts<K extends string>(row: Row, names: readonly K[], out: Record<K, number>): string | undefined {
+  for (let i = 0; i < names.length; i++) {
+    const v = row[i];
+    if (!isCount(v)) return names[i];
+    out[names[i]] = v;
+  }
   return undefined;
+}
+
+/** The WakeState a parsed record stands for, or the name of its first field that is not what it must be. */
+function stateOf(row: unknown): WakeState | string {
+  if (!Array.isArray(row) || row.length < COUNT_FIELDS.length + 2) return "the record";
+  const s = freshWakeState();
+  const problem = takeCounts(row, COUNT_FIELDS, s);
+  if (problem !== undefined) return problem;
+  const [landingUnknown, totals, journal] = row.slice(COUNT_FIELDS.length) as [unknown, unknown, unknown];
+  if (typeof landingUnknown !== "boolean") return "landingUnknown";
+  s.landingUnknown = landingUnknown;
+  if (!Array.isArray(totals)) return "totals";
+  const totalsProblem = takeCounts(totals, TOTAL_FIELDS, s.totals);
+  if (totalsProblem !== undefined) return `totals.${totalsProblem}`;
+  const dropped = totals[TOTAL_FIELDS.length];
+  if (!isCountList(dropped) || dropped.length !== DROP_REASONS.length) return "totals.dropped";
+  s.totals.dropped = dropped;
+  if (journal === undefined) return s;
+  if (!Array.isArray(journal)) return "journal";
+  const j = {} as JournalSnapshot;
+  const journalProblem = takeCounts(journal, JOURNAL_FIELDS, j);
+  if (journalProblem !== undefined) return `journal.${journalProblem}`;
+  const [erases, sectors, gaps, newest] = journal.slice(JOURNAL_FIELDS.length) as [unknown, unknown, unknown, unknown];
+  if (!isTupleList(erases, 2)) return "journal.erases";
+  if (!isTupleList(sectors, 4)) return "journal.sectors";
+  if (!isCountList(gaps)) return "journal.gaps";
+  if (!Array.isArray(newest)) return "journal.newest";
+  s.journal = { ...j, erases: erases as JournalSnapshot["erases"], sectors: sectors as JournalSnapshot["sectors"], gaps, newest: newest as JournalSnapshot["newest"] };
+  return s;
+}
+
+/** The record of `state`. */
+function rowOf(state: WakeState): Row {
+  const t = state.totals;
+  const row: Row = COUNT_FIELDS.map((key) => state[key]);
+  row.push(state.landingUnknown, [...TOTAL_FIELDS.map((key) => t[key]), t.dropped]);
+  const j = state.journal;
+  if (j !== undefined) row.push([...JOURNAL_FIELDS.map((key) => j[key]), j.erases, j.sectors, j.gaps, j.newest]);
+  return row;
 }
 
 /** The state the last sleep left in `area`, or undefined (logged) when there is none to trust; throws what the flash throws. */
@@ -93,12 +132,12 @@ export function readWakeState(area: StateArea, logger: Logger): WakeState | unde
   } catch {
     parsed = undefined;
   }
-  const problem = typeof parsed === "object" && parsed !== null ? problemOf(parsed as Record<string, unknown>) : "the record";
-  if (problem === undefined) return parsed as WakeState;
-  logger.log("warn", `sleep: the saved state is not usable (${problem}); starting afresh, the journal recovered in full`);
+  const state = stateOf(parsed);
+  if (typeof state !== "string") return state;
+  logger.log("warn", `sleep: the saved state is not usable (${state}); starting afresh, the journal recovered in full`);
   return undefined;
 }
 
 export function writeWakeState(area: StateArea, state: WakeState): void {
-  area.write(new TextEncoder().encode(JSON.stringify(state)));
+  area.write(new TextEncoder().encode(JSON.stringify(rowOf(state))));
 }
