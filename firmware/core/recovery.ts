@@ -156,10 +156,11 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
     const gapsBefore = r.gaps.length;
     const expectBefore = expect;
     let widest = -1;
-    // The sector's newest value of each of its list's variables, and its window entries (variable,
-    // value, time, flags), taken once the list is known good.
+    // The sector's newest value of each of its list's variables, and its windows (what joined
+    // each since its last close here: one state a variable, however many entries), taken once
+    // the list is known good.
     const newest: Array<ReadingValue | undefined> = [];
-    const entries: number[] = [];
+    const windows: Array<SectorWindow | undefined> = [];
     r.corruptSkipped += log.mountSector(s, (frame) => {
       if (frame.kind === "release") floor = Math.max(floor, frame.seq);
       if (frame.kind !== "data") return;
@@ -177,7 +178,7 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
       if (w === undefined) return;
       for (let j = 0; j < w.variables.length; j++) {
         widest = Math.max(widest, w.variables[j]);
-        entries.push(w.variables[j], w.values[j], frame.time, frame.flags);
+        joinWindow(windows, w.variables[j], w.values[j], frame.time, frame.flags);
       }
     });
     r.nextSeq = Math.max(r.nextSeq, r.last[s]);
@@ -193,10 +194,14 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
         const at = current.get(nameAndUnit(list[j]));
         if (at !== undefined && value !== undefined) r.newest[at] = value;
       });
-      for (let j = 0; j < entries.length; j += 4) {
-        const at = current.get(nameAndUnit(list[entries[j]]));
-        if (at !== undefined) joinWindow(r.windows, at, entries[j + 1], entries[j + 2], entries[j + 3]);
-      }
+      windows.forEach((w, j) => {
+        const at = current.get(nameAndUnit(list[j]));
+        if (w === undefined || at === undefined) return;
+        const before = r.windows[at];
+        // Closed in this sector: what joined since; else what joined here follows what was open.
+        if (w.closed || before === undefined) r.windows[at] = w.open;
+        else if (w.open !== undefined) r.windows[at] = { ...w.open, state: before.state.absorb(w.open.state) };
+      });
     }
   }
   // Appending to a sector under another list, or one without its own list frame, would muddle
@@ -209,14 +214,22 @@ function readLog(log: SectorLog<Frame>, r: Recovered, headers: readonly SectorHe
   for (let s = 0; s < n; s++) if (r.listOf[s] > 0) r.foreign += held[s];
 }
 
+/** A sector's window of one variable: whether one closed in it, and what joined since. */
+interface SectorWindow {
+  closed: boolean;
+  open: OpenWindow | undefined;
+}
+
 /** A window entry of variable `at`: `value` joined its window (the window's close when NaN). */
-function joinWindow(windows: Array<OpenWindow | undefined>, at: number, value: number, time: number, flags: number): void {
+function joinWindow(windows: Array<SectorWindow | undefined>, at: number, value: number, time: number, flags: number): void {
+  const w = windows[at] ?? (windows[at] = { closed: false, open: undefined });
   if (value !== value) {
-    windows[at] = undefined;
+    w.closed = true;
+    w.open = undefined;
     return;
   }
   // Every value is kept: the aggregate is chosen at the boot, by the rules then.
-  const open = windows[at] ?? (windows[at] = { state: new WindowState(true), time, flags });
+  const open = w.open ?? (w.open = { state: new WindowState(true), time, flags });
   open.state.add(value, 0);
   open.time = time;
   open.flags = flags;

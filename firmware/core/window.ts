@@ -40,6 +40,23 @@ export class WindowState {
     if (this.keep && this.values.length < MEDIAN_MAX_SAMPLES) this.values.push(value);
   }
 
+  /** Takes in what joined `later`, after its own; returns itself. */
+  absorb(later: WindowState): WindowState {
+    if (later.count === 0) return this;
+    if (this.count === 0) {
+      this.sum = 0;
+      this.min = later.min;
+      this.max = later.max;
+      this.values.length = 0;
+    }
+    if (later.min < this.min) this.min = later.min;
+    if (later.max > this.max) this.max = later.max;
+    this.sum += later.sum;
+    this.count += later.count;
+    for (let i = 0; i < later.values.length && this.values.length < MEDIAN_MAX_SAMPLES; i++) this.values.push(later.values[i]);
+    return this;
+  }
+
   /** Its `aggregate`; the window starts over. */
   close(aggregate: Aggregate): number {
     const count = this.count;

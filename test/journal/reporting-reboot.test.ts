@@ -41,7 +41,7 @@ async function boot(world: World, flash: NorFlash | undefined, at: number, minut
   const tago = new FakeTago(clock);
   const sample = device === undefined ? () => ({ t: world.level, open: world.open }) : () => device.sample(Math.round((clock.wallMs() - START) / MINUTE));
   const agent = Agent.create(
-    { token: TOKEN, variables: device?.variables ?? VARIABLES, sampleIntervalMs: MINUTE, uploadIntervalMs: MINUTE },
+    { token: TOKEN, variables: device?.variables ?? VARIABLES, sampleIntervalMs: MINUTE, uploadIntervalMs: MINUTE, maxStringLength: 16, telemetryIntervalMs: 0 },
     {
       clock,
       timers: clock,
@@ -127,8 +127,12 @@ describe("reporting filters across reboots", () => {
     ];
     const accounted = (s: Snapshot): boolean => s.sampled === s.delivered + s.droppedTotal + s.buffered + s.filtered;
 
-    it("is closed at the boot with what it held, stamped with its last sample's time, and never closed twice", async () => {
-      const flash = new NorFlash({ sectorCount: 16, sectorSize: 4096 });
+    // With 256-byte sectors a window's entries span several sectors.
+    it.each([
+      [16, 4096],
+      [64, 256],
+    ])("is closed at the boot with what it held, stamped with its last sample's time, and never closed twice (%i sectors of %i bytes)", async (sectorCount, sectorSize) => {
+      const flash = new NorFlash({ sectorCount, sectorSize });
       const world: World = { level: 0, open: false };
       // Minutes 0 to 24: temperature windows close at 9 and 19, 20-24 stay open; humidity's at 4, 9, ..., 24.
       const first = await boot(world, flash, 0, 25, device(WINDOWED));
