@@ -37,6 +37,8 @@ export interface AgentConfig extends TelemetrySettings, SleepSettings {
   stringBudget: number;
   requestTimeoutMs: number;
   maxResponseBytes: number;
+  /** Most answer bytes a landing check's page takes (and never more than maxBatchBytes): a page is held as bytes, text and records at once. */
+  maxCheckPageBytes: number;
   backoffBaseMs: number;
   backoffCapMs: number;
   /** Extra random wait added to every rate-limit wait, so a fleet does not return in step. */
@@ -92,6 +94,7 @@ export const DEFAULTS: Readonly<Settings> = {
   stringBudget: 4096,
   requestTimeoutMs: 30_000,
   maxResponseBytes: 2048,
+  maxCheckPageBytes: 32_768,
   backoffBaseMs: 2_000,
   backoffCapMs: 300_000,
   rateLimitJitterMs: 5_000,
@@ -131,6 +134,7 @@ const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   stringBudget: { min: 0, max: 10_000_000 },
   requestTimeoutMs: { min: 1_000, max: 600_000 },
   maxResponseBytes: { min: 256, max: 1_048_576 },
+  maxCheckPageBytes: { min: 1_536, max: 1_048_576 },
   backoffBaseMs: { min: 100, max: 3_600_000 },
   backoffCapMs: { min: 1_000, max: 86_400_000 },
   rateLimitJitterMs: { min: 0, max: 600_000 },

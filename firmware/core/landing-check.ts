@@ -4,8 +4,8 @@
 // the batch, paged only when a page comes back full. A reading matches a stored record on
 // variable (lowercased), group, time (the instant, however written) and value; each stored record
 // matches one reading at most. The answer is untrusted: a page is read within the bytes the device
-// already spends on a batch (`maxBatchBytes`), so a long batch is asked for in more pages, never
-// in a larger answer; anything unexpected is a failed check, never a throw. A failed check is asked again with backoff; `checkDeadlineMs` after the
+// already spends on a batch (`maxBatchBytes`, and `maxCheckPageBytes`), so a long batch is asked
+// for in more pages, never in a larger answer; anything unexpected is a failed check, never a throw. A failed check is asked again with backoff; `checkDeadlineMs` after the
 // ambiguous outcome the batch goes again unchecked (counted), unless the server refuses the device
 // or token, which only waits.
 
@@ -244,7 +244,7 @@ export class Landings {
   /** The journal recovered readings at boot: the oldest may be stored already (the power went with their batch on the wire). */
   private atBoot: boolean;
 
-  /** `pageBytes`: the most answer bytes a page of a check should take (the device's `maxBatchBytes`). */
+  /** `pageBytes`: the most answer bytes a page of a check should take (the smaller of `maxBatchBytes` and `maxCheckPageBytes`). */
   constructor(backlog: Backlog, clock: Clock, logger: Logger, deadlineMs: number, pageBytes: number) {
     this.backlog = backlog;
     this.clock = clock;

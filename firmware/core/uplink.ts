@@ -85,7 +85,7 @@ export class Uplink {
     this.byteLimit = config.maxBatchBytes;
     this.ceiling = new RequestCeiling(config.maxRequestsPerMinute);
     this.wire = new Wire(config, ports);
-    this.landings = new Landings(backlog, ports.clock, ports.logger, config.checkDeadlineMs, config.maxBatchBytes);
+    this.landings = new Landings(backlog, ports.clock, ports.logger, config.checkDeadlineMs, Math.min(config.maxBatchBytes, config.maxCheckPageBytes));
   }
 
   get tokenShown(): string {

@@ -242,7 +242,7 @@ describe("Agent: authentication", () => {
 describe("Agent: lost acknowledgements", () => {
   it("asks before sending again, so a batch whose acknowledgement is lost is stored once", async () => {
     // Pages big enough for a whole batch of 180 readings: one GET per check.
-    const device = new SimDevice({ config: { maxBatchBytes: 100_000 } });
+    const device = new SimDevice({ config: { maxBatchBytes: 100_000, maxCheckPageBytes: 100_000 } });
     const broken = watch(device);
     device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
     device.agent.start();
@@ -270,6 +270,22 @@ describe("Agent: lost acknowledgements", () => {
     expect(s.landing.checks).toBeGreaterThanOrEqual(3 * lost);
     expect(gets).toHaveLength(s.landing.checks);
     expect(gets.every((r) => r.request.maxResponseBytes <= 32_768)).toBe(true);
+  });
+
+  it("asks in pages no larger than maxCheckPageBytes when it is below maxBatchBytes (the firmware builds: 8 KB pages, 20 KB batches)", async () => {
+    // A ceiling that lets a check's thirteen pages go within the minute its batch was due.
+    const device = new SimDevice({ config: { maxBatchBytes: 20_480, maxCheckPageBytes: 8_192, maxRequestsPerMinute: 60 } });
+    device.tago.rule = (e) => (e.index % 5 === 2 ? "lose-ack" : "store");
+    device.agent.start();
+    const s = await device.run(HOUR);
+    expect(device.tago.duplicates()).toBe(0);
+    const lost = device.tago.exchanges.filter((e) => e.index % 5 === 2).length;
+    const gets = device.tago.http.log.filter((r) => r.request.method === "GET");
+    // 180 readings or more a batch, 14 records in a page of 8 KB: thirteen pages or more a check.
+    expect(s.landing).toMatchObject({ found: lost, checkFailures: 0, partial: 0, missing: 0 });
+    expect(s.landing.checks).toBeGreaterThanOrEqual(13 * lost);
+    expect(gets).toHaveLength(s.landing.checks);
+    expect(gets.every((r) => r.request.maxResponseBytes <= 8_192)).toBe(true);
   });
 });
 

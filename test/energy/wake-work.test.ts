@@ -6,13 +6,13 @@ import { beforeAll, expect, it } from "vitest";
 import { runModel } from "../../tools/energy/model.js";
 import { DEFAULT_PROFILE } from "../../tools/energy/profile.js";
 import type { RunCounts } from "../../tools/energy/replay.js";
-import { DEVICE_MAX_BATCH_BYTES, sleepRun } from "../../tools/energy/runs.js";
+import { DEVICE_SETTINGS, sleepRun } from "../../tools/energy/runs.js";
 import { runWakeWork, sleepConfig, type WakeWork, type WakeWorkSpec } from "../../tools/energy/wake-work.js";
 import { measureWakeWork } from "../../tools/energy/xs-work.js";
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 0, 1);
-const PATTERN = { token: "5e0f3c1a-2b4d-4c6e-8f70-9a1b2c3d4e01", host: "127.0.0.1", sampleIntervalMs: 60_000, uploadIntervalMs: 30 * 60_000, maxBatchBytes: DEVICE_MAX_BATCH_BYTES };
+const PATTERN = { token: "5e0f3c1a-2b4d-4c6e-8f70-9a1b2c3d4e01", host: "127.0.0.1", sampleIntervalMs: 60_000, uploadIntervalMs: 30 * 60_000, device: DEVICE_SETTINGS };
 
 let host: RunCounts;
 let xs: WakeWork[];

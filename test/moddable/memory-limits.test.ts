@@ -8,7 +8,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { validateConfig } from "../../firmware/core/config.js";
+import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 
+const TOKEN = "3f2b8c1d-4e5a-4b6c-8d7e-9f0a1b2c3d4e";
 const manifests = resolve(dirname(fileURLToPath(import.meta.url)), "../../manifests");
 
 interface Manifest {
@@ -65,9 +68,10 @@ describe("XS memory limits", () => {
     expect(agent.preload).toEqual(modules);
   });
 
-  it("bound an upload's buffer the same on both", () => {
-    expect(device.config.maxBatchBytes).toBeTypeOf("number");
-    expect(simulator.config.maxBatchBytes).toBe(device.config.maxBatchBytes);
-    expect(local.config.maxBatchBytes).toBe(device.config.maxBatchBytes);
+  it("size the ring, an upload's buffer and a landing check's page the same on both, within the core's rules", () => {
+    const sizes = { bufferCapacity: device.config.bufferCapacity, maxBatchBytes: device.config.maxBatchBytes, maxCheckPageBytes: device.config.maxCheckPageBytes };
+    for (const value of Object.values(sizes)) expect(value).toBeTypeOf("number");
+    for (const build of [simulator, local]) expect(build.config).toMatchObject(sizes);
+    expect(validateConfig({ ...sizes, token: TOKEN, variables: BOARD_VARIABLES })).toMatchObject({ ok: true, warnings: [] });
   });
 });

@@ -20,7 +20,7 @@ import { NodeHttpClient } from "../../host-sim/ports/node-http.js";
 import { TrackingHttp } from "../../host-sim/ports/tracking-http.js";
 import { CountingHttp, countingSensors } from "./counting.js";
 import type { RunCounts } from "./replay.js";
-import { sleepConfig, SLEEP_FLASH, SENSOR_SEED } from "./wake-work.js";
+import { sleepConfig, SLEEP_FLASH, SENSOR_SEED, type DeviceSettings } from "./wake-work.js";
 import { measureWakeWork } from "./xs-work.js";
 
 export interface RunSetup {
@@ -40,9 +40,8 @@ export interface RunSetup {
 
 export type DeviceRun = (setup: RunSetup) => Promise<RunCounts>;
 
-/** The batch limit of the firmware's builds, which fits a batch and its TLS records in the XS chunk heap. */
-export const DEVICE_MAX_BATCH_BYTES = (JSON.parse(readFileSync(new URL("../../manifests/memory.json", import.meta.url), "utf8")) as { config: { maxBatchBytes: number } })
-  .config.maxBatchBytes;
+/** The firmware builds' ring and batch limit (manifests/memory.json), which fit the XS chunk heap and set the requests an upload takes. */
+export const DEVICE_SETTINGS: Readonly<DeviceSettings> = (JSON.parse(readFileSync(new URL("../../manifests/memory.json", import.meta.url), "utf8")) as { config: DeviceSettings }).config;
 
 const HOST = "127.0.0.1";
 const quiet: Logger = { log: () => undefined };
@@ -73,7 +72,7 @@ export const alwaysOnRun: DeviceRun = async (setup) => {
       port: setup.port,
       sampleIntervalMs: setup.sampleIntervalMs,
       uploadIntervalMs: setup.uploadIntervalMs,
-      maxBatchBytes: DEVICE_MAX_BATCH_BYTES,
+      ...DEVICE_SETTINGS,
       telemetryIntervalMs: 0,
       variables: BOARD_VARIABLES,
     },
@@ -171,7 +170,7 @@ export const baselineRun: DeviceRun = async (setup) => {
  * figures).
  */
 export const sleepRun: DeviceRun = async (setup) => {
-  const config = sleepConfig({ ...setup, host: HOST, maxBatchBytes: DEVICE_MAX_BATCH_BYTES });
+  const config = sleepConfig({ ...setup, host: HOST, device: DEVICE_SETTINGS });
   const device = new SimulatedDevice({
     config,
     time: { mode: "virtual", startWallMs: setup.startWallMs },

@@ -28,8 +28,16 @@ export interface SleepPattern {
   port: number;
   sampleIntervalMs: number;
   uploadIntervalMs: number;
-  /** The device build's batch limit (manifests/memory.json), which sets the requests an upload takes. */
+  /** The device build's own settings (manifests/memory.json). */
+  device: Readonly<DeviceSettings>;
+}
+
+/** What the firmware builds set beside the core's defaults, for the board's XS heaps. */
+export interface DeviceSettings {
+  bufferCapacity: number;
+  /** Sets the requests an upload takes. */
   maxBatchBytes: number;
+  maxCheckPageBytes: number;
 }
 
 /** The agent's configuration in the energy model's sleep runs. */
@@ -41,7 +49,7 @@ export function sleepConfig(p: SleepPattern): Record<string, unknown> {
     mode: "sleep",
     sampleIntervalMs: p.sampleIntervalMs,
     uploadEvery: Math.max(1, Math.round(p.uploadIntervalMs / p.sampleIntervalMs)),
-    maxBatchBytes: p.maxBatchBytes,
+    ...p.device,
     telemetryIntervalMs: 0,
     variables: BOARD_VARIABLES,
   };
