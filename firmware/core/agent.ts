@@ -114,7 +114,7 @@ export class Agent {
     const saved = area === undefined ? undefined : readWakeState(area, ports.logger);
     this.backlog = new Backlog(config, variables, this.timebase, flash, ports.logger, saved?.journal);
     this.uplink = sleeping ? new WakeUplink(config, ports, this.backlog, this.timebase) : new Uplink(config, ports, this.backlog, this.timebase);
-    this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, () => this.uplink.flush());
+    this.sampler = new Sampler(config, ports, plans, this.backlog, this.timebase, this.uplink);
     this.telemetry = this.makeTelemetry();
     if (layers !== undefined && remote) {
       const uplink = this.uplink;

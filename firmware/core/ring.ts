@@ -73,7 +73,8 @@ export class Ring {
   /** Records held that carry FLAG_STORED. */
   private storedMarks = 0;
   private releasedTotal = 0;
-  private committedTotal = 0;
+  /** Records stored through `push`, ever: what `committed` is told apart from, off the hot path. */
+  private pushedTotal = 0;
 
   constructor(capacity: number, whenFull: WhenFull, stringBudget: number) {
     this.capacity = capacity;
@@ -115,7 +116,8 @@ export class Ring {
 
   /** Records stored through `commit`, ever. */
   get committed(): number {
-    return this.committedTotal;
+    // Every record that entered has left (released) or is held.
+    return this.releasedTotal + this.size - this.pushedTotal;
   }
 
   /** Records that have left the ring, from its oldest end: the oldest record's position, which outlives evictions. */
@@ -176,6 +178,7 @@ export class Ring {
     this.variables[slot] = variable;
     this.flags[slot] = flags;
     this.size++;
+    this.pushedTotal++;
     return result;
   }
 
@@ -195,16 +198,17 @@ export class Ring {
 
   /**
    * Stores the first `n` readings written from `slot`, the slot `claim` gave, stamped `timeMs`
-   * with `flags`. Returns the records then waiting for a batch.
+   * (a whole number of milliseconds, below 2^48) with `flags` (no kind bits: they are numbers).
+   * Returns the records then waiting for a batch.
    */
   commit(slot: number, n: number, timeMs: number, flags: number): number {
     const end = slot + n;
-    const low = timeMs % TWO_POW_32;
-    this.lows.fill(low, slot, end);
-    this.highs.fill((timeMs - low) / TWO_POW_32, slot, end);
-    this.flags.fill(flags & ~KIND_MASK, slot, end);
+    // The columns' own conversions split the time: a Uint32Array keeps it modulo 2^32, a
+    // Uint16Array the whole part of its quotient by 2^32.
+    this.lows.fill(timeMs, slot, end);
+    this.highs.fill(timeMs / TWO_POW_32, slot, end);
+    this.flags.fill(flags, slot, end);
     this.size += n;
-    this.committedTotal += n;
     return this.size - this.flight;
   }
 

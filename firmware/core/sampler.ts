@@ -102,17 +102,17 @@ export class Sampler {
 
   /** Waiting readings that make an upload worth starting before its interval. */
   private readonly uploadTrigger: number;
-  /** Called after a sample that left `uploadTrigger` or more readings waiting. */
-  private readonly onBacklogged: () => void;
+  /** Told after a sample that left `uploadTrigger` or more readings waiting: the uplink itself, a call less a sample than a callback. */
+  private readonly upload: { flush(): void };
 
-  constructor(config: AgentConfig, ports: Ports, plan: SamplePlan, backlog: Backlog, timebase: TimeBase, onBacklogged: () => void) {
+  constructor(config: AgentConfig, ports: Ports, plan: SamplePlan, backlog: Backlog, timebase: TimeBase, upload: { flush(): void }) {
     this.config = config;
     this.ports = ports;
     this.plan = plan;
     this.backlog = backlog;
     this.timebase = timebase;
     this.uploadTrigger = Math.min(config.maxBatchRecords, Math.ceil(config.bufferCapacity * 0.75));
-    this.onBacklogged = onBacklogged;
+    this.upload = upload;
     this.flags = config.variables.length > 1 ? FLAG_GROUPED : 0;
     this.reporting = Reporting.of(config.variables, config.sampleIntervalMs);
     this.inPlace = this.reporting === undefined ? backlog.producer : undefined;
@@ -195,30 +195,34 @@ export class Sampler {
     // the sample whole (no filters, no journal), else the staging lists.
     const producer = this.inPlace;
     let slot = producer !== undefined ? producer.claim(indexes.length) : -1;
-    let variables: Column = this.variables;
-    let values: Column = this.values;
-    let at = 0;
+    let variables: Column;
+    let values: Column;
+    let at = slot;
     if (slot >= 0) {
       const columns = (producer as RingProducer).columns;
       variables = columns.variables;
       values = columns.values;
-      at = slot;
+    } else {
+      variables = this.variables;
+      values = this.values;
+      at = 0;
     }
-    let count = 0;
+    // The next reading's place: `at` plus the readings written so far.
+    let w = at;
     let value: unknown;
     let key = "";
     let missing = -1;
     let v = 0;
     let to = 0;
     // Where the sensor being read began: a sensor that throws loses what it gave this sample.
-    let turnCount = 0;
-    for (let p = 0; p < sensors.length; p++) {
+    let turn = at;
+    let p = 0;
+    for (; p < sensors.length; p++) {
       try {
         for (; p < sensors.length; p++) {
           const plan = sensors[p];
-          turnCount = count;
+          turn = w;
           const sample = plan.sensor.sample() as Fields;
-          missing = -1;
           if (typeof sample !== "object" || sample === null) missing = plan.from;
           else {
             for (v = plan.from, to = plan.to; v < to; v++) {
@@ -235,30 +239,40 @@ export class Sampler {
                 }
                 if (slot >= 0) {
                   // The ring's columns hold finite numbers only: the sample goes the general way.
-                  this.unclaim(variables, values, at, count);
+                  this.unclaim(variables, values, at, w - at);
                   variables = this.variables;
                   values = this.values;
+                  w -= at;
+                  turn -= at;
                   at = 0;
                   slot = -1;
                 }
               }
-              variables[at + count] = indexes[v];
-              values[at + count++] = value as ReadingValue;
+              variables[w] = indexes[v];
+              values[w++] = value as ReadingValue;
             }
           }
-          if (missing >= 0) this.failed(plan, `no reading at "${this.config.variables[indexes[missing]].field}"`);
-          else if (plan.failing) {
+          if (missing >= 0) {
+            this.failed(plan, `no reading at "${this.config.variables[indexes[missing]].field}"`);
+            missing = -1;
+          } else if (plan.failing) {
             plan.failing = false;
             this.ports.logger.log("info", `sensor ${plan.sensor.name}: reading again`);
           }
         }
       } catch (e) {
-        count = turnCount;
+        w = turn;
+        missing = -1;
         this.failed(sensors[p], errorMessage(e));
       }
     }
-    const time = wall >= 0 ? wall : now;
-    const flags = wall >= 0 ? this.flags : this.flags | FLAG_UPTIME;
+    let count = w - at;
+    let time = wall;
+    let flags = this.flags;
+    if (wall < 0) {
+      time = now;
+      flags |= FLAG_UPTIME;
+    }
     let pending: number;
     if (slot >= 0) pending = (producer as RingProducer).commit(slot, count, time, flags);
     else {
@@ -273,7 +287,7 @@ export class Sampler {
       this.values.length = count;
       pending = this.backlog.addSample(this.variables, this.values, count, time, flags, window);
     }
-    if (pending >= this.uploadTrigger) this.onBacklogged();
+    if (pending >= this.uploadTrigger) this.upload.flush();
   };
 
   /** Copies the `count` readings written in place from `at` to the staging lists; the claim lapses uncommitted. */

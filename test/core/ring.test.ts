@@ -211,11 +211,41 @@ describe("Ring", () => {
     expect(ring.committed).toBe(6);
   });
 
-  it("keeps 48-bit millisecond times exactly", () => {
+  it("keeps 48-bit millisecond times exactly, pushed or committed", () => {
     const ring = new Ring(4, "drop-oldest", 0);
     const t = Date.UTC(2099, 11, 31, 23, 59, 59, 999);
     ring.push(3, 1.5, t, 0);
     expect(ring.timeAt(0)).toBe(t);
+    // The columns' own conversions split a committed time: modulo 2^32, and the quotient's whole part.
+    for (const time of [2 ** 32 - 1, 2 ** 32, 2 ** 48 - 1, t + 1]) {
+      const slot = ring.claim(1);
+      ring.commit(slot, 1, time, FLAG_GROUPED);
+      expect(ring.timeAt(ring.count - 1)).toBe(time);
+      expect(ring.flagsAt(ring.count - 1)).toBe(FLAG_GROUPED);
+      ring.beginBatch(ring.count);
+      ring.acknowledge();
+    }
+  });
+
+  it("counts what is committed, apart from what is pushed, through evictions and acknowledgements", () => {
+    const ring = new Ring(4, "drop-oldest", 0);
+    let committed = 0;
+    for (let i = 0; i < 40; i++) {
+      if (i % 3 === 0) ring.push(0, i, i, 0);
+      else {
+        const slot = ring.claim(1);
+        if (slot < 0) ring.dropOldest(1);
+        else {
+          ring.commit(slot, 1, i, 0);
+          committed++;
+        }
+      }
+      if (i % 7 === 6) {
+        ring.beginBatch(ring.count);
+        ring.acknowledge();
+      }
+      expect(ring.committed).toBe(committed);
+    }
   });
 
   it("refuses a second batch while one is on the wire, and batches larger than it holds", () => {
