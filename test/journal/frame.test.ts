@@ -2,6 +2,7 @@
 // a frame is small, and any damage (a flipped bit anywhere, a cut) makes it refused, never misread.
 
 import { describe, expect, it } from "vitest";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { crc32 } from "../../firmware/core/crc.js";
 import { encodeErased, encodeOpened, HEADER_BYTES, parseHeader, PHASE_TWO, sealFrame } from "../../firmware/core/frame.js";
 import { encodeData, encodeList, encodeRelease, findFrame, listId, parseFrame, readingBytes, windowBytes } from "../../firmware/core/reading-frame.js";
@@ -24,6 +25,21 @@ describe("crc32", () => {
     const text = new TextEncoder().encode("123456789");
     expect(crc32(text, 0, text.length)).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0), 0, 0)).toBe(0);
+  });
+
+  it("agrees with zlib's over any range of any view, four bytes a step or one, and chained", () => {
+    const random = new SeededRandom(3);
+    const buffer = new Uint8Array(300);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = random.below(256);
+    for (let offset = 0; offset < 4; offset++) {
+      const bytes = buffer.subarray(offset, offset + 250);
+      for (const [start, end] of [[0, 250], [1, 250], [2, 7], [3, 3], [5, 6], [7, 200], [0, 4], [9, 17]]) {
+        const expected = zlibCrc32(bytes.subarray(start, end));
+        expect(crc32(bytes, start, end)).toBe(expected);
+        const middle = start + ((end - start) >> 1);
+        expect(crc32(bytes, middle, end, crc32(bytes, start, middle))).toBe(expected);
+      }
+    }
   });
 });
 
