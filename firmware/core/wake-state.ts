@@ -107,11 +107,11 @@ function stateOf(row: unknown): WakeState | string {
   const j = {} as JournalSnapshot;
   const journalProblem = takeCounts(journal, JOURNAL_FIELDS, j);
   if (journalProblem !== undefined) return `journal.${journalProblem}`;
-  const j0 = JOURNAL_FIELDS.length;
-  const erases: unknown = journal[j0];
-  const sectors: unknown = journal[j0 + 1];
-  const gaps: unknown = journal[j0 + 2];
-  const newest: unknown = journal[j0 + 3];
+  const lists = JOURNAL_FIELDS.length;
+  const erases: unknown = journal[lists];
+  const sectors: unknown = journal[lists + 1];
+  const gaps: unknown = journal[lists + 2];
+  const newest: unknown = journal[lists + 3];
   if (!isTupleList(erases, 2)) return "journal.erases";
   if (!isTupleList(sectors, 4)) return "journal.sectors";
   if (!isCountList(gaps)) return "journal.gaps";

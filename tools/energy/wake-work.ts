@@ -81,7 +81,7 @@ type ResetMeter = (limit: number, index: number) => number;
 /** xsnap's meter: gives the crank's computrons so far and starts them again from 0 (limit 0: none). */
 const resetMeter = (globalThis as { resetMeter?: ResetMeter }).resetMeter;
 
-/** Computrons of the agent's work: what runs between a `skip` and the next `count`, less the ports' own work. */
+/** Computrons of the agent's work: what runs between a `take` and the next `count`; the ports' own work is taken apart. */
 class AgentMeter {
   counted = 0;
   /** Ends a stretch of the agent's work (and starts the next from 0). */
