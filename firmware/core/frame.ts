@@ -97,7 +97,11 @@ export function getU48(b: Uint8Array, at: number): number {
 
 /** True when `b[from..to)` is all 0xFF: erased, never written. */
 export function isErased(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (b[i] !== 0xff) return false;
+  let i = from;
+  // A word a step (all four bytes 0xFF): a quarter of the steps, each of which costs bytecodes on XS.
+  const words = new DataView(b.buffer, b.byteOffset, b.length);
+  for (const fours = to - ((to - from) & 3); i < fours; i += 4) if (words.getUint32(i) !== 0xffffffff) return false;
+  for (; i < to; i++) if (b[i] !== 0xff) return false;
   return true;
 }
 

@@ -249,7 +249,7 @@ export class Journal {
       }
       if (bytes > this.maxFrame) throw new RangeError(`journal: a reading of ${bytes} bytes does not fit a frame`);
       if (!this.reserve(bytes)) return from;
-      this.log.append(encodeData(this.nextSeq, time, flags, variables, values, from, to, entries));
+      this.log.append(encodeData(this.nextSeq, time, flags, variables, values, from, to, entries, bytes));
       entries = undefined;
       this.count[this.log.head] += to - from;
       this.nextSeq += to - from;

@@ -135,7 +135,17 @@ function putValue(b: Uint8Array, at: number, v: ReadingValue): number {
   return at + 1 + width;
 }
 
-/** A data frame holding readings `from` to `to` (exclusive), the first with sequence number `seq`. */
+/** Bytes of a data frame holding readings `from` to `to` (exclusive) of `values` and the window entries `window`. */
+function dataFrameBytes(values: readonly ReadingValue[], from: number, to: number, window: WindowEntries | undefined): number {
+  let length = DATA_OVERHEAD + windowBytes(window);
+  for (let i = from; i < to; i++) length += readingBytes(values[i]);
+  return length;
+}
+
+/**
+ * A data frame holding readings `from` to `to` (exclusive), the first with sequence number `seq`;
+ * `length`, its bytes, when the caller has measured them (the journal has: not measured twice).
+ */
 export function encodeData(
   seq: number,
   time: number,
@@ -145,9 +155,8 @@ export function encodeData(
   from: number,
   to: number,
   window?: WindowEntries,
+  length = dataFrameBytes(values, from, to, window),
 ): Uint8Array {
-  let length = DATA_OVERHEAD + windowBytes(window);
-  for (let i = from; i < to; i++) length += readingBytes(values[i]);
   if (length > MAX_FRAME) throw new RangeError(`journal: a frame of ${length} bytes is over ${MAX_FRAME}`);
   const b = newFrame(TAG_DATA, length);
   putU48(b, 3, seq);

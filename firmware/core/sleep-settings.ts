@@ -19,6 +19,9 @@ export const SLEEP_DEFAULTS: Readonly<SleepSettings> = { mode: "always-on", uplo
 /** Flash sectors the sleep mode takes from the end of the partition for its state (state-area.ts). */
 export const STATE_SECTORS = 3;
 
+/** The filters whose state over time is kept in RAM. */
+const RAM_FILTERS = ["window", "throttleMs", "heartbeatMs"] as const;
+
 /**
  * Checks the sleep settings of a configuration being validated (the numbers' ranges are
  * config.ts's): takes `raw.mode` into `config` when valid and adds each problem to `problems`.
@@ -38,8 +41,10 @@ export function applySleep(
   if (config.mode !== "sleep") return;
   if (!config.journal) problems.push("mode: sleep keeps readings on flash between wakes; it needs journal=true");
   config.variables.forEach((v, i) => {
-    for (const key of ["window", "throttleMs", "heartbeatMs"] as const) {
-      if (v.reporting?.[key] !== undefined) problems.push(`variables[${i}].${key}: not in sleep mode (its state is kept in RAM, which a deep sleep loses)`);
+    const rules = v.reporting;
+    if (rules === undefined) return;
+    for (const key of RAM_FILTERS) {
+      if (rules[key] !== undefined) problems.push(`variables[${i}].${key}: not in sleep mode (its state is kept in RAM, which a deep sleep loses)`);
     }
   });
 }

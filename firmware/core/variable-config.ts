@@ -58,7 +58,8 @@ export function validateVariables(raw: unknown, problems: string[], warnings: st
       problems.push(`${at}.name: "${name}" is used twice`);
       ok = false;
     }
-    if (unit !== undefined && (typeof unit !== "string" || codePointLength(unit) > 25)) {
+    // A string has no more code points than UTF-16 units: only a long one is counted.
+    if (unit !== undefined && (typeof unit !== "string" || (unit.length > 25 && codePointLength(unit) > 25))) {
       problems.push(`${at}.unit: must be a string of at most 25 characters`);
       ok = false;
     }

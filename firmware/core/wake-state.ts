@@ -89,7 +89,11 @@ function stateOf(row: unknown): WakeState | string {
   const s = freshWakeState();
   const problem = takeCounts(row, COUNT_FIELDS, s);
   if (problem !== undefined) return problem;
-  const [landingUnknown, totals, journal] = row.slice(COUNT_FIELDS.length) as [unknown, unknown, unknown];
+  // Indexed, not destructured: destructuring runs the iterator protocol, dearer on XS.
+  const at = COUNT_FIELDS.length;
+  const landingUnknown: unknown = row[at];
+  const totals: unknown = row[at + 1];
+  const journal: unknown = row[at + 2];
   if (typeof landingUnknown !== "boolean") return "landingUnknown";
   s.landingUnknown = landingUnknown;
   if (!Array.isArray(totals)) return "totals";
@@ -103,7 +107,11 @@ function stateOf(row: unknown): WakeState | string {
   const j = {} as JournalSnapshot;
   const journalProblem = takeCounts(journal, JOURNAL_FIELDS, j);
   if (journalProblem !== undefined) return `journal.${journalProblem}`;
-  const [erases, sectors, gaps, newest] = journal.slice(JOURNAL_FIELDS.length) as [unknown, unknown, unknown, unknown];
+  const lists = JOURNAL_FIELDS.length;
+  const erases: unknown = journal[lists];
+  const sectors: unknown = journal[lists + 1];
+  const gaps: unknown = journal[lists + 2];
+  const newest: unknown = journal[lists + 3];
   if (!isTupleList(erases, 2)) return "journal.erases";
   if (!isTupleList(sectors, 4)) return "journal.sectors";
   if (!isCountList(gaps)) return "journal.gaps";

@@ -2,8 +2,9 @@
 // a frame is small, and any damage (a flipped bit anywhere, a cut) makes it refused, never misread.
 
 import { describe, expect, it } from "vitest";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { crc32 } from "../../firmware/core/crc.js";
-import { encodeErased, encodeOpened, HEADER_BYTES, parseHeader, PHASE_TWO, sealFrame } from "../../firmware/core/frame.js";
+import { encodeErased, encodeOpened, HEADER_BYTES, isErased, parseHeader, PHASE_TWO, sealFrame } from "../../firmware/core/frame.js";
 import { encodeData, encodeList, encodeRelease, findFrame, listId, parseFrame, readingBytes, windowBytes } from "../../firmware/core/reading-frame.js";
 import { FLAG_GROUPED, FLAG_UPTIME, type ReadingValue } from "../../firmware/core/ring.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
@@ -24,6 +25,38 @@ describe("crc32", () => {
     const text = new TextEncoder().encode("123456789");
     expect(crc32(text, 0, text.length)).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0), 0, 0)).toBe(0);
+  });
+
+  it("agrees with zlib's over any range of any view, four bytes a step or one, and chained", () => {
+    const random = new SeededRandom(3);
+    const buffer = new Uint8Array(300);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = random.below(256);
+    for (let offset = 0; offset < 4; offset++) {
+      const bytes = buffer.subarray(offset, offset + 250);
+      for (const [start, end] of [[0, 250], [1, 250], [2, 7], [3, 3], [5, 6], [7, 200], [0, 4], [9, 17]]) {
+        const expected = zlibCrc32(bytes.subarray(start, end));
+        expect(crc32(bytes, start, end)).toBe(expected);
+        const middle = start + ((end - start) >> 1);
+        expect(crc32(bytes, middle, end, crc32(bytes, start, middle))).toBe(expected);
+      }
+    }
+  });
+});
+
+describe("isErased", () => {
+  it("finds a single written byte anywhere in any range of any view", () => {
+    const buffer = new Uint8Array(64).fill(0xff);
+    for (let offset = 0; offset < 4; offset++) {
+      const b = buffer.subarray(offset, offset + 40);
+      for (const [from, to] of [[0, 40], [1, 40], [3, 9], [5, 5], [6, 7], [2, 35]]) {
+        expect(isErased(b, from, to)).toBe(true);
+        for (let at = Math.max(0, from - 1); at <= Math.min(39, to); at++) {
+          b[at] = 0xfe;
+          expect(isErased(b, from, to)).toBe(at < from || at >= to);
+          b[at] = 0xff;
+        }
+      }
+    }
   });
 });
 

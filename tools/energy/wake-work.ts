@@ -2,8 +2,11 @@
 // speed: XS computrons (xsnap's meter) and flash operations. The same pattern as the energy
 // model's sleep run (runs.ts: the same configuration, board, flash and seeds), wake after wake,
 // every wake a new clock and agent on the same NOR flash; the server is the in-memory TagoIO.
-// Counted: from the agent's creation at a wake to its sleep call, less the simulated sensors'
-// own work (the profile's `sample` phase stands for the sensors) and the server's.
+// Counted: from the agent's creation at a wake to its sleep call, less what is not XS work on a
+// device: the simulated sensors' own work (the profile's `sample` phase stands for the sensors),
+// the server's, and the emulated NOR flash's (a device's flash driver is native code; the
+// profile's `flashProgram` and `flashErase` phases charge its time). The agent's own bytecodes
+// that call these ports stay counted.
 // Portable: bundled and run on xsnap (tools/energy/xs-work.ts); other engines have no meter and
 // count 0 computrons, but the same flash figures.
 
@@ -11,7 +14,7 @@ import { Agent } from "../../firmware/core/agent.js";
 import { FakeTago } from "../../firmware/fakes/fake-tago.js";
 import { NorFlash } from "../../firmware/fakes/nor-flash.js";
 import { VirtualClock } from "../../firmware/fakes/virtual-clock.js";
-import type { WakeReason } from "../../firmware/ports.js";
+import type { Flash, WakeReason } from "../../firmware/ports.js";
 import { BOARD_VARIABLES } from "../../firmware/simulated/board.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 import { simulatedSensors } from "../../firmware/simulated/sensors.js";
@@ -60,6 +63,8 @@ export interface WakeWorkSpec {
   /** Wall time at the first boot (a power-on; the rest are timer wakes). */
   wallStartMs: number;
   boots: number;
+  /** Counts the emulated flash's own work as the agent's, as the model did before (the test of what is left out compares). */
+  flashCounted?: boolean;
 }
 
 /** One boot's work, from its start to its sleep call. */
@@ -73,28 +78,83 @@ export interface WakeWork {
   flashSectorsErased: number;
 }
 
+/** One boot's work as measured here: the agent's, and beside it the emulated flash's own computrons, left out of it. */
+export interface MeasuredWake extends WakeWork {
+  flashComputrons: number;
+  /** The agent's calls to the flash port (reads, writes, erases). */
+  flashCalls: number;
+}
+
 type ResetMeter = (limit: number, index: number) => number;
 /** xsnap's meter: gives the crank's computrons so far and starts them again from 0 (limit 0: none). */
 const resetMeter = (globalThis as { resetMeter?: ResetMeter }).resetMeter;
 
-/** Computrons of the agent's work: what runs between a `skip` and the next `count` is counted. */
+/** Computrons of the agent's work: what runs between a `take` and the next `count`; the ports' own work is taken apart. */
 class AgentMeter {
   counted = 0;
+  /** Ends a stretch of the agent's work (and starts the next from 0). */
   count(): void {
-    if (resetMeter !== undefined) this.counted += resetMeter(0, 0);
+    this.counted += this.take();
   }
-  skip(): void {
-    resetMeter?.(0, 0);
+  /** The computrons since the last count or take, left out of the agent's (and started again from 0). */
+  take(): number {
+    return resetMeter === undefined ? 0 : resetMeter(0, 0);
+  }
+  /** `work`'s result, its computrons left out of the agent's. */
+  outside<T>(work: () => T): T {
+    this.count();
+    const result = work();
+    this.take();
+    return result;
+  }
+}
+
+/**
+ * The flash port, the emulator's own work (copies on read, a JavaScript AND per programmed byte)
+ * left out of the agent's computrons and kept in `computrons`. Each method counts first, so the
+ * agent is charged its call and no more of the metering than the call to `count`.
+ */
+class MeteredFlash implements Flash {
+  readonly sectorSize: number;
+  readonly sectorCount: number;
+  computrons = 0;
+  private readonly flash: NorFlash;
+  private readonly meter: AgentMeter;
+
+  constructor(flash: NorFlash, meter: AgentMeter) {
+    this.flash = flash;
+    this.meter = meter;
+    this.sectorSize = flash.sectorSize;
+    this.sectorCount = flash.sectorCount;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    this.meter.count();
+    const data = this.flash.read(offset, length);
+    this.computrons += this.meter.take();
+    return data;
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    this.meter.count();
+    this.flash.write(offset, data);
+    this.computrons += this.meter.take();
+  }
+
+  erase(sector: number): void {
+    this.meter.count();
+    this.flash.erase(sector);
+    this.computrons += this.meter.take();
   }
 }
 
 /** The longest a wake may stay awake: one that has not slept by then is a failure. */
 const MAX_AWAKE_MS = 600_000;
 
-export async function runWakeWork(spec: WakeWorkSpec): Promise<WakeWork[]> {
+export async function runWakeWork(spec: WakeWorkSpec): Promise<MeasuredWake[]> {
   const flash = new NorFlash(SLEEP_FLASH);
   const random = new SeededRandom(1);
-  const work: WakeWork[] = [];
+  const work: MeasuredWake[] = [];
   let wallMs = spec.wallStartMs;
   for (let boot = 0; boot < spec.boots; boot++) {
     const reason: WakeReason = boot === 0 ? "power-on" : "timer";
@@ -102,25 +162,16 @@ export async function runWakeWork(spec: WakeWorkSpec): Promise<WakeWork[]> {
     const tago = new FakeTago(clock);
     const meter = new AgentMeter();
     const answer = tago.http.script;
-    tago.http.script = (request, index) => {
-      meter.count();
-      const a = answer(request, index);
-      meter.skip();
-      return a;
-    };
+    tago.http.script = (request, index) => meter.outside(() => answer(request, index));
     const sensors = simulatedSensors({ clock, seed: SENSOR_SEED }).map((sensor) => ({
       name: sensor.name,
-      sample: () => {
-        meter.count();
-        const sample = sensor.sample();
-        meter.skip();
-        return sample;
-      },
+      sample: () => meter.outside(() => sensor.sample()),
     }));
-    const before = { read: flash.bytesRead, written: flash.bytesWritten, pages: flash.pagePrograms, erases: flash.erases };
+    const before = { read: flash.bytesRead, written: flash.bytesWritten, pages: flash.pagePrograms, erases: flash.erases, calls: flash.reads + flash.operations };
+    const metered = spec.flashCounted === true ? undefined : new MeteredFlash(flash, meter);
     let sleepMs = -1;
     let radio = false;
-    meter.skip();
+    meter.take();
     const agent = Agent.create(spec.config, {
       clock,
       timers: clock,
@@ -129,7 +180,7 @@ export async function runWakeWork(spec: WakeWorkSpec): Promise<WakeWork[]> {
       network: { online: () => true, up: () => (radio = true) },
       logger: { log: () => undefined },
       random,
-      flash,
+      flash: metered ?? flash,
       sleep: {
         wakeReason: () => reason,
         sleep: (ms) => {
@@ -148,6 +199,8 @@ export async function runWakeWork(spec: WakeWorkSpec): Promise<WakeWork[]> {
     work.push({
       radio,
       computrons: meter.counted,
+      flashComputrons: metered?.computrons ?? 0,
+      flashCalls: flash.reads + flash.operations - before.calls,
       flashBytesRead: flash.bytesRead - before.read,
       flashBytesProgrammed: flash.bytesWritten - before.written,
       flashPagePrograms: flash.pagePrograms - before.pages,

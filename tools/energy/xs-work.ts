@@ -5,11 +5,11 @@ import { fileURLToPath } from "node:url";
 import { bundle } from "../xs/bundle.js";
 import { command, replyValue } from "../xs/command-host.js";
 import { runOnXs } from "../xs/engines.js";
-import type { WakeWork, WakeWorkSpec } from "./wake-work.js";
+import type { MeasuredWake, WakeWorkSpec } from "./wake-work.js";
 
 const ENTRY = fileURLToPath(new URL("./xs-entry.ts", import.meta.url));
 
-export async function measureWakeWork(spec: WakeWorkSpec): Promise<WakeWork[]> {
+export async function measureWakeWork(spec: WakeWorkSpec): Promise<MeasuredWake[]> {
   const [[step]] = await runOnXs(await bundle(ENTRY), [[{ command: command("wakes", spec) }]]);
-  return replyValue<WakeWork[]>(step.reply ?? "");
+  return replyValue<MeasuredWake[]>(step.reply ?? "");
 }
