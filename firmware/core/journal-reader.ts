@@ -52,6 +52,16 @@ export class JournalReader {
     return this.cursor.sector === s;
   }
 
+  /**
+   * Where a later boot may start reading, as [sector, offset]: the frame at the cursor, when every
+   * reading in the frames before it is below `floor` (released); undefined otherwise.
+   */
+  resumePoint(floor: number): [number, number] | undefined {
+    const c = this.cursor;
+    const before = c.frame === undefined ? this.expect : c.frame.seq;
+    return c.sector >= 0 && before <= floor ? [c.sector, c.offset] : undefined;
+  }
+
   /** Moves the reader to the start of sector `s`. */
   moveTo(s: number): void {
     this.cursor.moveTo(s);

@@ -5,7 +5,8 @@
 // appended after the head's end (every append and release goes there). Any other finding (a
 // power cut struck the last wake, a header rotted, the variables changed) means the full
 // recovery. A wake reads two headers and a few bytes at the head's end and, for an upload only,
-// the unreleased readings the ring takes.
+// the unreleased readings the ring takes: from where the reader stopped when all it had read was
+// released, not from the start of their sector.
 
 import { HEADER_BYTES } from "./frame.js";
 import type { Frame } from "./reading-frame.js";
@@ -30,8 +31,11 @@ export interface JournalSnapshot {
   nextSeq: number;
   /** The greatest floor on flash. */
   floor: number;
-  /** Each sector holding unreleased readings: [sector, readings, one past its last seq, where its frames end]. */
-  sectors: Array<[number, number, number, number]>;
+  /**
+   * Each sector holding unreleased readings: [sector, readings, one past its last seq, where its
+   * frames end, where reading them starts (the oldest: past released frames when known)].
+   */
+  sectors: Array<[number, number, number, number, number]>;
   /** Seq ranges found missing (recovery.ts), still counted. */
   gaps: number[];
   /** This list's variables' newest values that went on (null: none; trailing ones left out), for the reporting filters. */
@@ -102,8 +106,8 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
   };
   // Closed log sectors hold no unreleased reading unless the snapshot lists them: none is read.
   for (let i = 0, s = log.tail; i < n && s !== log.head; i++, s = (s + 1) % n) log.setEnd(s, log.size);
-  for (const [s, count, last, sectorEnd] of snapshot.sectors) {
-    if (s >= n || !log.isOpen(s)) return undefined;
+  for (const [s, count, last, sectorEnd, start] of snapshot.sectors) {
+    if (s >= n || !log.isOpen(s) || start < HEADER_BYTES || start > sectorEnd) return undefined;
     r.count[s] = count;
     r.last[s] = last;
     log.setEnd(s, sectorEnd);
@@ -114,6 +118,7 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
   for (let i = 0, s = log.tail; i < n; i++, s = (s + 1) % n) {
     if (r.last[s] > r.floor) {
       cursor.moveTo(s);
+      cursor.offset = snapshot.sectors[0][4];
       break;
     }
     if (s === log.head) break;
@@ -127,7 +132,18 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
  */
 export function snapshotOf(
   log: SectorLog<Frame>,
-  j: { schema: number; listOf: Int32Array; count: Uint32Array; last: Float64Array; nextSeq: number; floor: number; gaps: readonly number[]; erases?: JournalSnapshot["erases"] },
+  j: {
+    schema: number;
+    listOf: Int32Array;
+    count: Uint32Array;
+    last: Float64Array;
+    nextSeq: number;
+    floor: number;
+    gaps: readonly number[];
+    erases?: JournalSnapshot["erases"];
+    /** Where the reader may start again ([sector, offset], journal-reader.ts `resumePoint`). */
+    readFrom?: [number, number];
+  },
   newest: ReadonlyArray<ReadingValue | undefined>,
 ): JournalSnapshot | undefined {
   if (log.head < 0) return undefined;
@@ -135,7 +151,9 @@ export function snapshotOf(
   for (let i = 0, s = log.tail; i < log.sectors; i++, s = (s + 1) % log.sectors) {
     if (j.last[s] > j.floor) {
       if (j.listOf[s] !== 0) return undefined;
-      sectors.push([s, j.count[s], j.last[s], log.end(s)]);
+      // Only the oldest can hold the reader's point: any later one follows unreleased readings.
+      const start = sectors.length === 0 && j.readFrom !== undefined && j.readFrom[0] === s ? j.readFrom[1] : HEADER_BYTES;
+      sectors.push([s, j.count[s], j.last[s], log.end(s), start]);
     }
     if (s === log.head) break;
   }

@@ -209,7 +209,8 @@ export class Journal {
     const { schema, listOf, count, last, nextSeq, durableFloor: floor } = this;
     // Until a sector is erased, the erase counts are still those this boot resumed from.
     const erases = this.log.erased === 0 ? this.resumedErases : undefined;
-    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps, erases }, newest);
+    const readFrom = this.reader.resumePoint(floor);
+    return snapshotOf(this.log, { schema, listOf, count, last, nextSeq, floor, gaps: this.reader.gaps, erases, readFrom }, newest);
   }
 
   /**

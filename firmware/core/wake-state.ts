@@ -113,7 +113,7 @@ function stateOf(row: unknown): WakeState | string {
   const gaps: unknown = journal[lists + 2];
   const newest: unknown = journal[lists + 3];
   if (!isTupleList(erases, 2)) return "journal.erases";
-  if (!isTupleList(sectors, 4)) return "journal.sectors";
+  if (!isTupleList(sectors, 5)) return "journal.sectors";
   if (!isCountList(gaps)) return "journal.gaps";
   if (!Array.isArray(newest)) return "journal.newest";
   s.journal = { ...j, erases: erases as JournalSnapshot["erases"], sectors: sectors as JournalSnapshot["sectors"], gaps, newest: newest as JournalSnapshot["newest"] };

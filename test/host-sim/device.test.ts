@@ -202,3 +202,19 @@ it("sleep mode is a real power cycle: a boot per wake, RAM and connections gone,
   expect(Math.max(...phases.flashBytesRead.slice(1))).toBeLessThan(6_000);
   expect(d.sleepFigures()).toMatchObject({ wakes: 120, radioWakes: 5 });
 });
+
+it("sleep mode: an upload wake reads what is new since the last upload, not its sector from the start", async () => {
+  const flash = new NorFlash({ sectorCount: 16, seed: 3 });
+  const d = device(await slowServer(0), { mode: "sleep", sampleIntervalMs: MINUTE, uploadEvery: 5, telemetryIntervalMs: 0 }, { flash });
+  d.start();
+  await d.runFor(3 * 60 * MINUTE);
+  d.stop();
+  const s = d.agent.snapshot();
+  expect(invariantHolds(s)).toBe(true);
+  expect(s.delivered).toBe(s.sampled - s.buffered);
+  const phases = d.phaseCounts();
+  // Three hours of frames fill more than one 4 KB sector; each upload sends five wakes' readings.
+  expect(phases.requests).toBeGreaterThan(30);
+  // The state, two sector headers, the head's end and five frames: never the sector's released frames again.
+  expect(Math.max(...phases.flashBytesRead.slice(1))).toBeLessThan(1_000);
+});

@@ -33,7 +33,7 @@ function saved(): WakeState {
     headEnd: 1410,
     nextSeq: 120,
     floor: 3,
-    sectors: [[0, 100, 103, 4096], [1, 17, 120, 1410]],
+    sectors: [[0, 100, 103, 4096, 1010], [1, 17, 120, 1410, 30]],
     gaps: [10, 12],
     newest: [21.05, null, "on", true],
   };
