@@ -57,6 +57,9 @@ export type Verdict =
   | { action: "auth"; failure: "auth"; message: string };
 
 const MAX_NESTING = 16;
+/** An answer may hold this many values, and one more for every CHARS_PER_VALUE characters (a TagoIO record spends about 25). */
+const MIN_VALUES = 16;
+const CHARS_PER_VALUE = 6;
 const MAX_MESSAGE = 160;
 
 const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = {
@@ -77,14 +80,29 @@ export function decode(body: Uint8Array): string {
   }
 }
 
-/** JSON.parse guarded against deep nesting, which can exhaust a device's native stack. */
+/**
+ * JSON.parse guarded against what can exhaust a device: deep nesting (its native stack), and a
+ * flood of tiny values (`[0,0,...]`, `[{},{},...]`), which a few kilobytes of text turn into more
+ * items and objects than a board's heaps hold. Real answers spend far more characters a value.
+ * What strings hold is skipped: it is not structure.
+ */
 export function parseJson(text: string): unknown {
   let depth = 0;
+  // Containers and separators: about one a value.
+  let values = 0;
+  const most = MIN_VALUES + text.length / CHARS_PER_VALUE;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_NESTING) return undefined;
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const inside = text.charCodeAt(i);
+        if (inside === 0x5c) i++;
+        else if (inside === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_NESTING || ++values > most) return undefined;
     } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && ++values > most) return undefined;
   }
   try {
     return JSON.parse(text);

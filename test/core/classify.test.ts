@@ -1,7 +1,7 @@
 // Every row of the uplink policy table, and hostile answers that must be classified, not thrown.
 
 import { describe, expect, it } from "vitest";
-import { classify, retryAfterMs } from "../../firmware/core/classify.js";
+import { classify, parseJson, retryAfterMs } from "../../firmware/core/classify.js";
 import type { HttpResult } from "../../firmware/ports.js";
 import { SeededRandom } from "../../firmware/simulated/prng.js";
 
@@ -153,6 +153,22 @@ describe("classify: hostile answers", () => {
     expect(classify(answer(200, deep), WALL).action).toBe("back-off");
     const nested = '{"status":false,"result":' + "{".repeat(5000) + "}".repeat(5000) + "}";
     expect(classify(answer(401, nested), WALL).action).toBe("auth");
+  });
+
+  it("refuses a flood of tiny values unparsed, and reads what strings hold as text", () => {
+    // 8 KB, a landing check's page in the firmware builds: thousands of items or objects, more than a board's heaps hold.
+    for (const flood of ["[" + "0,".repeat(4095) + "0]", "[" + "{},".repeat(2730) + "{}]", '{"status":true,"result":[' + "[],".repeat(2700) + "[]]}"]) {
+      expect(parseJson(flood)).toBeUndefined();
+      expect(classify(answer(200, flood), WALL).action).toBe("back-off");
+    }
+    // A full page of stored records as TagoIO answers them (about 230 characters, 9 values each) parses.
+    const record = (i: number) => ({ id: "6750f0c1a2b3c4d5e6f70" + String(i).padStart(3, "0"), variable: "temperature", value: 21.53, unit: "°C", group: "m3xk2a1", time: "2026-11-29T07:00:00.000Z", created_at: "2026-11-29T07:00:01.123Z", device: "6750f0c1a2b3c4d5e6f70999", origin: "6750f0c1a2b3c4d5e6f70999" });
+    const page = JSON.stringify({ status: true, result: Array.from({ length: 62 }, (_, i) => record(i)) });
+    expect((parseJson(page) as { result: unknown[] }).result).toHaveLength(62);
+    // Brackets, commas and escaped quotes inside a string are text, not structure.
+    const text = '{"status":false,"message":"' + '[[{,,\\"'.repeat(400) + '"}';
+    expect(parseJson(text)).toEqual(JSON.parse(text));
+    expect(parseJson("[0]")).toEqual([0]);
   });
 
   it("survives invalid UTF-8 and keeps messages printable and short", () => {
