@@ -118,7 +118,9 @@ export function resume(log: SectorLog<Frame>, cursor: LogCursor<Frame>, variable
   for (let i = 0, s = log.tail; i < n; i++, s = (s + 1) % n) {
     if (r.last[s] > r.floor) {
       cursor.moveTo(s);
-      cursor.offset = snapshot.sectors[0][4];
+      // Its entry, the oldest listed, says where reading starts.
+      const first = snapshot.sectors[0];
+      if (first[0] === s) cursor.offset = first[4];
       break;
     }
     if (s === log.head) break;
