@@ -52,6 +52,18 @@ export function judge(m: Measurement): GoalResult[] {
       pass: fewerComputrons >= 5,
     },
     {
+      goal: "computrons per reading, whole path (issue 11)",
+      target: `<= baseline (${baseline.computronsPerReading})`,
+      actual: String(agent.computronsPerReading),
+      pass: agent.computronsPerReading <= baseline.computronsPerReading,
+    },
+    {
+      goal: "computrons per reading, sampling and buffering (issue 11)",
+      target: "<= 250",
+      actual: String(agent.samplingComputronsPerReading),
+      pass: agent.samplingComputronsPerReading <= 250,
+    },
+    {
       goal: "HTTPS requests vs baseline",
       target: "<= 1/100",
       actual: `1/${Math.round(1 / requestShare)}`,

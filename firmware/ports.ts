@@ -9,7 +9,7 @@ export interface Clock {
   monotonicMs(): number;
   /** Wall time in milliseconds since 1970; meaningful only while `wallTrusted()` is true. */
   wallMs(): number;
-  /** True once the wall time has been set from a trusted source (SNTP, the host's clock). */
+  /** True once the wall time has been set from a trusted source (SNTP, the host's clock); then true until reboot. */
   wallTrusted(): boolean;
 }
 

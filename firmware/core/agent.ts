@@ -176,7 +176,7 @@ export class Agent {
   /** One reading of the parameters' error variable, stamped as a sample is. */
   private addConfigError(variable: number, text: string): void {
     const now = this.ports.clock.monotonicMs();
-    const wall = this.timebase.observe(now);
+    const wall = this.timebase.observeAt(now);
     this.backlog.addSample([variable], [text.slice(0, this.config.maxStringLength)], 1, wall >= 0 ? wall : now, wall >= 0 ? 0 : FLAG_UPTIME);
   }
 

@@ -171,7 +171,7 @@ export class Telemetry {
     this.lastDropped = s.droppedTotal;
     this.lastFailures = failures;
     this.lastError = s.lastError;
-    const wall = this.timebase.observe(now);
+    const wall = this.timebase.observeAt(now);
     this.variables.length = n;
     this.values.length = n;
     this.backlog.addSample(this.variables, this.values, n, wall >= 0 ? wall : now, wall >= 0 ? FLAG_GROUPED : FLAG_GROUPED | FLAG_UPTIME);

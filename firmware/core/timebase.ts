@@ -18,12 +18,15 @@ export class TimeBase {
     this.clock = clock;
   }
 
-  /**
-   * Reads the wall clock; learns the offset while it is trusted. Returns the current wall time or
-   * -1. `now` is the monotonic time, when the caller has just read it.
-   */
-  observe(now: number = this.clock.monotonicMs()): number {
-    if (!this.clock.wallTrusted()) return -1;
+  /** Reads the wall clock; learns the offset while it is trusted. Returns the current wall time or -1. */
+  observe(): number {
+    return this.observeAt(this.clock.monotonicMs());
+  }
+
+  /** `observe`, with `now` the monotonic time the caller has just read. */
+  observeAt(now: number): number {
+    // Trust, once given, lasts the boot (the Clock port's promise): a learned offset means it was given.
+    if (this.offset === undefined && !this.clock.wallTrusted()) return -1;
     const wall = this.clock.wallMs();
     if (!(wall >= EARLIEST_TRUSTED_MS)) return -1;
     this.offset = wall - now;

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { storeLimitProblem } from "../../firmware/core/settings-layers.js";
+import { errorMessage } from "../../firmware/core/text.js";
 import type { SettingsStore } from "../../firmware/ports.js";
 
 export class SettingsFile implements SettingsStore {
@@ -53,7 +54,7 @@ function parse(path: string): Record<string, string> {
   try {
     value = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`${path}: not a settings file (${e instanceof Error ? e.message : String(e)}); fix or delete it`);
+    throw new Error(`${path}: not a settings file (${errorMessage(e)}); fix or delete it`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== "string")) {
     throw new Error(`${path}: not a settings file (must be a JSON object of strings); fix or delete it`);

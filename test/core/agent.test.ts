@@ -495,6 +495,37 @@ describe("Agent: sensors and values", () => {
     expect(device.logger.text()).toContain('sensor tank: no reading at "probe.level.cm"');
   });
 
+  it("finds nothing in a sample that is undefined, null or a number, nor below a null on a path, and keeps the other readings", async () => {
+    const shapes: unknown[] = [undefined, null, 42, { probe: null, other: { level: 1 } }, { probe: { level: 3 }, other: { level: 4 } }];
+    let tick = 0;
+    const device = new SimDevice({
+      config: {
+        variables: [
+          { name: "level", sensor: "tank", field: "probe.level" },
+          { name: "other", sensor: "tank", field: "other.level" },
+          { name: "temperature", sensor: "imu", field: "temperature" },
+        ],
+      },
+      sensors: () => [
+        { name: "tank", sample: () => shapes[tick++ % shapes.length] as Record<string, unknown> },
+        { name: "imu", sample: () => ({ temperature: 20 }) },
+      ],
+    });
+    device.agent.start();
+    // 5 samples: the tank gives both readings in one, "other" alone in one, nothing in three.
+    const s = await device.run(4_000);
+    expect(s.sampled).toBe(5 + 3);
+    expect(s.sensorErrors).toBe(4);
+    expect(invariantHolds(s)).toBe(true);
+    device.agent.flush();
+    await device.run(4_500);
+    const stored = device.tago.stored;
+    expect(stored.filter((r) => r.variable === "temperature")).toHaveLength(5);
+    expect(stored.filter((r) => r.variable === "other").map((r) => r.value)).toEqual([1, 4]);
+    expect(stored.filter((r) => r.variable === "level").map((r) => r.value)).toEqual([3]);
+    expect(device.logger.text()).toContain('sensor tank: no reading at "probe.level"');
+  });
+
   it("refuses a configuration whose variables name sensors the device lacks", () => {
     const clock = new VirtualClock({ wallStartMs: START_WALL, trusted: true });
     const ports = {
