@@ -35,7 +35,7 @@ export type DropReason =
   | "tooLarge"
   | "outsideRetention";
 
-export const DROP_REASONS: readonly DropReason[] = [
+export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   "bufferFull",
   "corrupt",
   "nonFinite",
@@ -44,7 +44,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   "invalid",
   "tooLarge",
   "outsideRetention",
-];
+]);
 
 /** A record of zeroes, one for each key. */
 export function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {

@@ -19,7 +19,7 @@ export type FailureClass =
   | "not-acknowledged"
   | "unexpected";
 
-export const FAILURE_CLASSES: readonly FailureClass[] = [
+export const FAILURE_CLASSES: readonly FailureClass[] = Object.freeze([
   "timeout",
   "network",
   "tls",
@@ -32,7 +32,7 @@ export const FAILURE_CLASSES: readonly FailureClass[] = [
   "auth",
   "not-acknowledged",
   "unexpected",
-];
+]);
 
 export type Verdict =
   | { action: "acknowledge" }
@@ -62,7 +62,7 @@ const MIN_VALUES = 16;
 const CHARS_PER_VALUE = 6;
 const MAX_MESSAGE = 160;
 
-const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = {
+const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = Object.freeze({
   timeout: "timeout",
   dns: "network",
   refused: "network",
@@ -70,7 +70,7 @@ const TRANSPORT_FAILURE: Readonly<Record<TransportErrorKind, FailureClass>> = {
   cancelled: "network",
   other: "network",
   tls: "tls",
-};
+});
 
 export function decode(body: Uint8Array): string {
   try {
@@ -146,7 +146,7 @@ function envelopeOf(json: unknown): Envelope | undefined {
 }
 
 // TagoIO's (and TagoCore's) 400s about the device, not about a record.
-const DEVICE_REFUSALS = [/\bdevice is deactivated\b/i, /has reached the limit of \d+ data registers/i];
+const DEVICE_REFUSALS = Object.freeze([/\bdevice is deactivated\b/i, /has reached the limit of \d+ data registers/i]);
 const RETENTION = /\btime must be between (\d{4})-(\d{2})-(\d{2}) and (\d{4})-(\d{2})-(\d{2})/i;
 /** A record index (`data[3]`, `[3]`) or a data object's field named as a word. */
 const NAMES_RECORD = /\[\d+\]|\b(variable|value|unit|time|group|location|metadata|serie)\b/i;

@@ -69,17 +69,17 @@ type FieldOf<T> = { [K in keyof Settings]: Settings[K] extends T ? K : never }[k
 type NumberField = FieldOf<number>;
 type BooleanField = FieldOf<boolean>;
 
-export const REGIONS: Readonly<Record<string, string>> = {
+export const REGIONS: Readonly<Record<string, string>> = Object.freeze({
   "us-e1": "api.us-e1.tago.io",
   "eu-w1": "api.eu-w1.tago.io",
-};
+});
 
 export const DEFAULT_HOST = "api.tago.io";
 
 /** TagoIO refuses request bodies above 200 kB. */
 export const TAGOIO_MAX_BODY_BYTES = 200_000;
 
-export const DEFAULTS: Readonly<Settings> = {
+export const DEFAULTS: Readonly<Settings> = Object.freeze({
   host: DEFAULT_HOST,
   port: 443,
   https: true,
@@ -108,7 +108,7 @@ export const DEFAULTS: Readonly<Settings> = {
   paramsIntervalMs: 600_000,
   ...TELEMETRY_DEFAULTS,
   ...SLEEP_DEFAULTS,
-};
+});
 
 export type ConfigResult =
   | { ok: true; config: AgentConfig; warnings: string[] }
@@ -123,44 +123,44 @@ interface NumberRule {
   max: number;
 }
 
-const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
-  port: { min: 1, max: 65_535 },
-  sampleIntervalMs: { min: 100, max: 86_400_000 },
-  uploadIntervalMs: { min: 1_000, max: 86_400_000 },
-  bufferCapacity: { min: 16, max: 1_000_000 },
-  maxBatchBytes: { min: 1_024, max: TAGOIO_MAX_BODY_BYTES },
-  maxBatchRecords: { min: 1, max: 8_000 },
-  maxStringLength: { min: 1, max: 6_000 },
-  stringBudget: { min: 0, max: 10_000_000 },
-  requestTimeoutMs: { min: 1_000, max: 600_000 },
-  maxResponseBytes: { min: 256, max: 1_048_576 },
-  maxCheckPageBytes: { min: 1_536, max: 1_048_576 },
-  backoffBaseMs: { min: 100, max: 3_600_000 },
-  backoffCapMs: { min: 1_000, max: 86_400_000 },
-  rateLimitJitterMs: { min: 0, max: 600_000 },
-  maxRetryAfterMs: { min: 1_000, max: 86_400_000 },
-  authRetryMs: { min: 10_000, max: 86_400_000 },
-  refusedRetryMs: { min: 10_000, max: 86_400_000 },
-  checkDeadlineMs: { min: 0, max: 86_400_000 },
-  maxRequestsPerMinute: { min: 1, max: 600 },
-  telemetryIntervalMs: { min: 0, max: 86_400_000 },
-  paramsIntervalMs: { min: 0, max: 86_400_000 },
-  uploadEvery: { min: 1, max: 100_000 },
-  uploadFillPercent: { min: 1, max: 100 },
-};
+const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = Object.freeze({
+  port: Object.freeze({ min: 1, max: 65_535 }),
+  sampleIntervalMs: Object.freeze({ min: 100, max: 86_400_000 }),
+  uploadIntervalMs: Object.freeze({ min: 1_000, max: 86_400_000 }),
+  bufferCapacity: Object.freeze({ min: 16, max: 1_000_000 }),
+  maxBatchBytes: Object.freeze({ min: 1_024, max: TAGOIO_MAX_BODY_BYTES }),
+  maxBatchRecords: Object.freeze({ min: 1, max: 8_000 }),
+  maxStringLength: Object.freeze({ min: 1, max: 6_000 }),
+  stringBudget: Object.freeze({ min: 0, max: 10_000_000 }),
+  requestTimeoutMs: Object.freeze({ min: 1_000, max: 600_000 }),
+  maxResponseBytes: Object.freeze({ min: 256, max: 1_048_576 }),
+  maxCheckPageBytes: Object.freeze({ min: 1_536, max: 1_048_576 }),
+  backoffBaseMs: Object.freeze({ min: 100, max: 3_600_000 }),
+  backoffCapMs: Object.freeze({ min: 1_000, max: 86_400_000 }),
+  rateLimitJitterMs: Object.freeze({ min: 0, max: 600_000 }),
+  maxRetryAfterMs: Object.freeze({ min: 1_000, max: 86_400_000 }),
+  authRetryMs: Object.freeze({ min: 10_000, max: 86_400_000 }),
+  refusedRetryMs: Object.freeze({ min: 10_000, max: 86_400_000 }),
+  checkDeadlineMs: Object.freeze({ min: 0, max: 86_400_000 }),
+  maxRequestsPerMinute: Object.freeze({ min: 1, max: 600 }),
+  telemetryIntervalMs: Object.freeze({ min: 0, max: 86_400_000 }),
+  paramsIntervalMs: Object.freeze({ min: 0, max: 86_400_000 }),
+  uploadEvery: Object.freeze({ min: 1, max: 100_000 }),
+  uploadFillPercent: Object.freeze({ min: 1, max: 100 }),
+});
 
 /** The shortest params interval that is not 0 (off): the route allows 100 a minute for a whole profile. */
 export const MIN_PARAMS_INTERVAL_MS = 60_000;
 
-const BOOLEAN_FIELDS: readonly BooleanField[] = ["https", "verifyTls", "uploadWithoutTime", "journal"];
+const BOOLEAN_FIELDS: readonly BooleanField[] = Object.freeze(["https", "verifyTls", "uploadWithoutTime", "journal"]);
 
 /** The field names a configuration may carry, for hosts that read them from flat key=value input. */
-export const CONFIG_KEYS: readonly string[] = [
+export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "token",
   "region",
   "variables",
   ...Object.keys(DEFAULTS),
-];
+]);
 
 /** A token as it may appear in logs and errors: only its last four characters. */
 export function redactToken(token: string): string {

@@ -44,7 +44,7 @@ export type CheckStep =
 export type RetryVerdict = Extract<Verdict, { retryAfterMs: number | undefined }>;
 
 /** What the landing checks did, for the snapshot (see the README's "Exactly-once delivery"). */
-export const LANDING_COUNTS = ["checks", "checkFailures", "found", "partial", "missing", "resentAnyway", "unchecked"] as const;
+export const LANDING_COUNTS = Object.freeze(["checks", "checkFailures", "found", "partial", "missing", "resentAnyway", "unchecked"] as const);
 export type LandingCounts = Record<(typeof LANDING_COUNTS)[number], number>;
 
 /** Whether the server may have stored a batch it gave no valid answer for. */
@@ -215,7 +215,7 @@ export class LandingCheck {
 }
 
 /** Any other answer to a GET (a 400 about a record, a 413) says nothing of the batch: plain backoff. */
-const BACK_OFF: RetryVerdict = { action: "back-off", failure: "unexpected", message: "", retryAfterMs: undefined };
+const BACK_OFF: RetryVerdict = Object.freeze({ action: "back-off", failure: "unexpected", message: "", retryAfterMs: undefined });
 
 /** What the uplink does after an answer to a check. */
 export type CheckOutcome =

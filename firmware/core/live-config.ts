@@ -13,7 +13,7 @@ import type { AgentConfig } from "./config.js";
 type Key = keyof AgentConfig;
 
 /** Read by the uplink and the wire at each use: a new value needs nothing but to be in the config. */
-const READ_AT_USE: readonly Key[] = [
+const READ_AT_USE: readonly Key[] = Object.freeze([
   "requestTimeoutMs",
   "maxResponseBytes",
   "backoffBaseMs",
@@ -23,20 +23,20 @@ const READ_AT_USE: readonly Key[] = [
   "authRetryMs",
   "refusedRetryMs",
   "uploadWithoutTime",
-];
+]);
 
 /** The keys Agent.retune takes; `variables` only for its entries' filters. */
-export const LIVE_KEYS: readonly Key[] = [
+export const LIVE_KEYS: readonly Key[] = Object.freeze([
   ...READ_AT_USE,
   "sampleIntervalMs",
   "uploadIntervalMs",
   "maxRequestsPerMinute",
   "telemetryIntervalMs",
   "paramsIntervalMs",
-];
+]);
 
 /** Never from a TagoIO parameter: the token and where the agent connects. */
-export const LOCAL_ONLY_KEYS: readonly string[] = ["token", "region", "host", "port", "https", "verifyTls"];
+export const LOCAL_ONLY_KEYS: readonly string[] = Object.freeze(["token", "region", "host", "port", "https", "verifyTls"]);
 
 function sameVariable(a: AgentConfig["variables"][number], b: AgentConfig["variables"][number]): boolean {
   return a.name === b.name && a.unit === b.unit && a.sensor === b.sensor && a.field === b.field;

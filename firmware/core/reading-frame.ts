@@ -41,7 +41,7 @@ const KIND_BOOLEAN = 2;
 const KIND_STRING = 3;
 const WINDOW_ENTRY = 0x80;
 const WINDOW_CLOSED = WINDOW_ENTRY | KIND_STRING;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
+const POW10 = Object.freeze([1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7]);
 
 export type FrameKind = "data" | "release" | "list";
 
@@ -337,4 +337,4 @@ export function findFrame(b: Uint8Array, from: number, limit: number): number {
 }
 
 /** The reading frames, as the journal's log reads them. */
-export const READING_FRAMES: FrameFormat<Frame> = { minBytes: MIN_FRAME, parse: parseFrame, find: findFrame };
+export const READING_FRAMES: FrameFormat<Frame> = Object.freeze({ minBytes: MIN_FRAME, parse: parseFrame, find: findFrame });

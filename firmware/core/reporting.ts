@@ -33,7 +33,7 @@ export interface ReportingRules {
 }
 
 /** The configuration keys of a variable that hold its filters. */
-export const REPORTING_KEYS: readonly string[] = ["decimals", "delta", "heartbeatMs", "throttleMs", "window"];
+export const REPORTING_KEYS: readonly string[] = Object.freeze(["decimals", "delta", "heartbeatMs", "throttleMs", "window"]);
 
 const DAY_MS = 86_400_000;
 

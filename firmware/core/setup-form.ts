@@ -10,7 +10,7 @@ import type { SettingsStore } from "../ports.js";
 import { validateConfig } from "./config.js";
 import { errorMessage } from "./text.js";
 
-export const SETUP_FIELDS = ["ssid", "password", "token", "region", "host"] as const;
+export const SETUP_FIELDS = Object.freeze(["ssid", "password", "token", "region", "host"] as const);
 export type SetupField = (typeof SETUP_FIELDS)[number];
 
 /** What the page shows back in its fields: never the password or the token. */

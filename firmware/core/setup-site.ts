@@ -10,7 +10,7 @@ import { applySetup, MAX_FORM_BYTES, nearbyNetworks, storedEntry, type NearbyNet
 import { renderSavedPage, renderSetupPage } from "./setup-page.js";
 
 /** Paths phones and laptops ask for to learn whether a network has a captive portal. */
-export const CAPTIVE_PROBE_PATHS: readonly string[] = [
+export const CAPTIVE_PROBE_PATHS: readonly string[] = Object.freeze([
   "/generate_204", // Android
   "/gen_204", // Android, Chrome
   "/hotspot-detect.html", // iOS, macOS
@@ -20,11 +20,11 @@ export const CAPTIVE_PROBE_PATHS: readonly string[] = [
   "/redirect", // Windows
   "/canonical.html", // Firefox
   "/success.txt", // Firefox
-];
+]);
 
 export interface SetupResponse {
   status: number;
-  headers: Array<[string, string]>;
+  headers: ReadonlyArray<readonly [string, string]>;
   /** ASCII text: its length is its byte count. */
   body: string;
   /** True once good settings are stored: restart into normal operation after sending this. */
@@ -39,11 +39,11 @@ export interface SetupSiteOptions {
   origin: string;
 }
 
-const HTML: Array<[string, string]> = [
-  ["Content-Type", "text/html; charset=utf-8"],
+const HTML: ReadonlyArray<readonly [string, string]> = Object.freeze([
+  Object.freeze(["Content-Type", "text/html; charset=utf-8"] as const),
   // The form may carry what was typed: no cache keeps it.
-  ["Cache-Control", "no-store"],
-];
+  Object.freeze(["Cache-Control", "no-store"] as const),
+]);
 
 export class SetupSite {
   private readonly options: SetupSiteOptions;
@@ -85,6 +85,6 @@ export class SetupSite {
   }
 }
 
-function text(status: number, message: string, headers: Array<[string, string]> = []): SetupResponse {
+function text(status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): SetupResponse {
   return { status, headers: [["Content-Type", "text/plain"], ...headers], body: message, restart: false };
 }

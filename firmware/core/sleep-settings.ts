@@ -14,13 +14,13 @@ export interface SleepSettings {
   uploadFillPercent: number;
 }
 
-export const SLEEP_DEFAULTS: Readonly<SleepSettings> = { mode: "always-on", uploadEvery: 60, uploadFillPercent: 50 };
+export const SLEEP_DEFAULTS: Readonly<SleepSettings> = Object.freeze({ mode: "always-on", uploadEvery: 60, uploadFillPercent: 50 });
 
 /** Flash sectors the sleep mode takes from the end of the partition for its state (state-area.ts). */
 export const STATE_SECTORS = 3;
 
 /** The filters whose state over time is kept in RAM. */
-const RAM_FILTERS = ["window", "throttleMs", "heartbeatMs"] as const;
+const RAM_FILTERS = Object.freeze(["window", "throttleMs", "heartbeatMs"] as const);
 
 /**
  * Checks the sleep settings of a configuration being validated (the numbers' ranges are

@@ -21,30 +21,30 @@ export interface TelemetrySettings {
   telemetryPrefix: string;
 }
 
-export const TELEMETRY_DEFAULTS: Readonly<TelemetrySettings> = { telemetryIntervalMs: 900_000, telemetryPrefix: "agent_" };
+export const TELEMETRY_DEFAULTS: Readonly<TelemetrySettings> = Object.freeze({ telemetryIntervalMs: 900_000, telemetryPrefix: "agent_" });
 
 /** The shortest interval that is not 0 (off): a report costs several billed records. */
 const MIN_TELEMETRY_INTERVAL_MS = 60_000;
 
 /** Each figure's name after the prefix and its unit; its place here is its slot in a report. */
-export const TELEMETRY_FIGURES: ReadonlyArray<readonly [string, string]> = [
-  ["uptime", "s"],
-  ["boots", "boots"],
-  ["reset_reason", ""],
-  ["heap_free", "B"],
-  ["rssi", "dBm"],
-  ["buffered_ram", "readings"],
-  ["buffered_flash", "readings"],
-  ["dropped", "readings"],
-  ["drop_reasons", ""],
-  ["filtered", "readings"],
-  ["requests", "requests"],
-  ["failures", "failures"],
-  ["failure_classes", ""],
-  ["last_error", ""],
-  ["journal_fill", "%"],
-  ["journal_erases", "erases"],
-];
+export const TELEMETRY_FIGURES: ReadonlyArray<readonly [string, string]> = Object.freeze([
+  Object.freeze(["uptime", "s"] as const),
+  Object.freeze(["boots", "boots"] as const),
+  Object.freeze(["reset_reason", ""] as const),
+  Object.freeze(["heap_free", "B"] as const),
+  Object.freeze(["rssi", "dBm"] as const),
+  Object.freeze(["buffered_ram", "readings"] as const),
+  Object.freeze(["buffered_flash", "readings"] as const),
+  Object.freeze(["dropped", "readings"] as const),
+  Object.freeze(["drop_reasons", ""] as const),
+  Object.freeze(["filtered", "readings"] as const),
+  Object.freeze(["requests", "requests"] as const),
+  Object.freeze(["failures", "failures"] as const),
+  Object.freeze(["failure_classes", ""] as const),
+  Object.freeze(["last_error", ""] as const),
+  Object.freeze(["journal_fill", "%"] as const),
+  Object.freeze(["journal_erases", "erases"] as const),
+]);
 
 const [UPTIME, BOOTS, RESET_REASON, HEAP_FREE, RSSI, BUFFERED_RAM, BUFFERED_FLASH, DROPPED, DROP_REASONS, FILTERED, REQUESTS, FAILURES, FAILURE_CLASSES, LAST_ERROR, JOURNAL_FILL, JOURNAL_ERASES] =
   TELEMETRY_FIGURES.map((_, i) => i);

@@ -22,8 +22,8 @@ export interface VariableConfig {
 
 const VARIABLE = /^[a-z0-9_]+$/;
 const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
-const ALARM_KEYS = ["alarmAbove", "alarmBelow"] as const;
-const VARIABLE_KEYS: readonly string[] = ["name", "unit", "sensor", "field", ...ALARM_KEYS, ...REPORTING_KEYS];
+const ALARM_KEYS = Object.freeze(["alarmAbove", "alarmBelow"] as const);
+const VARIABLE_KEYS: readonly string[] = Object.freeze(["name", "unit", "sensor", "field", ...ALARM_KEYS, ...REPORTING_KEYS]);
 
 export function validateVariables(raw: unknown, problems: string[], warnings: string[]): VariableConfig[] {
   const list: VariableConfig[] = [];

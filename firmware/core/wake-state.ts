@@ -50,9 +50,9 @@ export function freshWakeState(): WakeState {
   return { wakes: 0, sinceUpload: 0, failedUploads: 0, uploadNotBefore: 0, lastUpload: 0, nextSample: 0, lastTelemetry: 0, landingUnknown: false, totals };
 }
 
-const COUNT_FIELDS = ["wakes", "sinceUpload", "failedUploads", "uploadNotBefore", "lastUpload", "nextSample", "lastTelemetry"] as const;
-const TOTAL_FIELDS = ["sampled", "delivered", "filtered", "buffered", "requests", "acknowledged", "sensorErrors"] as const;
-const JOURNAL_FIELDS = ["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"] as const;
+const COUNT_FIELDS = Object.freeze(["wakes", "sinceUpload", "failedUploads", "uploadNotBefore", "lastUpload", "nextSample", "lastTelemetry"] as const);
+const TOTAL_FIELDS = Object.freeze(["sampled", "delivered", "filtered", "buffered", "requests", "acknowledged", "sensorErrors"] as const);
+const JOURNAL_FIELDS = Object.freeze(["schema", "head", "tail", "headGeneration", "headEnd", "nextSeq", "floor"] as const);
 
 // The record is a JSON array of the fields in the orders above, without their names: it is
 // written and its CRC computed at every wake, and the names made most of its bytes.

@@ -29,7 +29,7 @@ import { freshWakeState, writeWakeState, type Totals, type WakeState } from "./w
 /** How often an upload wake looks again while the network comes up or the clock is set. */
 const POLL_MS = 250;
 /** The snapshot's counts the state carries from boot to boot (beside drops and what is buffered). */
-const CARRIED = ["sampled", "delivered", "filtered", "requests", "acknowledged", "sensorErrors"] as const;
+const CARRIED = Object.freeze(["sampled", "delivered", "filtered", "requests", "acknowledged", "sensorErrors"] as const);
 
 /**
  * The uplink of an upload wake: it sends until nothing waits, then the wake ends; a failure

@@ -4,7 +4,7 @@
 
 export type Aggregate = "mean" | "min" | "max" | "median";
 
-export const AGGREGATES: readonly Aggregate[] = ["mean", "min", "max", "median"];
+export const AGGREGATES: readonly Aggregate[] = Object.freeze(["mean", "min", "max", "median"]);
 
 /** A median keeps its window's values: at most this many. */
 export const MEDIAN_MAX_SAMPLES = 256;

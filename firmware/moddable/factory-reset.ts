@@ -8,13 +8,13 @@
 import { errorMessage } from "../core/text.js";
 import type { Logger, SettingsStore, Timers } from "../ports.js";
 
-export const FACTORY_RESET = {
+export const FACTORY_RESET = Object.freeze({
   /** How long after boot a hold counts. */
   windowMs: 10_000,
   /** How long the button must be held without a break. */
   holdMs: 3_000,
   pollMs: 100,
-} as const;
+} as const);
 
 /** Every stored setting removed, so the next start opens set-up. */
 export function factoryReset(store: SettingsStore, logger: Logger): void {

@@ -15,10 +15,10 @@ function halt(): never {
   for (;;);
 }
 
-const hardware: Hardware = {
-  sensors: {},
+const hardware: Hardware = Object.freeze<Hardware>({
+  sensors: Object.freeze({}),
   Flash: fileFlashModule(File),
   sleep: ({ flashPartition, logger }) => (File.exists(flashPartition) ? new EmulatedSleep(File, flashPartition, logger, halt) : undefined),
-};
+});
 
 export default hardware;

@@ -38,14 +38,14 @@ function restart(): void {
   system.restart();
 }
 
-const hardware: Hardware = {
-  sensors: {
+const hardware: Hardware = Object.freeze<Hardware>({
+  sensors: Object.freeze({
     i2c: device.I2C?.default,
     I2C: device.io.I2C,
     SMBus: device.io.SMBus,
     Analog: device.io.Analog,
-    drivers: { sht3x: SHT3x, bmp280: BMP280, tmp117: TMP117 },
-  },
+    drivers: Object.freeze({ sht3x: SHT3x, bmp280: BMP280, tmp117: TMP117 }),
+  }),
   Flash,
   resetReason: () => getResetReason().string,
   bootButtonHeld,
@@ -62,6 +62,6 @@ const hardware: Hardware = {
     };
     return new DeepSleep(natives, () => getResetReason().string);
   },
-};
+});
 
 export default hardware;

@@ -53,7 +53,7 @@ export interface RequestModule {
 }
 
 /** Callback messages of Request; typings/http.d.ts says -1 for the error, the module sends -2. */
-export const REQUEST_MESSAGE = {
+export const REQUEST_MESSAGE = Object.freeze({
   requestFragment: 0,
   status: 1,
   header: 2,
@@ -61,7 +61,7 @@ export const REQUEST_MESSAGE = {
   responseFragment: 4,
   responseComplete: 5,
   error: -2,
-} as const;
+} as const);
 
 /** Distinct response headers kept; a server that sends more is not allowed to grow memory. */
 const MAX_HEADERS = 64;

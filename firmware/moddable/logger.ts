@@ -7,9 +7,9 @@
 import { redactToken, redactTokens } from "../core/config.js";
 import type { Logger, LogLevel } from "../ports.js";
 
-const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
+const RANK: Readonly<Record<LogLevel, number>> = Object.freeze({ debug: 0, info: 1, warn: 2, error: 3 });
 
-export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(Object.keys(RANK) as LogLevel[]);
 
 export class TraceLogger implements Logger {
   private readonly write: (text: string) => void;

@@ -22,14 +22,14 @@ export interface SensorSpec {
 }
 
 /** Each entry's default variables; the sensor names an entry adds are the ones they read. */
-export const CATALOGUE: Readonly<Record<SensorKind, readonly DefaultVariable[]>> = {
+export const CATALOGUE: Readonly<Record<SensorKind, readonly DefaultVariable[]>> = Object.freeze({
   sht3x: SHT3X_VARIABLES,
   bmp280: BMP280_VARIABLES,
-  tmp117: [{ name: "temperature", unit: "°C", sensor: "tmp117", field: "temperature" }],
-  analog: [{ name: "analog", unit: "%", sensor: "analog", field: "percent" }],
+  tmp117: Object.freeze([Object.freeze({ name: "temperature", unit: "°C", sensor: "tmp117", field: "temperature" })]),
+  analog: Object.freeze([Object.freeze({ name: "analog", unit: "%", sensor: "analog", field: "percent" })]),
   // The simulated board of firmware/simulated/sensors.ts: an SHT3x and a BMP280.
-  simulated: [...SHT3X_VARIABLES, ...BMP280_VARIABLES],
-};
+  simulated: Object.freeze([...SHT3X_VARIABLES, ...BMP280_VARIABLES]),
+});
 
 function sensorNames(kind: SensorKind): string[] {
   const names: string[] = [];
@@ -37,7 +37,7 @@ function sensorNames(kind: SensorKind): string[] {
   return names;
 }
 
-const KINDS = Object.keys(CATALOGUE) as SensorKind[];
+const KINDS: readonly SensorKind[] = Object.freeze(Object.keys(CATALOGUE) as SensorKind[]);
 const ENTRY = /^([a-z0-9]+)(?:@(0x[0-9a-f]+|\d+))?$/;
 
 export interface SensorListResult {
@@ -118,7 +118,7 @@ export interface SensorHardware {
 }
 
 /** Which bus class each driver is given (TMP117 reads 16-bit registers through SMBus). */
-const BUS: Readonly<Record<DriverKind, "I2C" | "SMBus">> = { sht3x: "I2C", bmp280: "I2C", tmp117: "SMBus" };
+const BUS: Readonly<Record<DriverKind, "I2C" | "SMBus">> = Object.freeze({ sht3x: "I2C", bmp280: "I2C", tmp117: "SMBus" });
 
 export interface SensorBuild {
   sensors: Sensor[];

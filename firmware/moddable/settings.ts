@@ -41,7 +41,7 @@ export interface Settings {
   problems: string[];
 }
 
-export const HOST_DEFAULTS = {
+export const HOST_DEFAULTS = Object.freeze({
   network: "wifi",
   clock: "sntp",
   sntp: "pool.ntp.org",
@@ -49,7 +49,7 @@ export const HOST_DEFAULTS = {
   logLevel: "info",
   statusIntervalMs: 60_000,
   sleepAfterMs: 0,
-} as const;
+} as const);
 
 /** Host intervals (status lines, the sleep check): at most a day, at least a second. */
 const HOST_INTERVAL_MAX_MS = 86_400_000;

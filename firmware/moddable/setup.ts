@@ -64,7 +64,7 @@ export interface SetupOptions {
 }
 
 /** The SDK Server's callback messages (modules/network/http/http.js). */
-const MESSAGE = { status: 2, header: 3, headersComplete: 4, requestComplete: 6, prepareResponse: 8, responseFragment: 9 };
+const MESSAGE = Object.freeze({ status: 2, header: 3, headersComplete: 4, requestComplete: 6, prepareResponse: 8, responseFragment: 9 });
 
 /** Time for the confirmation (a few KB) to leave before the restart cuts the connection. */
 const RESTART_DELAY_MS = 2_000;

@@ -31,12 +31,12 @@ export interface SntpSchedule {
   attemptTimeoutMs: number;
 }
 
-export const SNTP_SCHEDULE: SntpSchedule = {
+export const SNTP_SCHEDULE: Readonly<SntpSchedule> = Object.freeze({
   resyncMs: 6 * 3_600_000,
   retryBaseMs: 5_000,
   retryCapMs: 600_000,
   attemptTimeoutMs: 60_000,
-};
+});
 
 /** How often to look again while the link is down. */
 const LINK_POLL_MS = 2_000;

@@ -42,7 +42,7 @@ export interface WiFiLinkOptions {
 }
 
 /** At least 10 s between attempts: a new WiFi.connect aborts an association still in progress. */
-export const WIFI_BACKOFF = { backoffBaseMs: 10_000, backoffCapMs: 300_000 } as const;
+export const WIFI_BACKOFF = Object.freeze({ backoffBaseMs: 10_000, backoffCapMs: 300_000 } as const);
 
 export class WiFiLink implements Link {
   private readonly WiFi: WiFiModule;
@@ -125,7 +125,7 @@ export class WiFiLink implements Link {
 }
 
 /** A link that is always up: the Linux simulator uses the host's network. */
-export const HOST_LINK: Link = { up: () => true };
+export const HOST_LINK: Link = Object.freeze({ up: () => true });
 
 function hasAddress(ip: unknown): boolean {
   return typeof ip === "string" && ip !== "" && ip !== "0.0.0.0";

@@ -10,18 +10,18 @@ export interface DefaultVariable extends VariableConfig {
   unit: string;
 }
 
-const TEMPERATURE: DefaultVariable = { name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" };
-const HUMIDITY: DefaultVariable = { name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" };
-const PRESSURE: DefaultVariable = { name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" };
+const TEMPERATURE: DefaultVariable = Object.freeze({ name: "temperature", unit: "°C", sensor: "sht3x", field: "thermometer.temperature" });
+const HUMIDITY: DefaultVariable = Object.freeze({ name: "humidity", unit: "%", sensor: "sht3x", field: "hygrometer.humidity" });
+const PRESSURE: DefaultVariable = Object.freeze({ name: "pressure", unit: "Pa", sensor: "bmp280", field: "barometer.pressure" });
 
 /** An SHT3x's readings. */
-export const SHT3X_VARIABLES: readonly DefaultVariable[] = [TEMPERATURE, HUMIDITY];
+export const SHT3X_VARIABLES: readonly DefaultVariable[] = Object.freeze([TEMPERATURE, HUMIDITY]);
 
 /** A BMP280's readings (its temperature is the SHT3x's name: the catalogue renames it when both are present). */
-export const BMP280_VARIABLES: readonly DefaultVariable[] = [
+export const BMP280_VARIABLES: readonly DefaultVariable[] = Object.freeze([
   PRESSURE,
-  { name: "temperature", unit: "°C", sensor: "bmp280", field: "thermometer.temperature" },
-];
+  Object.freeze({ name: "temperature", unit: "°C", sensor: "bmp280", field: "thermometer.temperature" }),
+]);
 
 /** The simulated board's three: temperature and humidity from the SHT3x, pressure from the BMP280. */
-export const BOARD_VARIABLES: readonly DefaultVariable[] = [TEMPERATURE, HUMIDITY, PRESSURE];
+export const BOARD_VARIABLES: readonly DefaultVariable[] = Object.freeze([TEMPERATURE, HUMIDITY, PRESSURE]);

@@ -29,7 +29,7 @@ export interface SetupCase {
 
 export interface SetupStep {
   status: number;
-  headers: Array<[string, string]>;
+  headers: ReadonlyArray<readonly [string, string]>;
   body: string;
   restart: boolean;
   stored: Record<string, string>;
