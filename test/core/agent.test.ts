@@ -496,7 +496,7 @@ describe("Agent: sensors and values", () => {
   });
 
   it("finds nothing in a sample that is undefined, null or a number, nor below a null on a path, and keeps the other readings", async () => {
-    const shapes: unknown[] = [undefined, null, 42, { probe: null, other: { level: 1 } }, { probe: { level: 3 }, other: { level: 4 } }];
+    const shapes: unknown[] = [null, undefined, 42, { probe: null, other: { level: 1 } }, { probe: { level: 3 }, other: { level: 4 } }];
     let tick = 0;
     const device = new SimDevice({
       config: {
